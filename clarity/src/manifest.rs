@@ -1,0 +1,349 @@
+//! `Clarinet.toml` and `settings/Devnet.toml`: which contracts exist, in what order
+//! they deploy, and which accounts the simnet funds.
+//!
+//! The deploy order is derived from the sources rather than written down, so adding a
+//! contract never means maintaining a second list: a contract depends on every
+//! contract it names in `contract-call?`, `use-trait` or `impl-trait`. Plain principal
+//! literals (such as a contract minting to `.alex-vesting`) are not dependencies, which
+//! is what lets two contracts know each other's address without a cycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use clarity::vm::ast::parser::v2::parse;
+use clarity::vm::representations::{PreSymbolicExpression, PreSymbolicExpressionType};
+use clarity::types::StacksEpochId;
+use clarity::vm::Value;
+use clarity::vm::ClarityVersion;
+use serde::Deserialize;
+
+use crate::accounts::Account;
+use crate::HarnessError;
+
+/// One `[contracts.<name>]` entry.
+#[derive(Debug, Clone)]
+pub struct ContractSpec {
+    /// The contract name (the table key).
+    pub name: String,
+    /// Path of the source file, resolved against the manifest's folder.
+    pub path: PathBuf,
+    /// The source text.
+    pub source: String,
+    /// Clarity language version.
+    pub clarity_version: ClarityVersion,
+    /// Epoch the contract is deployed in.
+    pub epoch: StacksEpochId,
+    /// Other manifest contracts this one calls or takes traits from.
+    pub depends_on: BTreeSet<String>,
+}
+
+/// A parsed project: contracts in deploy order, plus the accounts of `Devnet.toml`.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The folder holding `Clarinet.toml`.
+    pub root: PathBuf,
+    /// Contracts, in an order where every dependency comes first.
+    pub contracts: Vec<ContractSpec>,
+    /// Accounts by name (`deployer`, `wallet_1`, …).
+    pub accounts: BTreeMap<String, Account>,
+}
+
+#[derive(Deserialize)]
+struct RawManifest {
+    #[serde(default)]
+    contracts: BTreeMap<String, RawContract>,
+}
+
+#[derive(Deserialize)]
+struct RawContract {
+    path: String,
+    #[serde(default)]
+    clarity_version: Option<toml::Value>,
+    #[serde(default)]
+    epoch: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawSettings {
+    #[serde(default)]
+    accounts: BTreeMap<String, crate::accounts::RawAccount>,
+}
+
+impl Manifest {
+    /// Loads `Clarinet.toml` from `root` and `settings/Devnet.toml` beside it.
+    ///
+    /// # Errors
+    /// A missing file, bad TOML, an unsupported version or epoch, a contract that does
+    /// not parse, a reference to an unlisted contract, a dependency cycle, or an
+    /// account whose address does not match its key.
+    pub fn load(root: impl AsRef<Path>) -> Result<Manifest, HarnessError> {
+        let root = root.as_ref().to_path_buf();
+        let manifest_path = root.join("Clarinet.toml");
+        let raw: RawManifest = read_toml(&manifest_path)?;
+        let settings_path = root.join("settings").join("Devnet.toml");
+        let settings: RawSettings = read_toml(&settings_path)?;
+
+        let mut specs = BTreeMap::new();
+        for (name, c) in raw.contracts {
+            let path = root.join(&c.path);
+            let source = std::fs::read_to_string(&path).map_err(|source| HarnessError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let clarity_version = parse_version(&manifest_path, &name, c.clarity_version)?;
+            let epoch = parse_epoch(&manifest_path, &name, c.epoch)?;
+            let depends_on = references(&name, &source)?;
+            specs.insert(
+                name.clone(),
+                ContractSpec {
+                    name,
+                    path,
+                    source,
+                    clarity_version,
+                    epoch,
+                    depends_on,
+                },
+            );
+        }
+        let contracts = deploy_order(specs)?;
+
+        let mut accounts = BTreeMap::new();
+        for (name, raw) in settings.accounts {
+            let account = Account::from_raw(&name, raw).map_err(|reason| HarnessError::Manifest {
+                path: settings_path.clone(),
+                reason,
+            })?;
+            accounts.insert(name, account);
+        }
+        if !accounts.contains_key("deployer") {
+            return Err(HarnessError::Manifest {
+                path: settings_path,
+                reason: "no [accounts.deployer]".into(),
+            });
+        }
+        Ok(Manifest {
+            root,
+            contracts,
+            accounts,
+        })
+    }
+
+    /// The project manifest of this repository (`Clarinet.toml` at the workspace root).
+    ///
+    /// # Errors
+    /// As [`Manifest::load`].
+    pub fn workspace() -> Result<Manifest, HarnessError> {
+        Manifest::load(workspace_root())
+    }
+
+    /// The deployer account.
+    ///
+    /// # Panics
+    /// Never: [`Manifest::load`] refuses a settings file without a deployer.
+    pub fn deployer(&self) -> &Account {
+        self.accounts.get("deployer").expect("checked at load")
+    }
+
+    /// The contract spec called `name`.
+    pub fn contract(&self, name: &str) -> Option<&ContractSpec> {
+        self.contracts.iter().find(|c| c.name == name)
+    }
+}
+
+/// The workspace root: the parent of this crate's folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the harness crate sits inside the workspace")
+        .to_path_buf()
+}
+
+fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, HarnessError> {
+    let text = std::fs::read_to_string(path).map_err(|source| HarnessError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| HarnessError::Manifest {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn parse_version(
+    path: &Path,
+    name: &str,
+    v: Option<toml::Value>,
+) -> Result<ClarityVersion, HarnessError> {
+    match v.as_ref().map(|v| v.to_string().trim_matches('"').to_string()) {
+        None => Ok(ClarityVersion::Clarity2),
+        Some(s) if s == "2" => Ok(ClarityVersion::Clarity2),
+        Some(s) if s == "1" => Ok(ClarityVersion::Clarity1),
+        Some(s) => Err(HarnessError::Manifest {
+            path: path.to_path_buf(),
+            reason: format!("contract `{name}`: unsupported clarity_version {s}"),
+        }),
+    }
+}
+
+fn parse_epoch(
+    path: &Path,
+    name: &str,
+    v: Option<toml::Value>,
+) -> Result<StacksEpochId, HarnessError> {
+    let s = v
+        .as_ref()
+        .map(|v| v.to_string().trim_matches('"').to_string());
+    match s.as_deref() {
+        None | Some("2.4") => Ok(StacksEpochId::Epoch24),
+        Some("2.1") => Ok(StacksEpochId::Epoch21),
+        Some("2.2") => Ok(StacksEpochId::Epoch22),
+        Some("2.3") => Ok(StacksEpochId::Epoch23),
+        Some(other) => Err(HarnessError::Manifest {
+            path: path.to_path_buf(),
+            reason: format!("contract `{name}`: unsupported epoch {other} (this VM runs up to 2.4)"),
+        }),
+    }
+}
+
+/// Names of contracts that `source` calls or takes traits from.
+fn references(name: &str, source: &str) -> Result<BTreeSet<String>, HarnessError> {
+    let exprs = parse(source).map_err(|e| HarnessError::Deploy {
+        contract: name.to_string(),
+        line: 0,
+        reason: format!("parse error: {e}"),
+    })?;
+    let mut out = BTreeSet::new();
+    for e in &exprs {
+        collect_refs(e, &mut out);
+    }
+    out.remove(name);
+    Ok(out)
+}
+
+fn collect_refs(e: &PreSymbolicExpression, out: &mut BTreeSet<String>) {
+    let PreSymbolicExpressionType::List(items) = &e.pre_expr else {
+        return;
+    };
+    let head = match items.first().map(|h| &h.pre_expr) {
+        Some(PreSymbolicExpressionType::Atom(a)) => a.as_str(),
+        _ => "",
+    };
+    let target_index = match head {
+        "contract-call?" => Some(1),
+        "impl-trait" => Some(1),
+        "use-trait" => Some(2),
+        _ => None,
+    };
+    if let Some(i) = target_index {
+        if let Some(target) = items.get(i) {
+            match &target.pre_expr {
+                PreSymbolicExpressionType::SugaredContractIdentifier(c)
+                | PreSymbolicExpressionType::SugaredFieldIdentifier(c, _) => {
+                    out.insert(c.to_string());
+                }
+                PreSymbolicExpressionType::FieldIdentifier(t) => {
+                    out.insert(t.contract_identifier.name.to_string());
+                }
+                PreSymbolicExpressionType::AtomValue(Value::Principal(p)) => {
+                    if let clarity::vm::types::PrincipalData::Contract(c) = p {
+                        out.insert(c.name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for item in items.iter() {
+        collect_refs(item, out);
+    }
+}
+
+fn deploy_order(
+    mut specs: BTreeMap<String, ContractSpec>,
+) -> Result<Vec<ContractSpec>, HarnessError> {
+    for spec in specs.values() {
+        if let Some(missing) = spec.depends_on.iter().find(|d| !specs.contains_key(*d)) {
+            return Err(HarnessError::Dependency {
+                contract: spec.name.clone(),
+                reason: format!("references `{missing}`, which Clarinet.toml does not list"),
+            });
+        }
+    }
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut order = Vec::with_capacity(specs.len());
+    while !specs.is_empty() {
+        let ready: Vec<String> = specs
+            .values()
+            .filter(|s| s.depends_on.iter().all(|d| done.contains(d)))
+            .map(|s| s.name.clone())
+            .collect();
+        if ready.is_empty() {
+            let stuck = specs.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(HarnessError::Dependency {
+                contract: specs.keys().next().cloned().unwrap_or_default(),
+                reason: format!("dependency cycle among: {stuck}"),
+            });
+        }
+        for name in ready {
+            let spec = specs.remove(&name).expect("name came from the map");
+            done.insert(name);
+            order.push(spec);
+        }
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_and_traits_are_dependencies_but_principals_are_not() {
+        let src = r#"
+            (use-trait ft .sip-010-trait.sip-010-trait)
+            (impl-trait .sip-013-trait.sip-013-trait)
+            (define-constant HOLDER .alex-vesting)
+            (define-public (f) (contract-call? .alex-token get-decimals))
+        "#;
+        let refs = references("x", src).unwrap();
+        let want: BTreeSet<String> = ["sip-010-trait", "sip-013-trait", "alex-token"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(refs, want);
+    }
+
+    fn spec(name: &str, deps: &[&str]) -> ContractSpec {
+        ContractSpec {
+            name: name.into(),
+            path: PathBuf::new(),
+            source: String::new(),
+            clarity_version: ClarityVersion::Clarity2,
+            epoch: StacksEpochId::Epoch24,
+            depends_on: deps.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn order_puts_dependencies_first_and_rejects_cycles() {
+        let mut m = BTreeMap::new();
+        for s in [spec("a", &["b"]), spec("b", &["c"]), spec("c", &[])] {
+            m.insert(s.name.clone(), s);
+        }
+        let names: Vec<_> = deploy_order(m).unwrap().into_iter().map(|s| s.name).collect();
+        assert_eq!(names, ["c", "b", "a"]);
+
+        let mut m = BTreeMap::new();
+        for s in [spec("a", &["b"]), spec("b", &["a"])] {
+            m.insert(s.name.clone(), s);
+        }
+        let e = deploy_order(m).unwrap_err().to_string();
+        assert!(e.contains("cycle"), "{e}");
+
+        let mut m = BTreeMap::new();
+        let s = spec("a", &["ghost"]);
+        m.insert(s.name.clone(), s);
+        let e = deploy_order(m).unwrap_err().to_string();
+        assert!(e.contains("ghost"), "{e}");
+    }
+}

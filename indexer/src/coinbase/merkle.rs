@@ -1,0 +1,87 @@
+//! The coinbase Merkle proof: the coinbase txid and the branch of sibling hashes that
+//! leads to the header's Merkle root.
+//!
+//! It needs every txid of the block, so it is computed on demand from the full block,
+//! never on the indexing hot path.
+
+use bitcoin::consensus::deserialize;
+use bitcoin::hashes::{sha256d, Hash, HashEngine};
+use bitcoin::{Block, TxMerkleNode, Txid};
+
+/// Why a proof could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MerkleProofError {
+    /// The bytes are not a full block.
+    #[error("block does not decode")]
+    Decode(#[source] bitcoin::consensus::encode::Error),
+    /// The block has no transactions.
+    #[error("block has no transactions")]
+    Empty,
+    /// The recomputed root differs from the header's.
+    #[error("computed merkle root {computed} differs from header root {header}")]
+    RootMismatch {
+        /// Computed from the transactions.
+        computed: TxMerkleNode,
+        /// Found in the header.
+        header: TxMerkleNode,
+    },
+}
+
+/// A Merkle branch from the coinbase (index 0) to the block's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinbaseProof {
+    /// The coinbase txid, the leaf.
+    pub txid: Txid,
+    /// Sibling hashes from the leaf level upwards.
+    pub branch: Vec<TxMerkleNode>,
+    /// The header's Merkle root.
+    pub root: TxMerkleNode,
+    /// Transactions in the block.
+    pub tx_count: usize,
+}
+
+fn hash_pair(left: &sha256d::Hash, right: &sha256d::Hash) -> sha256d::Hash {
+    let mut engine = sha256d::Hash::engine();
+    engine.input(left.as_byte_array());
+    engine.input(right.as_byte_array());
+    sha256d::Hash::from_engine(engine)
+}
+
+impl CoinbaseProof {
+    /// Returns true when folding the branch onto the txid yields the root. The coinbase
+    /// is always the left-most leaf, so it is always hashed on the left.
+    pub fn verify(&self) -> bool {
+        let mut acc = self.txid.to_raw_hash();
+        for sibling in &self.branch {
+            acc = hash_pair(&acc, &sibling.to_raw_hash());
+        }
+        TxMerkleNode::from_raw_hash(acc) == self.root
+    }
+}
+
+/// Builds the coinbase Merkle proof from a full serialized block.
+///
+/// # Errors
+///
+/// [`MerkleProofError`] when the block does not decode or its root does not match.
+pub fn coinbase_proof(block_bytes: &[u8]) -> Result<CoinbaseProof, MerkleProofError> {
+    let block: Block = deserialize(block_bytes).map_err(MerkleProofError::Decode)?;
+    let mut level: Vec<sha256d::Hash> = block.txdata.iter().map(|tx| tx.compute_txid().to_raw_hash()).collect();
+    let txid = Txid::from_raw_hash(*level.first().ok_or(MerkleProofError::Empty)?);
+    let tx_count = level.len();
+    let mut branch = Vec::new();
+    while level.len() > 1 {
+        if level.len() % 2 == 1 {
+            let last = level[level.len() - 1];
+            level.push(last);
+        }
+        branch.push(TxMerkleNode::from_raw_hash(level[1]));
+        level = level.chunks(2).map(|p| hash_pair(&p[0], &p[1])).collect();
+    }
+    let computed = TxMerkleNode::from_raw_hash(level[0]);
+    if computed != block.header.merkle_root {
+        return Err(MerkleProofError::RootMismatch { computed, header: block.header.merkle_root });
+    }
+    let proof = CoinbaseProof { txid, branch, root: computed, tx_count };
+    Ok(proof)
+}
