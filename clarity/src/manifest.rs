@@ -46,6 +46,34 @@ pub struct Manifest {
     pub contracts: Vec<ContractSpec>,
     /// Accounts by name (`deployer`, `wallet_1`, …).
     pub accounts: BTreeMap<String, Account>,
+    /// Calls made right after deployment, from `deployments/bootstrap.toml`.
+    pub bootstrap: Vec<BootstrapCall>,
+}
+
+/// One post-deployment call (wiring contracts together: registering the sBTC minter,
+/// bootstrapping governance). Runs in file order; a failing call fails the deploy.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapCall {
+    /// Contract name (deployed by the deployer) or qualified id.
+    pub contract: String,
+    /// Public function.
+    pub function: String,
+    /// Arguments as Clarity literals. `.name` means a contract of the deployer.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Account name from `Devnet.toml`; defaults to `deployer`.
+    #[serde(default = "default_sender")]
+    pub sender: String,
+}
+
+fn default_sender() -> String {
+    "deployer".to_string()
+}
+
+#[derive(Deserialize, Default)]
+struct RawBootstrap {
+    #[serde(default)]
+    call: Vec<BootstrapCall>,
 }
 
 #[derive(Deserialize)]
@@ -121,10 +149,25 @@ impl Manifest {
                 reason: "no [accounts.deployer]".into(),
             });
         }
+        let bootstrap_path = root.join("deployments").join("bootstrap.toml");
+        let bootstrap = if bootstrap_path.is_file() {
+            read_toml::<RawBootstrap>(&bootstrap_path)?.call
+        } else {
+            Vec::new()
+        };
+        for call in &bootstrap {
+            if !accounts.contains_key(&call.sender) {
+                return Err(HarnessError::Manifest {
+                    path: bootstrap_path,
+                    reason: format!("call {}::{}: unknown sender `{}`", call.contract, call.function, call.sender),
+                });
+            }
+        }
         Ok(Manifest {
             root,
             contracts,
             accounts,
+            bootstrap,
         })
     }
 

@@ -47,7 +47,7 @@ pub struct Simnet {
     deploy_costs: Vec<(String, Cost)>,
 }
 
-static WORKSPACE: OnceLock<Result<Simnet, String>> = OnceLock::new();
+static WORKSPACE: OnceLock<Result<(Simnet, Simnet), String>> = OnceLock::new();
 
 impl Simnet {
     /// A fresh chain with the workspace's `Clarinet.toml` deployed.
@@ -64,20 +64,70 @@ impl Simnet {
     /// # Errors
     /// The manifest does not load or a contract fails to deploy.
     pub fn try_new() -> Result<Simnet, String> {
+        Simnet::templates().map(|(_, booted)| booted)
+    }
+
+    /// The workspace contracts deployed but *before* `deployments/bootstrap.toml` ran:
+    /// for testing the one-time bootstrap functions themselves.
+    ///
+    /// # Panics
+    /// As [`Simnet::new`].
+    pub fn bare() -> Simnet {
+        Simnet::templates()
+            .map(|(bare, _)| bare)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn templates() -> Result<(Simnet, Simnet), String> {
         WORKSPACE
             .get_or_init(|| {
-                Manifest::workspace()
-                    .and_then(|m| Simnet::deploy(m))
-                    .map_err(|e| e.to_string())
+                let bare = Manifest::workspace()
+                    .and_then(Simnet::deploy_contracts)
+                    .map_err(|e| e.to_string())?;
+                let mut booted = bare.clone();
+                booted.run_bootstrap().map_err(|e| e.to_string())?;
+                Ok((bare, booted))
             })
             .clone()
     }
 
-    /// Starts a chain, funds the manifest's accounts and deploys its contracts in order.
+    /// Runs the manifest's bootstrap calls in order.
+    ///
+    /// # Errors
+    /// [`HarnessError::Deploy`] naming the first call that does not return `ok`.
+    pub fn run_bootstrap(&mut self) -> Result<(), HarnessError> {
+        let calls = self.manifest.bootstrap.clone();
+        for call in calls {
+            let sender = self.account(&call.sender);
+            let contract_id = self.contract_id(&call.contract);
+            let receipt = self.call_source(&call.contract, &contract_id, &call.function, &call.args, &sender)?;
+            if !receipt.is_ok() {
+                return Err(HarnessError::Deploy {
+                    contract: call.contract.clone(),
+                    line: 0,
+                    reason: format!("bootstrap call {} failed:\n{receipt}", call.function),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Deploys a manifest and runs its bootstrap calls.
+    ///
+    /// # Errors
+    /// As [`Simnet::deploy_contracts`] and [`Simnet::run_bootstrap`].
+    pub fn deploy(manifest: Manifest) -> Result<Simnet, HarnessError> {
+        let mut sim = Simnet::deploy_contracts(manifest)?;
+        sim.run_bootstrap()?;
+        Ok(sim)
+    }
+
+    /// Starts a chain, funds the manifest's accounts and deploys its contracts in order
+    /// (without running the bootstrap calls).
     ///
     /// # Errors
     /// [`HarnessError::Deploy`] naming the first contract that fails, with its line.
-    pub fn deploy(manifest: Manifest) -> Result<Simnet, HarnessError> {
+    pub fn deploy_contracts(manifest: Manifest) -> Result<Simnet, HarnessError> {
         let deployer = manifest.deployer().clone();
         let settings = SessionSettings {
             include_boot_contracts: BOOT_CONTRACTS.iter().map(|s| s.to_string()).collect(),
@@ -227,8 +277,19 @@ impl Simnet {
     ) -> Result<Receipt, HarnessError> {
         let contract_id = self.contract_id(contract);
         values::contract_id(&contract_id)?;
-        let sender_principal = values::standard_principal(sender)?;
         let rendered: Vec<String> = args.iter().map(to_source).collect();
+        self.call_source(contract, &contract_id, function, &rendered, sender)
+    }
+
+    fn call_source(
+        &mut self,
+        contract: &str,
+        contract_id: &str,
+        function: &str,
+        rendered: &[String],
+        sender: &str,
+    ) -> Result<Receipt, HarnessError> {
+        let sender_principal = values::standard_principal(sender)?;
         let snippet = format!(
             "(contract-call? '{} {} {})",
             contract_id,
@@ -277,7 +338,7 @@ impl Simnet {
                 cost: Cost::default(),
             }),
             Err(diags) => Err(HarnessError::Call {
-                contract: contract_id,
+                contract: contract_id.to_string(),
                 function: function.to_string(),
                 reason: join_messages(&diags),
             }),
