@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,9 @@ const LIMITS: [u64; 5] = [
 pub type CostTable = BTreeMap<String, FunctionCost>;
 
 static COLLECTED: Mutex<CostTable> = Mutex::new(BTreeMap::new());
+/// Bumped on every record; `flush` skips the disk when nothing changed since the last.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static FLUSHED: AtomicU64 = AtomicU64::new(0);
 
 /// Records one call's cost.
 pub(crate) fn record(contract: &str, function: &str, cost: &Cost) {
@@ -82,6 +86,7 @@ pub(crate) fn record(contract: &str, function: &str, cost: &Cost) {
         .entry(format!("{contract}::{function}"))
         .or_default()
         .add(cost);
+    GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
 /// A copy of what this process has measured so far.
@@ -106,6 +111,11 @@ pub fn report_dir() -> Option<PathBuf> {
 pub(crate) fn flush() {
     static WRITING: Mutex<()> = Mutex::new(());
     let _guard = WRITING.lock().unwrap_or_else(|p| p.into_inner());
+    let generation = GENERATION.load(Ordering::SeqCst);
+    if generation == FLUSHED.load(Ordering::SeqCst) {
+        return;
+    }
+    FLUSHED.store(generation, Ordering::SeqCst);
     let Some(dir) = report_dir() else { return };
     let table = collected();
     if table.is_empty() {

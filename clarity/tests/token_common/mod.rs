@@ -1,0 +1,65 @@
+//! Shared setup for the token, vesting and emission tests.
+#![allow(dead_code)]
+
+use alkahest_clarity::values::{principal, uint};
+use alkahest_clarity::Simnet;
+
+/// 10^8 base units per whole token.
+pub const ONE: u128 = 100_000_000;
+
+/// Named principals used across the foundation tests.
+pub struct Actors {
+    pub deployer: String,
+    pub alice: String,
+    pub bob: String,
+    pub carol: String,
+    /// Approved minter, locker and releaser in [`prepared`].
+    pub operator: String,
+    pub stranger: String,
+}
+
+pub fn actors(sim: &Simnet) -> Actors {
+    Actors {
+        deployer: sim.deployer(),
+        alice: sim.account("wallet_1"),
+        bob: sim.account("wallet_2"),
+        carol: sim.account("wallet_3"),
+        operator: sim.account("wallet_5"),
+        stranger: sim.account("wallet_6"),
+    }
+}
+
+/// The booted workspace (governance = deployer) with wallet_5 approved as ALEX minter,
+/// locker and emission releaser, and as the sBTC protocol contract.
+pub fn prepared() -> (Simnet, Actors) {
+    let mut sim = Simnet::bare();
+    let a = actors(&sim);
+    sim.call("alex-token", "bootstrap-governance", &[principal(&a.deployer)], &a.deployer)
+        .expect_ok();
+    sim.call("sbtc-token", "set-protocol", &[principal(&a.operator)], &a.deployer)
+        .expect_ok();
+    sim.call("alex-token", "add-minter", &[principal(&a.operator)], &a.deployer)
+        .expect_ok();
+    sim.call("alex-token", "add-locker", &[principal(&a.operator)], &a.deployer)
+        .expect_ok();
+    sim.call(
+        "alex-emission",
+        "set-releaser",
+        &[principal(&a.operator), uint(1_000 * ONE)],
+        &a.deployer,
+    )
+    .expect_ok();
+    (sim, a)
+}
+
+/// Transfers `amount` ALEX from the deployer (foundation reserve) to `to`.
+pub fn fund_alex(sim: &mut Simnet, to: &str, amount: u128) {
+    let d = sim.deployer();
+    sim.call(
+        "alex-token",
+        "transfer",
+        &[uint(amount), principal(&d), principal(to), alkahest_clarity::values::none()],
+        &d,
+    )
+    .expect_ok();
+}
