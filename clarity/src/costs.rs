@@ -30,11 +30,10 @@ pub struct FunctionCost {
 
 impl FunctionCost {
     fn add(&mut self, c: &Cost) {
-        let dims = dims(c);
         self.calls += 1;
-        for i in 0..5 {
-            self.sum[i] = self.sum[i].saturating_add(dims[i]);
-            self.max[i] = self.max[i].max(dims[i]);
+        for (i, d) in dims(c).into_iter().enumerate() {
+            self.sum[i] = self.sum[i].saturating_add(d);
+            self.max[i] = self.max[i].max(d);
         }
     }
 

@@ -10,11 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use clarity::types::StacksEpochId;
 use clarity::vm::ast::parser::v2::parse;
 use clarity::vm::representations::{PreSymbolicExpression, PreSymbolicExpressionType};
-use clarity::types::StacksEpochId;
-use clarity::vm::Value;
 use clarity::vm::ClarityVersion;
+use clarity::vm::Value;
 use serde::Deserialize;
 
 use crate::accounts::Account;
@@ -137,10 +137,11 @@ impl Manifest {
 
         let mut accounts = BTreeMap::new();
         for (name, raw) in settings.accounts {
-            let account = Account::from_raw(&name, raw).map_err(|reason| HarnessError::Manifest {
-                path: settings_path.clone(),
-                reason,
-            })?;
+            let account =
+                Account::from_raw(&name, raw).map_err(|reason| HarnessError::Manifest {
+                    path: settings_path.clone(),
+                    reason,
+                })?;
             accounts.insert(name, account);
         }
         if !accounts.contains_key("deployer") {
@@ -159,7 +160,10 @@ impl Manifest {
             if !accounts.contains_key(&call.sender) {
                 return Err(HarnessError::Manifest {
                     path: bootstrap_path,
-                    reason: format!("call {}::{}: unknown sender `{}`", call.contract, call.function, call.sender),
+                    reason: format!(
+                        "call {}::{}: unknown sender `{}`",
+                        call.contract, call.function, call.sender
+                    ),
                 });
             }
         }
@@ -217,7 +221,10 @@ fn parse_version(
     name: &str,
     v: Option<toml::Value>,
 ) -> Result<ClarityVersion, HarnessError> {
-    match v.as_ref().map(|v| v.to_string().trim_matches('"').to_string()) {
+    match v
+        .as_ref()
+        .map(|v| v.to_string().trim_matches('"').to_string())
+    {
         None => Ok(ClarityVersion::Clarity2),
         Some(s) if s == "2" => Ok(ClarityVersion::Clarity2),
         Some(s) if s == "1" => Ok(ClarityVersion::Clarity1),
@@ -243,7 +250,9 @@ fn parse_epoch(
         Some("2.3") => Ok(StacksEpochId::Epoch23),
         Some(other) => Err(HarnessError::Manifest {
             path: path.to_path_buf(),
-            reason: format!("contract `{name}`: unsupported epoch {other} (this VM runs up to 2.4)"),
+            reason: format!(
+                "contract `{name}`: unsupported epoch {other} (this VM runs up to 2.4)"
+            ),
         }),
     }
 }
@@ -287,10 +296,10 @@ fn collect_refs(e: &PreSymbolicExpression, out: &mut BTreeSet<String>) {
                 PreSymbolicExpressionType::FieldIdentifier(t) => {
                     out.insert(t.contract_identifier.name.to_string());
                 }
-                PreSymbolicExpressionType::AtomValue(Value::Principal(p)) => {
-                    if let clarity::vm::types::PrincipalData::Contract(c) = p {
-                        out.insert(c.name.to_string());
-                    }
+                PreSymbolicExpressionType::AtomValue(Value::Principal(
+                    clarity::vm::types::PrincipalData::Contract(c),
+                )) => {
+                    out.insert(c.name.to_string());
                 }
                 _ => {}
             }
@@ -373,7 +382,11 @@ mod tests {
         for s in [spec("a", &["b"]), spec("b", &["c"]), spec("c", &[])] {
             m.insert(s.name.clone(), s);
         }
-        let names: Vec<_> = deploy_order(m).unwrap().into_iter().map(|s| s.name).collect();
+        let names: Vec<_> = deploy_order(m)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names, ["c", "b", "a"]);
 
         let mut m = BTreeMap::new();

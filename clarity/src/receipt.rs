@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use clarity::vm::events::{
-    FTEventType, NFTEventType, STXEventType, StacksTransactionEvent,
-};
+use clarity::vm::events::{FTEventType, NFTEventType, STXEventType, StacksTransactionEvent};
 use clarity::vm::types::{CharType, SequenceData};
 use clarity::vm::Value;
 
@@ -220,7 +218,8 @@ impl Receipt {
 
     /// The first printed tuple whose `topic` is `topic`.
     pub fn print_with_topic(&self, topic: &str) -> Option<&Value> {
-        self.prints().find(|v| topic_of(v).as_deref() == Some(topic))
+        self.prints()
+            .find(|v| topic_of(v).as_deref() == Some(topic))
     }
 }
 
@@ -270,13 +269,11 @@ fn decode_event(e: &StacksTransactionEvent) -> Option<Event> {
                 value: d.value.clone(),
             })
         }
-        StacksTransactionEvent::STXEvent(STXEventType::STXTransferEvent(d)) => {
-            Event::StxTransfer {
-                sender: d.sender.to_string(),
-                recipient: d.recipient.to_string(),
-                amount: d.amount,
-            }
-        }
+        StacksTransactionEvent::STXEvent(STXEventType::STXTransferEvent(d)) => Event::StxTransfer {
+            sender: d.sender.to_string(),
+            recipient: d.recipient.to_string(),
+            amount: d.amount,
+        },
         StacksTransactionEvent::STXEvent(STXEventType::STXMintEvent(d)) => Event::StxMint {
             recipient: d.recipient.to_string(),
             amount: d.amount,

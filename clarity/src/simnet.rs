@@ -4,15 +4,15 @@
 use std::sync::{Arc, OnceLock};
 
 use clarity::types::StacksEpochId;
+use clarity::vm::ast::parser::v2::parse;
+use clarity::vm::diagnostic::Diagnostic;
+use clarity::vm::representations::PreSymbolicExpressionType;
 use clarity::vm::types::PrincipalData;
+use clarity::vm::ClarityVersion;
 use clarity::vm::{EvaluationResult, ExecutionResult, Value};
 use clarity_repl::repl::{
     ClarityCodeSource, ClarityContract, ContractDeployer, Session, SessionSettings,
 };
-use clarity::vm::ClarityVersion;
-use clarity::vm::ast::parser::v2::parse;
-use clarity::vm::representations::PreSymbolicExpressionType;
-use clarity::vm::diagnostic::Diagnostic;
 
 use crate::manifest::Manifest;
 use crate::receipt::{decode_events, Cost, Outcome, Receipt};
@@ -21,7 +21,15 @@ use crate::{costs, HarnessError};
 
 /// Boot contracts the VM needs for cost tracking (see dependencies.md).
 const BOOT_CONTRACTS: [&str; 10] = [
-    "pox", "lockup", "costs", "cost-voting", "bns", "genesis", "costs-2", "pox-2", "costs-3",
+    "pox",
+    "lockup",
+    "costs",
+    "cost-voting",
+    "bns",
+    "genesis",
+    "costs-2",
+    "pox-2",
+    "costs-3",
     "pox-3",
 ];
 
@@ -100,7 +108,13 @@ impl Simnet {
         for call in calls {
             let sender = self.account(&call.sender);
             let contract_id = self.contract_id(&call.contract);
-            let receipt = self.call_source(&call.contract, &contract_id, &call.function, &call.args, &sender)?;
+            let receipt = self.call_source(
+                &call.contract,
+                &contract_id,
+                &call.function,
+                &call.args,
+                &sender,
+            )?;
             if !receipt.is_ok() {
                 return Err(HarnessError::Deploy {
                     contract: call.contract.clone(),
@@ -138,10 +152,11 @@ impl Simnet {
         let mut session = Session::new(settings);
         session.load_boot_contracts();
         for account in manifest.accounts.values() {
-            let recipient = PrincipalData::parse(&account.address).map_err(|e| HarnessError::Value {
-                value: account.address.clone(),
-                reason: e.to_string(),
-            })?;
+            let recipient =
+                PrincipalData::parse(&account.address).map_err(|e| HarnessError::Value {
+                    value: account.address.clone(),
+                    reason: e.to_string(),
+                })?;
             session
                 .interpreter
                 .mint_stx_balance(recipient, account.balance)
@@ -206,7 +221,9 @@ impl Simnet {
         let sender = values::standard_principal(deployer)?;
         let previous = self.session.interpreter.get_tx_sender();
         self.session.interpreter.set_tx_sender(sender);
-        let result = self.session.deploy_contract(&contract, None, true, None, &mut None);
+        let result = self
+            .session
+            .deploy_contract(&contract, None, true, None, &mut None);
         self.session.interpreter.set_tx_sender(previous);
         self.session.costs_reports.clear();
         match result {
@@ -258,7 +275,13 @@ impl Simnet {
     /// If the VM refuses the call before running it (unknown function, wrong argument
     /// types, bad sender): that is a bug in the caller, not a contract outcome.
     #[track_caller]
-    pub fn call(&mut self, contract: &str, function: &str, args: &[Value], sender: &str) -> Receipt {
+    pub fn call(
+        &mut self,
+        contract: &str,
+        function: &str,
+        args: &[Value],
+        sender: &str,
+    ) -> Receipt {
         self.try_call(contract, function, args, sender)
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -432,7 +455,8 @@ impl Simnet {
                 continue;
             };
             let is_define = matches!(&head.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == "define-constant");
-            let is_name = matches!(&id.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == name);
+            let is_name =
+                matches!(&id.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == name);
             if !(is_define && is_name) {
                 continue;
             }
@@ -457,7 +481,10 @@ impl Simnet {
                 EvaluationResult::Snippet(s) => s.result,
                 EvaluationResult::Contract(c) => c.result.unwrap_or(Value::none()),
             },
-            Err(d) => panic!("harness expression `{snippet}` failed: {}", join_messages(&d)),
+            Err(d) => panic!(
+                "harness expression `{snippet}` failed: {}",
+                join_messages(&d)
+            ),
         }
     }
 
@@ -521,7 +548,11 @@ fn deploy_error(contract: &str, diags: &[Diagnostic]) -> HarnessError {
         .iter()
         .filter(|d| matches!(d.level, clarity::vm::diagnostic::Level::Error))
         .collect();
-    let relevant = if errors.is_empty() { diags.iter().collect() } else { errors };
+    let relevant = if errors.is_empty() {
+        diags.iter().collect()
+    } else {
+        errors
+    };
     let line = relevant
         .iter()
         .flat_map(|d| d.spans.iter())

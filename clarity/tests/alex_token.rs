@@ -21,15 +21,29 @@ fn metadata_read_only_views() {
     assert_eq!(sim.read_only(T, "get-decimals", &[]).to_uint(), 8);
     assert_eq!(sim.read_only(T, "get-token-uri", &[]).to_optional(), None);
     assert_eq!(
-        sim.read_only(T, "get-governance", &[]).to_optional().unwrap().to_principal(),
+        sim.read_only(T, "get-governance", &[])
+            .to_optional()
+            .unwrap()
+            .to_principal(),
         a.deployer
     );
-    assert_eq!(sim.read_only(T, "get-foundation-reserve", &[]).to_principal(), a.deployer);
+    assert_eq!(
+        sim.read_only(T, "get-foundation-reserve", &[])
+            .to_principal(),
+        a.deployer
+    );
     let alloc = sim.read_only(T, "get-allocation", &[]);
     assert_eq!(alloc.field("vesting").to_uint(), 300_000_000 * ONE);
-    assert_eq!(alloc.field("vesting-holder").to_principal(), sim.contract_id("alex-vesting"));
-    assert!(sim.read_only(T, "is-minter", &[principal(&a.operator)]).to_bool());
-    assert!(!sim.read_only(T, "is-minter", &[principal(&a.alice)]).to_bool());
+    assert_eq!(
+        alloc.field("vesting-holder").to_principal(),
+        sim.contract_id("alex-vesting")
+    );
+    assert!(sim
+        .read_only(T, "is-minter", &[principal(&a.operator)])
+        .to_bool());
+    assert!(!sim
+        .read_only(T, "is-minter", &[principal(&a.alice)])
+        .to_bool());
 }
 
 #[test]
@@ -39,25 +53,39 @@ fn transfer_success_events_and_errors() {
     let r = sim.call(
         T,
         "transfer",
-        &[uint(4 * ONE), principal(&a.alice), principal(&a.bob), some(buff(b"memo"))],
+        &[
+            uint(4 * ONE),
+            principal(&a.alice),
+            principal(&a.bob),
+            some(buff(b"memo")),
+        ],
         &a.alice,
     );
     r.expect_ok();
-    assert!(r.events.iter().any(|e| matches!(e, Event::FtTransfer { amount, .. } if *amount == 4 * ONE)));
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtTransfer { amount, .. } if *amount == 4 * ONE)));
     assert_eq!(r.prints().next().unwrap().to_buff(), b"memo".to_vec());
     assert!(r.print_with_topic("transfer").is_some());
     assert_eq!(sim.ft_balance(T, &a.alice), 6 * ONE);
     assert_eq!(sim.ft_balance(T, &a.bob), 4 * ONE);
 
-    let args = |amt: u128, from: &str, to: &str| [uint(amt), principal(from), principal(to), none()];
+    let args =
+        |amt: u128, from: &str, to: &str| [uint(amt), principal(from), principal(to), none()];
     sim.call(T, "transfer", &args(1, &a.alice, &a.bob), &a.bob)
         .expect_err(err(&sim, "ERR_NOT_OWNER"));
     sim.call(T, "transfer", &args(0, &a.alice, &a.bob), &a.alice)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "transfer", &args(1, &a.alice, &a.alice), &a.alice)
         .expect_err(err(&sim, "ERR_SELF_TRANSFER"));
-    sim.call(T, "transfer", &args(6 * ONE + 1, &a.alice, &a.bob), &a.alice)
-        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(
+        T,
+        "transfer",
+        &args(6 * ONE + 1, &a.alice, &a.bob),
+        &a.alice,
+    )
+    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
     // Nothing moved on failure.
     assert_eq!(sim.ft_balance(T, &a.alice), 6 * ONE);
 }
@@ -65,7 +93,11 @@ fn transfer_success_events_and_errors() {
 #[test]
 fn governance_bootstrap_once_and_handover() {
     let mut sim = Simnet::bare();
-    let (d, w1, w2) = (sim.deployer(), sim.account("wallet_1"), sim.account("wallet_2"));
+    let (d, w1, w2) = (
+        sim.deployer(),
+        sim.account("wallet_1"),
+        sim.account("wallet_2"),
+    );
     sim.call(T, "bootstrap-governance", &[principal(&w1)], &w1)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     let r = sim.call(T, "bootstrap-governance", &[principal(&w1)], &d);
@@ -76,7 +108,8 @@ fn governance_bootstrap_once_and_handover() {
     // Only the current governance hands over.
     sim.call(T, "set-governance", &[principal(&w2)], &d)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    sim.call(T, "set-governance", &[principal(&w2)], &w1).expect_ok();
+    sim.call(T, "set-governance", &[principal(&w2)], &w1)
+        .expect_ok();
     sim.call(T, "add-minter", &[principal(&d)], &w1)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     sim.call(T, "add-minter", &[principal(&d)], &w2).expect_ok();
@@ -89,23 +122,48 @@ fn minter_list_add_remove_and_supply_changes() {
     sim.call(T, "add-minter", &[principal(&a.operator)], &a.deployer)
         .expect_err(err(&sim, "ERR_ALREADY_LISTED"));
     // Minter mints; governance mints too.
-    let r = sim.call(T, "mint", &[uint(5 * ONE), principal(&a.alice)], &a.operator);
+    let r = sim.call(
+        T,
+        "mint",
+        &[uint(5 * ONE), principal(&a.alice)],
+        &a.operator,
+    );
     r.expect_ok();
-    assert!(r.events.iter().any(|e| matches!(e, Event::FtMint { amount, .. } if *amount == 5 * ONE)));
-    sim.call(T, "mint", &[uint(ONE), principal(&a.alice)], &a.deployer).expect_ok();
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtMint { amount, .. } if *amount == 5 * ONE)));
+    sim.call(T, "mint", &[uint(ONE), principal(&a.alice)], &a.deployer)
+        .expect_ok();
     sim.call(T, "mint", &[uint(0), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "mint", &[uint(1), principal(&a.alice)], &a.alice)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    assert_eq!(sim.read_only(T, "get-total-supply", &[]).to_uint(), supply0 + 6 * ONE);
+    assert_eq!(
+        sim.read_only(T, "get-total-supply", &[]).to_uint(),
+        supply0 + 6 * ONE
+    );
 
-    let r = sim.call(T, "burn", &[uint(2 * ONE), principal(&a.alice)], &a.operator);
+    let r = sim.call(
+        T,
+        "burn",
+        &[uint(2 * ONE), principal(&a.alice)],
+        &a.operator,
+    );
     r.expect_ok();
-    assert!(r.events.iter().any(|e| matches!(e, Event::FtBurn { amount, .. } if *amount == 2 * ONE)));
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtBurn { amount, .. } if *amount == 2 * ONE)));
     sim.call(T, "burn", &[uint(0), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
-    sim.call(T, "burn", &[uint(4 * ONE + 1), principal(&a.alice)], &a.operator)
-        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(
+        T,
+        "burn",
+        &[uint(4 * ONE + 1), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
     sim.call(T, "burn", &[uint(1), principal(&a.alice)], &a.alice)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     assert_eq!(sim.ft_balance(T, &a.alice), 4 * ONE);
@@ -122,42 +180,79 @@ fn minter_list_add_remove_and_supply_changes() {
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     sim.call(T, "burn", &[uint(1), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    assert!(!sim.read_only(T, "is-minter", &[principal(&a.operator)]).to_bool());
+    assert!(!sim
+        .read_only(T, "is-minter", &[principal(&a.operator)])
+        .to_bool());
 }
 
 #[test]
 fn lock_ledger_blocks_transfer_and_burn_of_locked_tokens() {
     let (mut sim, a) = prepared();
     fund_alex(&mut sim, &a.alice, 10 * ONE);
-    let r = sim.call(T, "lock", &[uint(7 * ONE), principal(&a.alice)], &a.operator);
+    let r = sim.call(
+        T,
+        "lock",
+        &[uint(7 * ONE), principal(&a.alice)],
+        &a.operator,
+    );
     assert_eq!(r.expect_ok().to_uint(), 7 * ONE);
-    assert_eq!(sim.read_only(T, "get-locked", &[principal(&a.alice)]).to_uint(), 7 * ONE);
-    assert_eq!(sim.read_only(T, "get-available", &[principal(&a.alice)]).to_uint(), 3 * ONE);
+    assert_eq!(
+        sim.read_only(T, "get-locked", &[principal(&a.alice)])
+            .to_uint(),
+        7 * ONE
+    );
+    assert_eq!(
+        sim.read_only(T, "get-available", &[principal(&a.alice)])
+            .to_uint(),
+        3 * ONE
+    );
     // Balance still counts locked tokens (SIP-010), but they cannot move or burn.
     assert_eq!(sim.ft_balance(T, &a.alice), 10 * ONE);
     let xfer = |amt| [uint(amt), principal(&a.alice), principal(&a.bob), none()];
     sim.call(T, "transfer", &xfer(3 * ONE + 1), &a.alice)
         .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
-    sim.call(T, "burn", &[uint(3 * ONE + 1), principal(&a.alice)], &a.operator)
-        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
-    sim.call(T, "lock", &[uint(3 * ONE + 1), principal(&a.alice)], &a.operator)
-        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(
+        T,
+        "burn",
+        &[uint(3 * ONE + 1), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(
+        T,
+        "lock",
+        &[uint(3 * ONE + 1), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
     sim.call(T, "lock", &[uint(0), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "lock", &[uint(1), principal(&a.alice)], &a.alice)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    sim.call(T, "transfer", &xfer(3 * ONE), &a.alice).expect_ok();
+    sim.call(T, "transfer", &xfer(3 * ONE), &a.alice)
+        .expect_ok();
 
-    sim.call(T, "unlock", &[uint(7 * ONE + 1), principal(&a.alice)], &a.operator)
-        .expect_err(err(&sim, "ERR_INSUFFICIENT_LOCKED"));
+    sim.call(
+        T,
+        "unlock",
+        &[uint(7 * ONE + 1), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_err(err(&sim, "ERR_INSUFFICIENT_LOCKED"));
     sim.call(T, "unlock", &[uint(0), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "unlock", &[uint(1), principal(&a.alice)], &a.bob)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    let r = sim.call(T, "unlock", &[uint(7 * ONE), principal(&a.alice)], &a.operator);
+    let r = sim.call(
+        T,
+        "unlock",
+        &[uint(7 * ONE), principal(&a.alice)],
+        &a.operator,
+    );
     assert_eq!(r.expect_ok().to_uint(), 0);
     assert!(r.print_with_topic("unlock").is_some());
-    sim.call(T, "transfer", &xfer(7 * ONE), &a.alice).expect_ok();
+    sim.call(T, "transfer", &xfer(7 * ONE), &a.alice)
+        .expect_ok();
     assert_eq!(sim.ft_balance(T, &a.alice), 0);
 }
 
@@ -168,11 +263,15 @@ fn locker_list_add_remove() {
         .expect_err(err(&sim, "ERR_ALREADY_LISTED"));
     sim.call(T, "add-locker", &[principal(&a.bob)], &a.bob)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    sim.call(T, "add-locker", &[principal(&a.bob)], &a.deployer).expect_ok();
-    assert!(sim.read_only(T, "is-locker", &[principal(&a.bob)]).to_bool());
+    sim.call(T, "add-locker", &[principal(&a.bob)], &a.deployer)
+        .expect_ok();
+    assert!(sim
+        .read_only(T, "is-locker", &[principal(&a.bob)])
+        .to_bool());
     sim.call(T, "remove-locker", &[principal(&a.bob)], &a.bob)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    sim.call(T, "remove-locker", &[principal(&a.bob)], &a.deployer).expect_ok();
+    sim.call(T, "remove-locker", &[principal(&a.bob)], &a.deployer)
+        .expect_ok();
     sim.call(T, "remove-locker", &[principal(&a.bob)], &a.deployer)
         .expect_err(err(&sim, "ERR_NOT_LISTED"));
     fund_alex(&mut sim, &a.alice, ONE);

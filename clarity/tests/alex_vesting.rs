@@ -16,7 +16,13 @@ fn register(sim: &mut Simnet, who: &str) {
     let r = sim.call(
         V,
         "add-beneficiary",
-        &[principal(who), uint(1_000 * ONE), uint(10), uint(20), uint(110)],
+        &[
+            principal(who),
+            uint(1_000 * ONE),
+            uint(10),
+            uint(20),
+            uint(110),
+        ],
         &d,
     );
     r.expect_ok();
@@ -38,12 +44,20 @@ fn cliff_then_linear_then_full_and_no_double_claim() {
 
     // Before the cliff nothing has vested, even though time has passed since start.
     mine_to(&mut sim, 19);
-    assert_eq!(sim.read_only(V, "get-vested", &[principal(&alice)]).to_uint(), 0);
+    assert_eq!(
+        sim.read_only(V, "get-vested", &[principal(&alice)])
+            .to_uint(),
+        0
+    );
     sim.call(V, "claim", &[], &alice).expect_err(nothing);
 
     // At the cliff: the linear amount accrued since start, 10/100 of the total.
     mine_to(&mut sim, 20);
-    assert_eq!(sim.read_only(V, "get-claimable", &[principal(&alice)]).to_uint(), 100 * ONE);
+    assert_eq!(
+        sim.read_only(V, "get-claimable", &[principal(&alice)])
+            .to_uint(),
+        100 * ONE
+    );
     let r = sim.call(V, "claim", &[], &alice);
     assert_eq!(r.expect_ok().to_uint(), 100 * ONE);
     assert!(r.print_with_topic("claim").is_some());
@@ -53,23 +67,43 @@ fn cliff_then_linear_then_full_and_no_double_claim() {
 
     // Mid-way (height 60): half vested, 400 more claimable.
     mine_to(&mut sim, 60);
-    assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 400 * ONE);
+    assert_eq!(
+        sim.call(V, "claim", &[], &alice).expect_ok().to_uint(),
+        400 * ONE
+    );
 
     // After the end: the rest, and never more.
     mine_to(&mut sim, 200);
-    assert_eq!(sim.read_only(V, "vested-at", &[principal(&alice), uint(109)]).to_uint(), 990 * ONE);
-    assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 500 * ONE);
+    assert_eq!(
+        sim.read_only(V, "vested-at", &[principal(&alice), uint(109)])
+            .to_uint(),
+        990 * ONE
+    );
+    assert_eq!(
+        sim.call(V, "claim", &[], &alice).expect_ok().to_uint(),
+        500 * ONE
+    );
     sim.call(V, "claim", &[], &alice).expect_err(nothing);
     assert_eq!(sim.ft_balance("alex-token", &alice), 1_000 * ONE);
-    let b = sim.read_only(V, "get-beneficiary", &[principal(&alice)]).to_optional().unwrap();
+    let b = sim
+        .read_only(V, "get-beneficiary", &[principal(&alice)])
+        .to_optional()
+        .unwrap();
     assert_eq!(b.field("claimed").to_uint(), 1_000 * ONE);
-    assert_eq!(sim.read_only(V, "get-total-claimed", &[]).to_uint(), 1_000 * ONE);
+    assert_eq!(
+        sim.read_only(V, "get-total-claimed", &[]).to_uint(),
+        1_000 * ONE
+    );
 }
 
 #[test]
 fn registration_errors() {
     let mut sim = Simnet::new();
-    let (d, alice, bob) = (sim.deployer(), sim.account("wallet_1"), sim.account("wallet_2"));
+    let (d, alice, bob) = (
+        sim.deployer(),
+        sim.account("wallet_1"),
+        sim.account("wallet_2"),
+    );
     let code = |sim: &Simnet, n: &str| sim.err_code(V, n);
     let add = |who: &str, total: u128, s: u128, c: u128, e: u128| {
         [principal(who), uint(total), uint(s), uint(c), uint(e)]
@@ -82,17 +116,38 @@ fn registration_errors() {
         sim.call(V, "add-beneficiary", &add(&alice, ONE, s, c, e), &d)
             .expect_err(code(&sim, "ERR_INVALID_SCHEDULE"));
     }
-    sim.call(V, "add-beneficiary", &add(&alice, 300_000_000 * ONE + 1, 1, 2, 3), &d)
-        .expect_err(code(&sim, "ERR_OVER_ALLOCATED"));
-    sim.call(V, "add-beneficiary", &add(&alice, 200_000_000 * ONE, 1, 2, 3), &d)
-        .expect_ok();
+    sim.call(
+        V,
+        "add-beneficiary",
+        &add(&alice, 300_000_000 * ONE + 1, 1, 2, 3),
+        &d,
+    )
+    .expect_err(code(&sim, "ERR_OVER_ALLOCATED"));
+    sim.call(
+        V,
+        "add-beneficiary",
+        &add(&alice, 200_000_000 * ONE, 1, 2, 3),
+        &d,
+    )
+    .expect_ok();
     sim.call(V, "add-beneficiary", &add(&alice, ONE, 1, 2, 3), &d)
         .expect_err(code(&sim, "ERR_ALREADY_REGISTERED"));
     // Only 100M remain unallocated.
-    sim.call(V, "add-beneficiary", &add(&bob, 100_000_000 * ONE + 1, 1, 2, 3), &d)
-        .expect_err(code(&sim, "ERR_OVER_ALLOCATED"));
-    assert_eq!(sim.read_only(V, "get-allocated", &[]).to_uint(), 200_000_000 * ONE);
-    assert_eq!(sim.read_only(V, "get-unallocated", &[]).to_uint(), 100_000_000 * ONE);
+    sim.call(
+        V,
+        "add-beneficiary",
+        &add(&bob, 100_000_000 * ONE + 1, 1, 2, 3),
+        &d,
+    )
+    .expect_err(code(&sim, "ERR_OVER_ALLOCATED"));
+    assert_eq!(
+        sim.read_only(V, "get-allocated", &[]).to_uint(),
+        200_000_000 * ONE
+    );
+    assert_eq!(
+        sim.read_only(V, "get-unallocated", &[]).to_uint(),
+        100_000_000 * ONE
+    );
     // A stranger cannot claim.
     sim.call(V, "claim", &[], &bob)
         .expect_err(code(&sim, "ERR_NOT_BENEFICIARY"));
@@ -101,7 +156,11 @@ fn registration_errors() {
 #[test]
 fn close_registration_returns_the_remainder_to_the_foundation() {
     let mut sim = Simnet::new();
-    let (d, alice, bob) = (sim.deployer(), sim.account("wallet_1"), sim.account("wallet_2"));
+    let (d, alice, bob) = (
+        sim.deployer(),
+        sim.account("wallet_1"),
+        sim.account("wallet_2"),
+    );
     register(&mut sim, &alice);
     let reserve_before = sim.ft_balance("alex-token", &d);
     sim.call(V, "close-registration", &[], &alice)
@@ -116,10 +175,18 @@ fn close_registration_returns_the_remainder_to_the_foundation() {
     assert!(!sim.read_only(V, "is-registration-open", &[]).to_bool());
     sim.call(V, "close-registration", &[], &d)
         .expect_err(sim.err_code(V, "ERR_REGISTRATION_CLOSED"));
-    sim.call(V, "add-beneficiary", &[principal(&bob), uint(1), uint(1), uint(2), uint(3)], &d)
-        .expect_err(sim.err_code(V, "ERR_REGISTRATION_CLOSED"));
+    sim.call(
+        V,
+        "add-beneficiary",
+        &[principal(&bob), uint(1), uint(1), uint(2), uint(3)],
+        &d,
+    )
+    .expect_err(sim.err_code(V, "ERR_REGISTRATION_CLOSED"));
     // The registered beneficiary is still paid in full.
     mine_to(&mut sim, 110);
-    assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 1_000 * ONE);
+    assert_eq!(
+        sim.call(V, "claim", &[], &alice).expect_ok().to_uint(),
+        1_000 * ONE
+    );
     assert_eq!(sim.read_only(V, "get-holdings", &[]).to_uint(), 0);
 }

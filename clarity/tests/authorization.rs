@@ -31,31 +31,86 @@ struct Entry {
 }
 
 fn matrix() -> Vec<Entry> {
-    fn e(contract: &'static str, function: &'static str, legit: Legit, args: fn(&Actors) -> Vec<Value>) -> Entry {
-        Entry { contract, function, bare: false, legit, args }
+    fn e(
+        contract: &'static str,
+        function: &'static str,
+        legit: Legit,
+        args: fn(&Actors) -> Vec<Value>,
+    ) -> Entry {
+        Entry {
+            contract,
+            function,
+            bare: false,
+            legit,
+            args,
+        }
     }
     vec![
-        Entry { contract: "alex-token", function: "bootstrap-governance", bare: true, legit: Legit::Deployer,
-                args: |a| vec![principal(&a.deployer)] },
-        Entry { contract: "sbtc-token", function: "set-protocol", bare: true, legit: Legit::Deployer,
-                args: |a| vec![principal(&a.operator)] },
-        e("alex-token", "set-governance", Legit::Deployer, |a| vec![principal(&a.carol)]),
-        e("alex-token", "add-minter", Legit::Deployer, |a| vec![principal(&a.carol)]),
-        e("alex-token", "remove-minter", Legit::Deployer, |a| vec![principal(&a.operator)]),
-        e("alex-token", "add-locker", Legit::Deployer, |a| vec![principal(&a.carol)]),
-        e("alex-token", "remove-locker", Legit::Deployer, |a| vec![principal(&a.operator)]),
-        e("alex-token", "mint", Legit::Operator, |a| vec![uint(ONE), principal(&a.carol)]),
-        e("alex-token", "burn", Legit::Operator, |a| vec![uint(ONE), principal(&a.alice)]),
-        e("alex-token", "lock", Legit::Operator, |a| vec![uint(ONE), principal(&a.alice)]),
-        e("alex-token", "unlock", Legit::Operator, |a| vec![uint(ONE), principal(&a.bob)]),
-        e("sbtc-token", "mint", Legit::Operator, |a| vec![uint(ONE), principal(&a.carol)]),
-        e("sbtc-token", "burn", Legit::Operator, |a| vec![uint(ONE), principal(&a.alice)]),
-        e("alex-vesting", "add-beneficiary", Legit::Deployer,
-          |a| vec![principal(&a.carol), uint(ONE), uint(1), uint(2), uint(3)]),
-        e("alex-vesting", "close-registration", Legit::Deployer, |_| vec![]),
-        e("alex-emission", "set-releaser", Legit::Deployer, |a| vec![principal(&a.carol), uint(ONE)]),
-        e("alex-emission", "remove-releaser", Legit::Deployer, |a| vec![principal(&a.operator)]),
-        e("alex-emission", "release", Legit::Operator, |a| vec![uint(ONE), principal(&a.carol)]),
+        Entry {
+            contract: "alex-token",
+            function: "bootstrap-governance",
+            bare: true,
+            legit: Legit::Deployer,
+            args: |a| vec![principal(&a.deployer)],
+        },
+        Entry {
+            contract: "sbtc-token",
+            function: "set-protocol",
+            bare: true,
+            legit: Legit::Deployer,
+            args: |a| vec![principal(&a.operator)],
+        },
+        e("alex-token", "set-governance", Legit::Deployer, |a| {
+            vec![principal(&a.carol)]
+        }),
+        e("alex-token", "add-minter", Legit::Deployer, |a| {
+            vec![principal(&a.carol)]
+        }),
+        e("alex-token", "remove-minter", Legit::Deployer, |a| {
+            vec![principal(&a.operator)]
+        }),
+        e("alex-token", "add-locker", Legit::Deployer, |a| {
+            vec![principal(&a.carol)]
+        }),
+        e("alex-token", "remove-locker", Legit::Deployer, |a| {
+            vec![principal(&a.operator)]
+        }),
+        e("alex-token", "mint", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.carol)]
+        }),
+        e("alex-token", "burn", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.alice)]
+        }),
+        e("alex-token", "lock", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.alice)]
+        }),
+        e("alex-token", "unlock", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.bob)]
+        }),
+        e("sbtc-token", "mint", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.carol)]
+        }),
+        e("sbtc-token", "burn", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.alice)]
+        }),
+        e("alex-vesting", "add-beneficiary", Legit::Deployer, |a| {
+            vec![principal(&a.carol), uint(ONE), uint(1), uint(2), uint(3)]
+        }),
+        e(
+            "alex-vesting",
+            "close-registration",
+            Legit::Deployer,
+            |_| vec![],
+        ),
+        e("alex-emission", "set-releaser", Legit::Deployer, |a| {
+            vec![principal(&a.carol), uint(ONE)]
+        }),
+        e("alex-emission", "remove-releaser", Legit::Deployer, |a| {
+            vec![principal(&a.operator)]
+        }),
+        e("alex-emission", "release", Legit::Operator, |a| {
+            vec![uint(ONE), principal(&a.carol)]
+        }),
     ]
 }
 
@@ -69,8 +124,20 @@ fn chain_for(entry: &Entry) -> (Simnet, Actors) {
     let (mut sim, a) = prepared();
     fund_alex(&mut sim, &a.alice, 5 * ONE);
     fund_alex(&mut sim, &a.bob, 5 * ONE);
-    sim.call("alex-token", "lock", &[uint(2 * ONE), principal(&a.bob)], &a.operator).expect_ok();
-    sim.call("sbtc-token", "mint", &[uint(5 * ONE), principal(&a.alice)], &a.operator).expect_ok();
+    sim.call(
+        "alex-token",
+        "lock",
+        &[uint(2 * ONE), principal(&a.bob)],
+        &a.operator,
+    )
+    .expect_ok();
+    sim.call(
+        "sbtc-token",
+        "mint",
+        &[uint(5 * ONE), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_ok();
     (sim, a)
 }
 
@@ -80,7 +147,11 @@ fn attacker_source(sim: &Simnet, entries: &[Entry], a: &Actors) -> String {
     for (i, e) in entries.iter().enumerate() {
         let target = sim.contract_id(e.contract);
         let args: Vec<String> = (e.args)(a).iter().map(to_source).collect();
-        let call = format!("(contract-call? '{target} {} {})", e.function, args.join(" "));
+        let call = format!(
+            "(contract-call? '{target} {} {})",
+            e.function,
+            args.join(" ")
+        );
         src.push_str(&format!(
             "(define-public (direct-{i}) (match {call} ok-val (ok true) err-val (err err-val)))\n\
              (define-public (as-contract-{i}) (match (as-contract {call}) ok-val (ok true) err-val (err err-val)))\n"
@@ -111,7 +182,11 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
         // 2. A stranger is refused.
         let mut sim = base.clone();
         let r = sim.call(entry.contract, entry.function, &args, &a.stranger);
-        assert_eq!(r.outcome, alkahest_clarity::Outcome::Err(uint(expected)), "{label}: stranger\n{r}");
+        assert_eq!(
+            r.outcome,
+            alkahest_clarity::Outcome::Err(uint(expected)),
+            "{label}: stranger\n{r}"
+        );
 
         // 3 and 4. A malicious contract invoked by the legitimate caller is refused.
         let mut sim = base.clone();
@@ -122,7 +197,11 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
         for f in [format!("direct-{i}"), format!("as-contract-{i}")] {
             let mut s = sim.clone();
             let r = s.call(&evil_id, &f, &[], &legit);
-            assert_eq!(r.outcome, alkahest_clarity::Outcome::Err(uint(expected)), "{label} via {f}\n{r}");
+            assert_eq!(
+                r.outcome,
+                alkahest_clarity::Outcome::Err(uint(expected)),
+                "{label} via {f}\n{r}"
+            );
         }
         checked += 1;
     }
@@ -142,14 +221,22 @@ fn matrix_covers_every_privileged_function() {
     for contract in ["alex-token", "sbtc-token", "alex-vesting", "alex-emission"] {
         let src = &sim.manifest().contract(contract).unwrap().source;
         for line in src.lines() {
-            let Some(rest) = line.trim_start().strip_prefix("(define-public (") else { continue };
+            let Some(rest) = line.trim_start().strip_prefix("(define-public (") else {
+                continue;
+            };
             let name = rest.split([' ', ')']).next().unwrap();
             let covered = listed.contains(&(contract, name)) || open.contains(&(contract, name));
-            assert!(covered, "{contract}::{name} is public but not in the authorisation matrix");
+            assert!(
+                covered,
+                "{contract}::{name} is public but not in the authorisation matrix"
+            );
         }
     }
     // Sanity: the matrix's legitimate callers really are privileged.
     let mut sim = Simnet::new();
-    let gov = sim.read_only("alex-token", "get-governance", &[]).to_optional().unwrap();
+    let gov = sim
+        .read_only("alex-token", "get-governance", &[])
+        .to_optional()
+        .unwrap();
     assert_eq!(gov.to_principal(), sim.deployer());
 }

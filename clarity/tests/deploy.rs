@@ -1,7 +1,9 @@
 //! Deployment: every manifest contract deploys, in dependency order, with the
 //! documented genesis state; a broken contract is reported with its name and line.
 
-use alkahest_clarity::{manifest::workspace_root, values::ValueExt, HarnessError, Manifest, Simnet};
+use alkahest_clarity::{
+    manifest::workspace_root, values::ValueExt, HarnessError, Manifest, Simnet,
+};
 
 #[test]
 fn every_manifest_contract_deploys_and_allocation_is_exact() {
@@ -21,7 +23,9 @@ fn every_manifest_contract_deploys_and_allocation_is_exact() {
     let vesting = sim.contract_id("alex-vesting");
     assert_eq!(sim.ft_balance("alex-token", &emission), 500_000_000 * one);
     assert_eq!(sim.ft_balance("alex-token", &vesting), 300_000_000 * one);
-    let supply = sim.read_only("alex-token", "get-total-supply", &[]).to_uint();
+    let supply = sim
+        .read_only("alex-token", "get-total-supply", &[])
+        .to_uint();
     assert_eq!(supply, 1_000_000_000 * one);
 }
 
@@ -31,7 +35,10 @@ fn devnet_accounts_are_funded_and_keys_match() {
     let manifest = Manifest::workspace().unwrap();
     for name in ["deployer", "wallet_1", "wallet_8"] {
         let a = &manifest.accounts[name];
-        assert_eq!(alkahest_clarity::accounts::address_of(&a.secret_key).unwrap(), a.address);
+        assert_eq!(
+            alkahest_clarity::accounts::address_of(&a.secret_key).unwrap(),
+            a.address
+        );
         assert_eq!(sim.stx_balance(&a.address), a.balance as u128);
     }
 }
@@ -40,9 +47,15 @@ fn devnet_accounts_are_funded_and_keys_match() {
 fn broken_contract_error_names_contract_line_and_reason() {
     let mut sim = Simnet::new();
     let src = "(define-read-only (ok-fn) u1)\n\n(define-read-only (bad) (+ u1 \"two\"))\n";
-    let e = sim.deploy_contract("broken", src, &sim.deployer()).unwrap_err();
+    let e = sim
+        .deploy_contract("broken", src, &sim.deployer())
+        .unwrap_err();
     match &e {
-        HarnessError::Deploy { contract, line, reason } => {
+        HarnessError::Deploy {
+            contract,
+            line,
+            reason,
+        } => {
             assert_eq!(contract, "broken");
             assert_eq!(*line, 3, "{e}");
             assert!(!reason.is_empty());
@@ -61,7 +74,11 @@ fn broken_contract_error_names_contract_line_and_reason() {
 fn manifest_with_bad_account_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("settings")).unwrap();
-    std::fs::write(dir.path().join("Clarinet.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("Clarinet.toml"),
+        "[project]\nname = \"x\"\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("settings/Devnet.toml"),
         "[accounts.deployer]\nsecret_key = \"d91c611dad20df521b049d63b1a38df069bba3f8763dc550fc67f426af6e41e701\"\naddress = \"ST1BE9S8QS0HZ5DXJTG5FQKMQ952VY2N5EP2E9C1E\"\nbalance = 1\n",

@@ -11,7 +11,11 @@ const T: &str = "sbtc-token";
 #[test]
 fn protocol_is_registered_once_by_the_deployer() {
     let mut sim = Simnet::bare();
-    let (d, w1, w2) = (sim.deployer(), sim.account("wallet_1"), sim.account("wallet_2"));
+    let (d, w1, w2) = (
+        sim.deployer(),
+        sim.account("wallet_1"),
+        sim.account("wallet_2"),
+    );
     assert_eq!(sim.read_only(T, "get-protocol", &[]).to_optional(), None);
     // Nobody can mint before registration.
     sim.call(T, "mint", &[uint(1), principal(&w1)], &d)
@@ -24,7 +28,10 @@ fn protocol_is_registered_once_by_the_deployer() {
     sim.call(T, "set-protocol", &[principal(&w2)], &d)
         .expect_err(sim.err_code(T, "ERR_ALREADY_BOOTSTRAPPED"));
     assert_eq!(
-        sim.read_only(T, "get-protocol", &[]).to_optional().unwrap().to_principal(),
+        sim.read_only(T, "get-protocol", &[])
+            .to_optional()
+            .unwrap()
+            .to_principal(),
         w1
     );
 }
@@ -44,17 +51,26 @@ fn mint_transfer_burn_and_their_errors() {
     let code = |sim: &Simnet, n: &str| sim.err_code(T, n);
     let r = sim.call(T, "mint", &[uint(1_000), principal(&a.alice)], &a.operator);
     r.expect_ok();
-    assert!(r.events.iter().any(|e| matches!(e, Event::FtMint { amount: 1_000, .. })));
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtMint { amount: 1_000, .. })));
     sim.call(T, "mint", &[uint(0), principal(&a.alice)], &a.operator)
         .expect_err(code(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "mint", &[uint(5), principal(&a.alice)], &a.deployer)
         .expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
 
-    let xfer = |amt: u128, from: &str, to: &str| [uint(amt), principal(from), principal(to), none()];
+    let xfer =
+        |amt: u128, from: &str, to: &str| [uint(amt), principal(from), principal(to), none()];
     let r = sim.call(
         T,
         "transfer",
-        &[uint(300), principal(&a.alice), principal(&a.bob), some(buff(&[1, 2]))],
+        &[
+            uint(300),
+            principal(&a.alice),
+            principal(&a.bob),
+            some(buff(&[1, 2])),
+        ],
         &a.alice,
     );
     r.expect_ok();
@@ -76,7 +92,10 @@ fn mint_transfer_burn_and_their_errors() {
         .expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
     let r = sim.call(T, "burn", &[uint(700), principal(&a.alice)], &a.operator);
     r.expect_ok();
-    assert!(r.events.iter().any(|e| matches!(e, Event::FtBurn { amount: 700, .. })));
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtBurn { amount: 700, .. })));
     assert_eq!(sim.ft_balance(T, &a.alice), 0);
     assert_eq!(sim.ft_balance(T, &a.bob), 300);
     assert_eq!(sim.read_only(T, "get-total-supply", &[]).to_uint(), 300);

@@ -14,18 +14,38 @@ use token_common::{prepared, Actors};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Transfer { from: usize, to: usize, amount: u128 },
-    Mint { to: usize, amount: u128 },
-    Burn { owner: usize, amount: u128 },
-    Lock { owner: usize, amount: u128 },
-    Unlock { owner: usize, amount: u128 },
+    Transfer {
+        from: usize,
+        to: usize,
+        amount: u128,
+    },
+    Mint {
+        to: usize,
+        amount: u128,
+    },
+    Burn {
+        owner: usize,
+        amount: u128,
+    },
+    Lock {
+        owner: usize,
+        amount: u128,
+    },
+    Unlock {
+        owner: usize,
+        amount: u128,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..3usize;
     let amount = prop_oneof![0..5u128, 1..2_000u128];
     prop_oneof![
-        (who.clone(), who.clone(), amount.clone()).prop_map(|(from, to, amount)| Op::Transfer { from, to, amount }),
+        (who.clone(), who.clone(), amount.clone()).prop_map(|(from, to, amount)| Op::Transfer {
+            from,
+            to,
+            amount
+        }),
         (who.clone(), amount.clone()).prop_map(|(to, amount)| Op::Mint { to, amount }),
         (who.clone(), amount.clone()).prop_map(|(owner, amount)| Op::Burn { owner, amount }),
         (who.clone(), amount.clone()).prop_map(|(owner, amount)| Op::Lock { owner, amount }),
@@ -101,19 +121,40 @@ fn run(token: &str, ops: &[Op]) -> Result<(), TestCaseError> {
         let (function, args, sender) = match *op {
             Op::Transfer { from, to, amount } => (
                 "transfer",
-                vec![uint(amount), principal(&holders[from]), principal(&holders[to]), none()],
+                vec![
+                    uint(amount),
+                    principal(&holders[from]),
+                    principal(&holders[to]),
+                    none(),
+                ],
                 holders[from].clone(),
             ),
-            Op::Mint { to, amount } => ("mint", vec![uint(amount), principal(&holders[to])], a.operator.clone()),
-            Op::Burn { owner, amount } => ("burn", vec![uint(amount), principal(&holders[owner])], a.operator.clone()),
+            Op::Mint { to, amount } => (
+                "mint",
+                vec![uint(amount), principal(&holders[to])],
+                a.operator.clone(),
+            ),
+            Op::Burn { owner, amount } => (
+                "burn",
+                vec![uint(amount), principal(&holders[owner])],
+                a.operator.clone(),
+            ),
             Op::Lock { owner, amount } | Op::Unlock { owner, amount } if !lockable => {
                 // sbtc-token has no lock ledger: nothing to call, the model refuses too.
                 prop_assert!(!model.apply(op, lockable));
                 let _ = (owner, amount);
                 continue;
             }
-            Op::Lock { owner, amount } => ("lock", vec![uint(amount), principal(&holders[owner])], a.operator.clone()),
-            Op::Unlock { owner, amount } => ("unlock", vec![uint(amount), principal(&holders[owner])], a.operator.clone()),
+            Op::Lock { owner, amount } => (
+                "lock",
+                vec![uint(amount), principal(&holders[owner])],
+                a.operator.clone(),
+            ),
+            Op::Unlock { owner, amount } => (
+                "unlock",
+                vec![uint(amount), principal(&holders[owner])],
+                a.operator.clone(),
+            ),
         };
         let expect_ok = model.apply(op, lockable);
         let r = sim.call(token, function, &args, &sender);
@@ -125,7 +166,9 @@ fn run(token: &str, ops: &[Op]) -> Result<(), TestCaseError> {
             prop_assert_eq!(b, model.bal(i));
             sum += b;
             if lockable {
-                let avail = sim.read_only(token, "get-available", &[principal(h)]).to_uint();
+                let avail = sim
+                    .read_only(token, "get-available", &[principal(h)])
+                    .to_uint();
                 prop_assert_eq!(avail, model.avail(i));
             }
         }

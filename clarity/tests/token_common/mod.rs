@@ -34,14 +34,34 @@ pub fn actors(sim: &Simnet) -> Actors {
 pub fn prepared() -> (Simnet, Actors) {
     let mut sim = Simnet::bare();
     let a = actors(&sim);
-    sim.call("alex-token", "bootstrap-governance", &[principal(&a.deployer)], &a.deployer)
-        .expect_ok();
-    sim.call("sbtc-token", "set-protocol", &[principal(&a.operator)], &a.deployer)
-        .expect_ok();
-    sim.call("alex-token", "add-minter", &[principal(&a.operator)], &a.deployer)
-        .expect_ok();
-    sim.call("alex-token", "add-locker", &[principal(&a.operator)], &a.deployer)
-        .expect_ok();
+    sim.call(
+        "alex-token",
+        "bootstrap-governance",
+        &[principal(&a.deployer)],
+        &a.deployer,
+    )
+    .expect_ok();
+    sim.call(
+        "sbtc-token",
+        "set-protocol",
+        &[principal(&a.operator)],
+        &a.deployer,
+    )
+    .expect_ok();
+    sim.call(
+        "alex-token",
+        "add-minter",
+        &[principal(&a.operator)],
+        &a.deployer,
+    )
+    .expect_ok();
+    sim.call(
+        "alex-token",
+        "add-locker",
+        &[principal(&a.operator)],
+        &a.deployer,
+    )
+    .expect_ok();
     sim.call(
         "alex-emission",
         "set-releaser",
@@ -58,7 +78,12 @@ pub fn fund_alex(sim: &mut Simnet, to: &str, amount: u128) {
     sim.call(
         "alex-token",
         "transfer",
-        &[uint(amount), principal(&d), principal(to), alkahest_clarity::values::none()],
+        &[
+            uint(amount),
+            principal(&d),
+            principal(to),
+            alkahest_clarity::values::none(),
+        ],
         &d,
     )
     .expect_ok();
