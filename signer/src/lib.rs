@@ -1,10 +1,32 @@
 //! Alkahest signer: attests verified Silica payouts to the contracts.
 //!
 //! A signer is a secp256k1 key plus its own indexer store. Once a Silica window is final
-//! it signs the exact message the `signer-registry` contract verifies (see
-//! `docs/attestation.md`), exchanges attestations with the other signers, and a
-//! deterministic coordinator submits M of N signatures to Stacks.
+//! it signs the exact message the `signer-registry` contract verifies, exchanges
+//! attestations with the other signers, and a deterministic coordinator submits M of N
+//! signatures to Stacks through a [`stacks::StacksClient`].
 //!
-//! Status: not built yet — the "Signer, devnet and API" issue delivers it. This crate
-//! holds no functionality until then, on purpose: nothing here pretends to sign.
+//! Built so far: key loading ([`key`]) and the Stacks side ([`stacks`]): contract-call
+//! transactions encoded with clarity-repl's codec and signed with stacks-common, and the
+//! node RPC client. Attestation, exchange and coordination come with the "Signer, devnet
+//! and API" issue.
+//!
+//! ```
+//! use alkahest_signer::key::SignerKey;
+//! use alkahest_signer::stacks::tx::{sign_contract_call, encode, decode, verify, ContractCall, Network};
+//! use alkahest_clarity::values::uint;
+//!
+//! let key = SignerKey::from_hex(&"11".repeat(32), "example").unwrap();
+//! let call = ContractCall {
+//!     contract_id: "ST37ZXAWCBKQB09TX4FKGR1SM1B6WF42QGD0WHE7Y.silica".into(),
+//!     function: "attest-window".into(),
+//!     args: vec![uint(1)],
+//! };
+//! let tx = sign_contract_call(&call, 0, 1_000, &key, Network::Testnet).unwrap();
+//! let decoded = decode(&encode(&tx)).unwrap();
+//! verify(&decoded).unwrap();
+//! assert_eq!(decoded, tx);
+//! ```
 #![deny(missing_docs)]
+
+pub mod key;
+pub mod stacks;
