@@ -2,6 +2,7 @@
 //! transaction building ([`tx`]) and the node RPC implementation ([`rpc`]).
 
 pub mod rpc;
+pub mod simnet;
 pub mod tx;
 
 use std::future::Future;

@@ -1,4 +1,5 @@
 //! Signer integration tests: one binary, one module per area.
 
 mod rpc;
+mod simnet;
 mod tx_roundtrip;
