@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod attestation;
 pub mod costs;
 mod error;
 pub mod manifest;

@@ -1,0 +1,499 @@
+;; silica: hashrate contracts settled in sBTC (docs/attestation.md, design.md
+;; "Silica economics").
+;;
+;; Many Silicas live here, keyed by id. A miner lists H TH/s for N day-windows of 144
+;; Bitcoin blocks from burn-height `start`, at `price` sats per TH/s*day, and deposits
+;; collateral C in sBTC. Buyers buy shares (SIP-013: token id = Silica id, amount =
+;; TH/s) before `start`, paying price*N per TH/s into escrow. For each window d the
+;; signers attest (through signer-registry) the sats delivered to the Silica's payout
+;; script and the network index; the registry mints those sats as sBTC into this
+;; contract, and the obligation test runs:
+;;
+;;   default at the first window d where  sum(<=d) delivered + topups + locked(d) < sum(<=d) due,
+;;   due_d = sold * index_d,   locked(d) = C for d < ceil(N/4),
+;;                                         C - floor(C/4) for d < ceil(N/2), else 0.
+;;
+;; Passing window d releases payment/N (= price*sold, exact) and the collateral no
+;; longer locked (C held - locked(d)) to the miner. Settlement (pull-based):
+;;   FINISHED:  buyers sum due; miner sum delivered + topups + collateral held - sum due.
+;;   DEFAULTED: buyers sum delivered + topups + collateral held + unreleased payment;
+;;              miner nothing more (keeps what was released).
+;; Redeem pays bal * pool / outstanding from the remaining pool and outstanding shares,
+;; so rounding dust goes to the last redeemer and the pool ends at exactly 0.
+;;
+;; States: OPEN -> RUNNING -> FINISHED | DEFAULTED; OPEN -> EXPIRED; OPEN -> CANCELLED.
+
+(impl-trait .sip-013-trait.sip-013-trait)
+(impl-trait .sip-013-trait.sip-013-transfer-many-trait)
+
+;; Every share of every Silica, for get-overall-balance/-supply and post-conditions.
+(define-fungible-token silica-share)
+
+(define-constant DEPLOYER tx-sender)
+(define-constant SELF (as-contract tx-sender))
+
+;; A day-window is 144 Bitcoin blocks (design.md "Day-window").
+(define-constant BLOCKS_PER_WINDOW u144)
+;; Collateral is 10% to 100% of H*N*index, in basis points.
+(define-constant BPS u10000)
+(define-constant MIN_COLLATERAL_BPS u1000)
+;; Longest term: one year of windows.
+(define-constant MAX_WINDOWS u366)
+;; Governance bounds: confirmations 1..1000 (mainnet uses 100, coinbase maturity);
+;; sale window up to 30 days; index up to 1e8 sats per TH/s*day (far above any
+;; historical hashprice, and keeps every product far from uint overflow).
+(define-constant MAX_CONFIRMATIONS u1000)
+(define-constant MAX_SALE_WINDOW u4320)
+(define-constant MAX_INDEX u100000000)
+
+(define-constant STATUS_OPEN u0)
+(define-constant STATUS_RUNNING u1)
+(define-constant STATUS_FINISHED u2)
+(define-constant STATUS_DEFAULTED u3)
+(define-constant STATUS_EXPIRED u4)
+(define-constant STATUS_CANCELLED u5)
+
+;; Errors: block 6xx (see clarity/README.md).
+;; The caller may not do this (not the miner, not governance).
+(define-constant ERR_NOT_AUTHORIZED (err u600))
+;; No Silica has this id.
+(define-constant ERR_UNKNOWN_SILICA (err u601))
+;; Hashrate and price must be positive, windows 1..366.
+(define-constant ERR_INVALID_TERMS (err u602))
+;; start must be at least the sale window after the current burn height.
+(define-constant ERR_START_TOO_SOON (err u603))
+;; Collateral must be 10%..100% (1000..10000 bps) of the expected reward.
+(define-constant ERR_INVALID_COLLATERAL (err u604))
+;; The payout script is not the one silica-payout derives for this id.
+(define-constant ERR_PAYOUT_SCRIPT_MISMATCH (err u605))
+;; The Silica is not in a state that allows this.
+(define-constant ERR_BAD_STATUS (err u606))
+;; The sale is over (burn height reached start).
+(define-constant ERR_SALE_CLOSED (err u607))
+;; More than the listed hashrate would be sold.
+(define-constant ERR_SOLD_OUT (err u608))
+;; Amounts must be positive.
+(define-constant ERR_INVALID_AMOUNT (err u609))
+;; Shares were sold, so it cannot be cancelled or expired.
+(define-constant ERR_SOMETHING_SOLD (err u610))
+;; start has not been reached.
+(define-constant ERR_NOT_STARTED (err u611))
+;; Windows are attested in order; this is not the next one.
+(define-constant ERR_WINDOW_OUT_OF_ORDER (err u612))
+;; The attested burn height is before the window's last block plus confirmations.
+(define-constant ERR_NOT_CONFIRMED (err u613))
+;; Not settled yet (neither FINISHED nor DEFAULTED).
+(define-constant ERR_NOT_SETTLED (err u614))
+;; The caller holds no shares of this Silica.
+(define-constant ERR_NOTHING_TO_REDEEM (err u615))
+;; The miner already collected.
+(define-constant ERR_ALREADY_COLLECTED (err u616))
+;; The sender holds fewer shares than the amount.
+(define-constant ERR_INSUFFICIENT_BALANCE (err u617))
+;; `sender` is neither tx-sender nor contract-caller.
+(define-constant ERR_NOT_OWNER (err u618))
+;; A governance parameter is out of bounds.
+(define-constant ERR_INVALID_PARAMETER (err u619))
+;; Sender and recipient are the same principal.
+(define-constant ERR_SELF_TRANSFER (err u620))
+
+(define-data-var governance principal DEPLOYER)
+;; Blocks on top of a window's last block before it may be attested.
+(define-data-var confirmations uint u100)
+;; Minimum blocks between listing and start.
+(define-data-var min-sale-window uint u144)
+;; Index used for collateral before any window was attested (sats per TH/s*day).
+(define-data-var default-index uint u50)
+;; The index of the most recently attested window of any Silica.
+(define-data-var latest-index uint u0)
+(define-data-var next-id uint u1)
+(define-data-var token-uri (optional (string-ascii 256)) none)
+
+(define-map silicas uint {
+  miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint,
+  collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint,
+  status: uint,
+  ;; C: as deposited, then scaled to `sold` at start.
+  collateral: uint,
+  ;; Collateral still in this contract (C minus what the schedule released).
+  collateral-held: uint,
+  topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint,
+  released: uint, last-index: uint})
+(define-map windows {id: uint, window: uint}
+  {delivered: uint, due: uint, index: uint, burn-height: uint, attestation: (buff 32)})
+;; Written at FINISHED/DEFAULTED: the buyers' remaining pool and outstanding shares.
+(define-map settlements uint {pool: uint, shares: uint, miner-amount: uint, collected: bool})
+(define-map balances {token-id: uint, owner: principal} uint)
+(define-map supplies uint uint)
+
+;; Read-only
+
+(define-read-only (get-silica (id uint)) (map-get? silicas id))
+(define-read-only (get-status (id uint)) (get status (map-get? silicas id)))
+(define-read-only (get-payout-script (id uint)) (get payout-script (map-get? silicas id)))
+(define-read-only (get-window (id uint) (window uint)) (map-get? windows {id: id, window: window}))
+(define-read-only (get-settlement (id uint)) (map-get? settlements id))
+(define-read-only (get-params)
+  {governance: (var-get governance), confirmations: (var-get confirmations),
+   min-sale-window: (var-get min-sale-window), default-index: (var-get default-index),
+   latest-index: (var-get latest-index), next-id: (var-get next-id)})
+
+(define-read-only (get-terms (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (ok {miner: (get miner s), hashrate: (get hashrate s), sold: (get sold s),
+         windows: (get windows s), start: (get start s), price: (get price s),
+         payment: (* (get price s) (get windows s) (get sold s)),
+         end: (+ (get start s) (* BLOCKS_PER_WINDOW (get windows s))),
+         collateral: (get collateral s), collateral-bps: (get collateral-bps s)})))
+
+;; Collateral that counts in the obligation test of window d (and stays in escrow).
+(define-read-only (locked-collateral (collateral uint) (n uint) (d uint))
+  (if (< d (/ (+ n u3) u4))
+      collateral
+      (if (< d (/ (+ n u1) u2)) (- collateral (/ collateral u4)) u0)))
+
+;; sum due not covered by sum delivered + topups (collateral is not counted).
+(define-read-only (get-shortfall (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (have (+ (get cum-delivered s) (get topups s))))
+    (ok (if (> (get cum-due s) have) (- (get cum-due s) have) u0))))
+
+;; Top-up that keeps the next window from defaulting if it delivers nothing and its
+;; index equals the Silica's last attested index (the reference index before any).
+(define-read-only (get-top-up-needed (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (d (get next-window s))
+        (index (if (> d u0) (get last-index s) (get reference-index s)))
+        (due (+ (get cum-due s) (* (get sold s) index)))
+        (have (+ (get cum-delivered s) (get topups s)
+                 (locked-collateral (get collateral s) (get windows s) d))))
+    (ok (if (> due have) (- due have) u0))))
+
+;; The first burn height at which the next window may be attested.
+(define-read-only (get-attestable-height (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (ok (window-final-height s (get next-window s)))))
+
+;; sBTC `who` would receive by redeeming every share of `id` now (0 before settlement).
+(define-read-only (get-claimable (id uint) (who principal))
+  (match (map-get? settlements id)
+    st (let ((bal (balance-of id who)))
+         (if (> bal u0) (/ (* (get pool st) bal) (get shares st)) u0))
+    u0))
+
+;; sBTC the miner receives from `collect` (0 before settlement or after collecting).
+(define-read-only (get-collectable (id uint))
+  (match (map-get? settlements id)
+    st (if (get collected st) u0 (get miner-amount st))
+    u0))
+
+;; SIP-013
+
+(define-read-only (get-balance (id uint) (who principal)) (ok (balance-of id who)))
+(define-read-only (get-overall-balance (who principal)) (ok (ft-get-balance silica-share who)))
+(define-read-only (get-total-supply (id uint)) (ok (default-to u0 (map-get? supplies id))))
+(define-read-only (get-overall-supply) (ok (ft-get-supply silica-share)))
+(define-read-only (get-decimals (id uint)) (ok u0))
+(define-read-only (get-token-uri (id uint)) (ok (var-get token-uri)))
+
+(define-public (transfer (id uint) (amount uint) (sender principal) (recipient principal))
+  (begin
+    (asserts! (or (is-eq sender tx-sender) (is-eq sender contract-caller)) ERR_NOT_OWNER)
+    (move-shares id amount sender recipient)))
+
+(define-public (transfer-memo (id uint) (amount uint) (sender principal) (recipient principal)
+                              (memo (buff 34)))
+  (begin
+    (try! (transfer id amount sender recipient))
+    (print memo)
+    (ok true)))
+
+(define-public (transfer-many (transfers (list 200 {token-id: uint, amount: uint,
+                                                      sender: principal, recipient: principal})))
+  (fold transfer-many-iter transfers (ok true)))
+
+(define-public (transfer-many-memo (transfers (list 200 {token-id: uint, amount: uint,
+                                                           sender: principal, recipient: principal,
+                                                           memo: (buff 34)})))
+  (fold transfer-many-memo-iter transfers (ok true)))
+
+;; Public: lifecycle
+
+;; Lists a Silica; the caller (tx-sender, who pays the collateral) is the miner.
+(define-public (create (hashrate uint) (n uint) (start-height uint) (price uint) (collateral-bps uint)
+                       (payout-script (buff 34)))
+  (let ((id (var-get next-id))
+        (miner tx-sender)
+        (reference-index (if (> (var-get latest-index) u0) (var-get latest-index)
+                             (var-get default-index)))
+        (derived (try! (contract-call? .silica-payout derive id)))
+        (collateral (ceil-div (* hashrate n reference-index collateral-bps) BPS)))
+    (asserts! (and (> hashrate u0) (> price u0) (> n u0) (<= n MAX_WINDOWS)) ERR_INVALID_TERMS)
+    (asserts! (>= start-height (+ burn-block-height (var-get min-sale-window))) ERR_START_TOO_SOON)
+    (asserts! (and (>= collateral-bps MIN_COLLATERAL_BPS) (<= collateral-bps BPS))
+              ERR_INVALID_COLLATERAL)
+    (asserts! (is-eq payout-script (get script derived)) ERR_PAYOUT_SCRIPT_MISMATCH)
+    (try! (pay-in collateral miner))
+    (map-set silicas id {
+      miner: miner, hashrate: hashrate, sold: u0, windows: n, start: start-height, price: price,
+      collateral-bps: collateral-bps, reference-index: reference-index,
+      payout-script: payout-script, signer-version: (get signer-version derived),
+      status: STATUS_OPEN, collateral: collateral, collateral-held: collateral, topups: u0,
+      next-window: u0, cum-delivered: u0, cum-due: u0, released: u0, last-index: u0})
+    (var-set next-id (+ id u1))
+    (print {topic: "create", id: id, miner: miner, hashrate: hashrate, windows: n,
+            start: start-height, price: price, collateral: collateral, collateral-bps: collateral-bps,
+            reference-index: reference-index, payout-script: payout-script})
+    (ok id)))
+
+;; Buys `amount` TH/s of `id` for price*N*amount sBTC; shares go to tx-sender (the payer).
+(define-public (buy (id uint) (amount uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (cost (* (get price s) (get windows s) amount))
+        (sold (+ (get sold s) amount)))
+    (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
+    (asserts! (< burn-block-height (get start s)) ERR_SALE_CLOSED)
+    (asserts! (> amount u0) ERR_INVALID_AMOUNT)
+    (asserts! (<= sold (get hashrate s)) ERR_SOLD_OUT)
+    (try! (pay-in cost tx-sender))
+    (try! (mint-shares id amount tx-sender))
+    (map-set silicas id (merge s {sold: sold}))
+    (print {topic: "buy", id: id, buyer: tx-sender, amount: amount, cost: cost, sold: sold})
+    (ok cost)))
+
+;; The miner withdraws an unsold listing before start: collateral and top-ups go back.
+(define-public (cancel (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (refund (+ (get collateral-held s) (get topups s))))
+    (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
+    (asserts! (is-eq (get sold s) u0) ERR_SOMETHING_SOLD)
+    (asserts! (< burn-block-height (get start s)) ERR_SALE_CLOSED)
+    (try! (pay-out refund (get miner s)))
+    (map-set silicas id (merge s {status: STATUS_CANCELLED, collateral-held: u0, topups: u0}))
+    (print {topic: "cancel", id: id, miner: (get miner s), refund: refund})
+    (ok refund)))
+
+;; Anyone: nothing was sold by start, so the collateral and top-ups go back.
+(define-public (expire (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (refund (+ (get collateral-held s) (get topups s))))
+    (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
+    (asserts! (>= burn-block-height (get start s)) ERR_NOT_STARTED)
+    (asserts! (is-eq (get sold s) u0) ERR_SOMETHING_SOLD)
+    (try! (pay-out refund (get miner s)))
+    (map-set silicas id (merge s {status: STATUS_EXPIRED, collateral-held: u0, topups: u0}))
+    (print {topic: "expire", id: id, miner: (get miner s), refund: refund})
+    (ok refund)))
+
+;; Anyone, from start on, with shares sold: OPEN -> RUNNING, scaling the collateral to
+;; the amount sold (the first attestation does this too).
+(define-public (start (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
+    (let ((running (try! (activate id s))))
+      (map-set silicas id running)
+      (ok (get collateral running)))))
+
+;; The miner adds sBTC to the Silica's backing (counts in every later obligation test).
+(define-public (top-up (id uint) (amount uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
+    (asserts! (or (is-eq (get status s) STATUS_OPEN) (is-eq (get status s) STATUS_RUNNING))
+              ERR_BAD_STATUS)
+    (asserts! (> amount u0) ERR_INVALID_AMOUNT)
+    (try! (pay-in amount contract-caller))
+    (map-set silicas id (merge s {topups: (+ (get topups s) amount)}))
+    (print {topic: "top-up", id: id, amount: amount, topups: (+ (get topups s) amount)})
+    (ok true)))
+
+;; Records window `window` from an M-of-N attestation (verified and minted by
+;; signer-registry), runs the obligation test and releases or settles.
+(define-public (attest-window (id uint) (window uint) (delivered uint) (index uint)
+                              (burn-height uint) (burn-hash (buff 32)) (sigs (list 15 (buff 65))))
+  (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (open (is-eq (get status s0) STATUS_OPEN)))
+    (asserts! (or (is-eq (get status s0) STATUS_RUNNING) (and open (> (get sold s0) u0)))
+              ERR_BAD_STATUS)
+    (asserts! (<= index MAX_INDEX) ERR_INVALID_PARAMETER)
+    (let ((attestation (try! (contract-call? .signer-registry attest-delivery id window delivered
+                                              index burn-height burn-hash sigs))))
+      (asserts! (is-eq window (get next-window s0)) ERR_WINDOW_OUT_OF_ORDER)
+      (asserts! (>= burn-height (window-final-height s0 window)) ERR_NOT_CONFIRMED)
+      (let ((s (if open (try! (activate id s0)) s0))
+            (due (* (get sold s) index))
+            (cum-delivered (+ (get cum-delivered s) delivered))
+            (cum-due (+ (get cum-due s) due))
+            (locked (locked-collateral (get collateral s) (get windows s) window))
+            (passed (>= (+ cum-delivered (get topups s) locked) cum-due))
+            (recorded (merge s {cum-delivered: cum-delivered, cum-due: cum-due,
+                                next-window: (+ window u1), last-index: index})))
+        (map-set windows {id: id, window: window}
+          {delivered: delivered, due: due, index: index, burn-height: burn-height,
+           attestation: attestation})
+        (var-set latest-index index)
+        (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
+                due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
+                topups: (get topups s), passed: passed, attestation: attestation})
+        (if passed (release id recorded locked) (settle id recorded STATUS_DEFAULTED))))))
+
+;; A holder burns all their shares of a settled Silica and receives their share of the
+;; buyers' pool: bal * pool / outstanding, from what remains.
+(define-public (redeem (id uint))
+  (let ((st (unwrap! (map-get? settlements id) ERR_NOT_SETTLED))
+        (holder contract-caller)
+        (bal (balance-of id holder))
+        (amount (if (> bal u0) (/ (* (get pool st) bal) (get shares st)) u0)))
+    (asserts! (> bal u0) ERR_NOTHING_TO_REDEEM)
+    (try! (burn-shares id bal holder))
+    (map-set settlements id (merge st {pool: (- (get pool st) amount),
+                                       shares: (- (get shares st) bal)}))
+    (try! (pay-out amount holder))
+    (print {topic: "redeem", id: id, holder: holder, shares: bal, amount: amount,
+            pool-left: (- (get pool st) amount)})
+    (ok amount)))
+
+;; The miner takes their settlement amount, once.
+(define-public (collect (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (st (unwrap! (map-get? settlements id) ERR_NOT_SETTLED)))
+    (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
+    (asserts! (not (get collected st)) ERR_ALREADY_COLLECTED)
+    (map-set settlements id (merge st {collected: true}))
+    (try! (pay-out (get miner-amount st) (get miner s)))
+    (print {topic: "collect", id: id, miner: (get miner s), amount: (get miner-amount st)})
+    (ok (get miner-amount st))))
+
+;; Public: governance (contract-caller must be the governance principal)
+
+(define-public (set-governance (new-governance principal))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (var-set governance new-governance)
+    (print {topic: "set-governance", governance: new-governance})
+    (ok true)))
+
+(define-public (set-confirmations (blocks uint))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (and (> blocks u0) (<= blocks MAX_CONFIRMATIONS)) ERR_INVALID_PARAMETER)
+    (var-set confirmations blocks)
+    (print {topic: "set-confirmations", confirmations: blocks})
+    (ok true)))
+
+(define-public (set-min-sale-window (blocks uint))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (<= blocks MAX_SALE_WINDOW) ERR_INVALID_PARAMETER)
+    (var-set min-sale-window blocks)
+    (print {topic: "set-min-sale-window", min-sale-window: blocks})
+    (ok true)))
+
+(define-public (set-default-index (index uint))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (and (> index u0) (<= index MAX_INDEX)) ERR_INVALID_PARAMETER)
+    (var-set default-index index)
+    (print {topic: "set-default-index", default-index: index})
+    (ok true)))
+
+;; Private
+
+(define-private (ceil-div (a uint) (b uint)) (/ (+ a (- b u1)) b))
+
+(define-private (window-final-height (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+                                     (window uint))
+  (- (+ (get start s) (* BLOCKS_PER_WINDOW (+ window u1)) (var-get confirmations)) u1))
+
+;; OPEN -> RUNNING: scales C to ceil(C*sold/H) and returns the rest to the miner.
+(define-private (activate (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
+  (let ((scaled (ceil-div (* (get collateral s) (get sold s)) (get hashrate s)))
+        (returned (- (get collateral s) scaled)))
+    (asserts! (>= burn-block-height (get start s)) ERR_NOT_STARTED)
+    (asserts! (> (get sold s) u0) ERR_BAD_STATUS)
+    (try! (pay-out returned (get miner s)))
+    (print {topic: "start", id: id, sold: (get sold s), collateral: scaled, returned: returned})
+    (ok (merge s {status: STATUS_RUNNING, collateral: scaled, collateral-held: scaled}))))
+
+;; Window passed: release payment/N and the unlocked collateral; finish after N.
+(define-private (release (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+                         (locked uint))
+  (let ((payment (* (get price s) (get sold s)))
+        (unlocked (- (get collateral-held s) locked))
+        (released (merge s {released: (+ (get released s) payment), collateral-held: locked})))
+    (try! (pay-out (+ payment unlocked) (get miner s)))
+    (print {topic: "release", id: id, window: (- (get next-window s) u1), payment: payment,
+            collateral: unlocked, released: (get released released)})
+    (if (is-eq (get next-window s) (get windows s))
+        (settle id released STATUS_FINISHED)
+        (begin (map-set silicas id released) (ok STATUS_RUNNING)))))
+
+;; FINISHED or DEFAULTED: fixes the buyers' pool and the miner's amount.
+(define-private (settle (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+                        (status uint))
+  (let ((backing (+ (get cum-delivered s) (get topups s) (get collateral-held s)))
+        (unreleased (- (* (get price s) (get windows s) (get sold s)) (get released s)))
+        (finished (is-eq status STATUS_FINISHED))
+        (pool (if finished (get cum-due s) (+ backing unreleased)))
+        (miner-amount (if finished (- backing (get cum-due s)) u0)))
+    (map-set silicas id (merge s {status: status}))
+    (map-set settlements id {pool: pool, shares: (get sold s), miner-amount: miner-amount,
+                             collected: false})
+    (print {topic: (if finished "finish" "default"), id: id,
+            window: (- (get next-window s) u1), buyer-pool: pool, miner-amount: miner-amount,
+            unreleased-payment: unreleased})
+    (ok status)))
+
+(define-private (pay-in (amount uint) (payer principal))
+  (contract-call? .sbtc-token transfer amount payer SELF none))
+
+(define-private (pay-out (amount uint) (recipient principal))
+  (if (> amount u0)
+      (as-contract (contract-call? .sbtc-token transfer amount tx-sender recipient none))
+      (ok true)))
+
+(define-private (balance-of (id uint) (who principal))
+  (default-to u0 (map-get? balances {token-id: id, owner: who})))
+
+(define-private (mint-shares (id uint) (amount uint) (recipient principal))
+  (begin
+    (try! (ft-mint? silica-share amount recipient))
+    (map-set balances {token-id: id, owner: recipient} (+ (balance-of id recipient) amount))
+    (map-set supplies id (+ (default-to u0 (map-get? supplies id)) amount))
+    (print {type: "sft_mint", token-id: id, amount: amount, recipient: recipient})
+    (ok true)))
+
+(define-private (burn-shares (id uint) (amount uint) (owner principal))
+  (begin
+    (try! (ft-burn? silica-share amount owner))
+    (map-set balances {token-id: id, owner: owner} (- (balance-of id owner) amount))
+    (map-set supplies id (- (default-to u0 (map-get? supplies id)) amount))
+    (print {type: "sft_burn", token-id: id, amount: amount, sender: owner})
+    (ok true)))
+
+(define-private (move-shares (id uint) (amount uint) (sender principal) (recipient principal))
+  (let ((bal (balance-of id sender)))
+    (asserts! (> amount u0) ERR_INVALID_AMOUNT)
+    (asserts! (not (is-eq sender recipient)) ERR_SELF_TRANSFER)
+    (asserts! (<= amount bal) ERR_INSUFFICIENT_BALANCE)
+    (try! (ft-transfer? silica-share amount sender recipient))
+    (map-set balances {token-id: id, owner: sender} (- bal amount))
+    (map-set balances {token-id: id, owner: recipient} (+ (balance-of id recipient) amount))
+    (print {type: "sft_transfer", token-id: id, amount: amount, sender: sender,
+            recipient: recipient})
+    (ok true)))
+
+(define-private (transfer-many-iter (item {token-id: uint, amount: uint, sender: principal,
+                                           recipient: principal})
+                                    (previous (response bool uint)))
+  (match previous
+    ok-value (transfer (get token-id item) (get amount item) (get sender item) (get recipient item))
+    err-value previous))
+
+(define-private (transfer-many-memo-iter (item {token-id: uint, amount: uint, sender: principal,
+                                                recipient: principal, memo: (buff 34)})
+                                         (previous (response bool uint)))
+  (match previous
+    ok-value (transfer-memo (get token-id item) (get amount item) (get sender item)
+                            (get recipient item) (get memo item))
+    err-value previous))

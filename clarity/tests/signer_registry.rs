@@ -1,0 +1,374 @@
+//! signer-registry: bootstrap, rotation, sBTC peg-ins and signature verification, with
+//! every message built and signed in Rust (`alkahest_clarity::attestation`).
+//!
+//! Steps covered:
+//! 1. the Rust message bytes equal the contract's `*-message` read-only output
+//!    (delivery, deposit, rotation) and the payout script equals `silica-payout`'s;
+//! 2. bootstrap: deployer only, once, and every invalid set is refused by name;
+//! 3. peg-in: a quorum mints; M-1 signatures, a duplicate signer, an unregistered key,
+//!    a garbage or v-first signature, a replay, dust and a wrong burn-hash all fail;
+//! 4. rotation: needs M of the current set, refuses a set used before, and the old set
+//!    can no longer sign;
+//! 5. `attest-delivery` mints only for the consumer, and privileged calls refuse a
+//!    malicious contract (direct and through `as-contract`).
+
+mod silica_common;
+
+use alkahest_clarity::attestation::{
+    payout_script, Delivery, Rotation, SignerKey, CHAIN_ID_TESTNET,
+};
+use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::{Event, Outcome, Simnet};
+use silica_common::{
+    bootstrap, burn_tip, delivery_args, deposit_args, deposit_message, peg_in, rotation_args,
+    Signers, PAYOUT, REG, SBTC,
+};
+
+fn code(sim: &Simnet, name: &str) -> u128 {
+    sim.err_code(REG, name)
+}
+
+fn booted(n: usize, m: usize) -> (Simnet, Signers) {
+    let mut sim = Simnet::new();
+    let signers = Signers::new("reg", n, m);
+    bootstrap(&mut sim, &signers).expect_ok();
+    sim.mine(3);
+    (sim, signers)
+}
+
+#[test]
+fn rust_messages_are_byte_identical_to_the_contract() {
+    let (mut sim, signers) = booted(5, 3);
+    let (h, hash) = burn_tip(&mut sim);
+    let d = Delivery {
+        silica_id: 7,
+        window: 3,
+        delivered: 1_234_567,
+        index: 63,
+        burn_height: h,
+        burn_hash: hash,
+    };
+    let args = delivery_args(&d, list(vec![]));
+    let onchain = sim.read_only(REG, "delivery-message", &args[..6]).to_buff();
+    assert_eq!(onchain, d.message(CHAIN_ID_TESTNET));
+
+    let wallet = sim.account("wallet_2");
+    for who in [wallet.clone(), format!("{wallet}.some-contract")] {
+        let dep = deposit_message(&mut sim, &who, 10_000);
+        let args = deposit_args(&dep, list(vec![]));
+        let onchain = sim.read_only(REG, "deposit-message", &args[..6]).to_buff();
+        assert_eq!(onchain, dep.message(CHAIN_ID_TESTNET), "{who}");
+    }
+
+    let rot = Rotation {
+        version: 1,
+        signers: Signers::new("next", 4, 3).pubkeys(),
+        threshold: 3,
+    };
+    let a = rotation_args(&rot, list(vec![]));
+    let onchain = sim
+        .read_only(
+            REG,
+            "rotation-message",
+            &[uint(1), a[0].clone(), a[1].clone()],
+        )
+        .to_buff();
+    assert_eq!(onchain, rot.message(CHAIN_ID_TESTNET));
+
+    for id in [1u128, 2, 1_000_000] {
+        let derived = sim.read_only(PAYOUT, "derive", &[uint(id)]);
+        let want = payout_script(CHAIN_ID_TESTNET, id, &signers.pubkeys(), 3).unwrap();
+        assert_eq!(derived.field("script").to_buff(), want, "silica {id}");
+        assert_eq!(derived.field("signer-version").to_uint(), 1);
+    }
+}
+
+#[test]
+fn bootstrap_is_deployer_only_once_and_validates_the_set() {
+    let mut sim = Simnet::new();
+    let d = sim.deployer();
+    let w = sim.account("wallet_1");
+    let good = Signers::new("boot", 5, 3);
+    let r = sim.call(REG, "bootstrap-signers", &[good.keys_value(), uint(3)], &w);
+    r.expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
+
+    let cases: Vec<(Vec<[u8; 33]>, u128, &str)> = {
+        let keys = good.pubkeys();
+        let mut unsorted = keys.clone();
+        unsorted.swap(0, 1);
+        let mut dup = keys.clone();
+        dup[1] = dup[0];
+        let mut bad_prefix = keys.clone();
+        bad_prefix[4][0] = 0x04;
+        vec![
+            (vec![], 0, "ERR_INVALID_SIGNER_COUNT"),
+            (keys.clone(), 2, "ERR_INVALID_THRESHOLD"), // 2 is not > 5/2
+            (keys.clone(), 6, "ERR_INVALID_THRESHOLD"),
+            (keys.clone(), 0, "ERR_INVALID_THRESHOLD"),
+            (unsorted, 3, "ERR_INVALID_KEYS"),
+            (dup, 3, "ERR_INVALID_KEYS"),
+            (bad_prefix, 3, "ERR_INVALID_KEYS"),
+        ]
+    };
+    for (keys, m, err) in cases {
+        let v = list(keys.iter().map(|k| buff(k)).collect());
+        let r = sim.call(REG, "bootstrap-signers", &[v, uint(m)], &d);
+        r.expect_err(code(&sim, err));
+    }
+    let r = bootstrap(&mut sim, &good);
+    assert_eq!(r.expect_ok(), uint(1));
+    assert!(r.print_with_topic("bootstrap-signers").is_some());
+    let set = sim.read_only(REG, "get-signer-set", &[]);
+    assert_eq!(set.field("threshold").to_uint(), 3);
+    assert_eq!(set.field("signers").to_list().len(), 5);
+    // 1-of-1 is a valid set, but bootstrap happens once.
+    bootstrap(&mut sim, &Signers::new("again", 1, 1))
+        .expect_err(code(&sim, "ERR_ALREADY_BOOTSTRAPPED"));
+}
+
+#[test]
+fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
+    let (mut sim, signers) = booted(5, 3);
+    let alice = sim.account("wallet_2");
+    let caller = sim.account("wallet_8");
+    let outsider = SignerKey::from_seed(b"not a signer");
+
+    let attempt = |sim: &mut Simnet, which: &dyn Fn(&[u8; 32]) -> alkahest_clarity::Value| {
+        let dep = deposit_message(sim, &alice, 5_000);
+        let sigs = which(&dep.id(CHAIN_ID_TESTNET));
+        sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
+    };
+    let s = signers.clone();
+    attempt(&mut sim, &|id| s.sign_with(id, &[0, 1]))
+        .expect_err(code(&sim, "ERR_THRESHOLD_NOT_MET"));
+    attempt(&mut sim, &|id| s.sign_with(id, &[0, 1, 1]))
+        .expect_err(code(&sim, "ERR_DUPLICATE_SIGNER"));
+    let o = outsider.clone();
+    attempt(&mut sim, &|id| {
+        let mut v = s.sign_with(id, &[0, 1]).to_list();
+        v.push(buff(&o.sign(id).0));
+        list(v)
+    })
+    .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    // v || r || s (stacks-common's order) recovers some other key or nothing.
+    let r = attempt(&mut sim, &|id| {
+        list(
+            (0..3)
+                .map(|i| {
+                    let rsv = s.keys[i].sign(id).0;
+                    let mut vrs = [0u8; 65];
+                    vrs[0] = rsv[64];
+                    vrs[1..].copy_from_slice(&rsv[..64]);
+                    buff(&vrs)
+                })
+                .collect(),
+        )
+    });
+    // The last byte is then a byte of s: almost always not a recovery id (bad
+    // signature); otherwise it recovers some unrelated key.
+    let refused = [
+        code(&sim, "ERR_BAD_SIGNATURE"),
+        code(&sim, "ERR_UNKNOWN_SIGNER"),
+    ];
+    assert!(
+        matches!(&r.outcome, Outcome::Err(v) if refused.contains(&v.to_uint())),
+        "v-first signatures must fail\n{r}"
+    );
+    attempt(&mut sim, &|_| list(vec![buff(&[0xff; 65])]))
+        .expect_err(code(&sim, "ERR_BAD_SIGNATURE"));
+    assert_eq!(sim.ft_balance(SBTC, &alice), 0, "no failed attempt minted");
+
+    // All five sign: fine (more than M is allowed).
+    let r = attempt(&mut sim, &|id| s.sign_all(id));
+    r.expect_ok();
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::FtMint { amount: 5_000, .. })));
+    assert_eq!(sim.ft_balance(SBTC, &alice), 5_000);
+
+    // Replays, dust and a wrong burn hash.
+    let dep = deposit_message(&mut sim, &alice, 7_000);
+    let sigs = signers.sign(&dep.id(CHAIN_ID_TESTNET));
+    sim.call(
+        REG,
+        "complete-deposit",
+        &deposit_args(&dep, sigs.clone()),
+        &caller,
+    )
+    .expect_ok();
+    sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
+        .expect_err(code(&sim, "ERR_DEPOSIT_REPLAYED"));
+    let dust = deposit_message(&mut sim, &alice, 545);
+    let sigs = signers.sign(&dust.id(CHAIN_ID_TESTNET));
+    sim.call(REG, "complete-deposit", &deposit_args(&dust, sigs), &caller)
+        .expect_err(code(&sim, "ERR_DEPOSIT_DUST"));
+    let mut forked = deposit_message(&mut sim, &alice, 9_000);
+    forked.burn_hash[0] ^= 1;
+    let sigs = signers.sign(&forked.id(CHAIN_ID_TESTNET));
+    sim.call(
+        REG,
+        "complete-deposit",
+        &deposit_args(&forked, sigs),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_BURN_HASH_MISMATCH"));
+    assert_eq!(sim.ft_balance(SBTC, &alice), 12_000);
+}
+
+#[test]
+fn rotation_needs_a_quorum_of_the_current_set_and_never_reuses_a_set() {
+    let (mut sim, old) = booted(5, 3);
+    let caller = sim.account("wallet_8");
+    let new = Signers::new("rotated", 7, 4);
+    let rot = Rotation {
+        version: 1,
+        signers: new.pubkeys(),
+        threshold: 4,
+    };
+    let id = rot.id(CHAIN_ID_TESTNET);
+    // M-1 of the current set, and a quorum of the *new* set, both fail.
+    sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&rot, old.sign_with(&id, &[0, 4])),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_THRESHOLD_NOT_MET"));
+    sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&rot, new.sign(&id)),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    let r = sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&rot, old.sign(&id)),
+        &caller,
+    );
+    assert_eq!(r.expect_ok(), uint(2));
+    assert!(r.print_with_topic("rotate-signers").is_some());
+
+    // The old set can no longer peg in; the new one can.
+    let alice = sim.account("wallet_2");
+    let dep = deposit_message(&mut sim, &alice, 1_000);
+    let sigs = old.sign(&dep.id(CHAIN_ID_TESTNET));
+    sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
+        .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    peg_in(&mut sim, &new, &alice, 1_000);
+    assert_eq!(sim.ft_balance(SBTC, &alice), 1_000);
+
+    // Rotating back to the first set is refused even with a valid quorum.
+    let back = Rotation {
+        version: 2,
+        signers: old.pubkeys(),
+        threshold: 3,
+    };
+    let id = back.id(CHAIN_ID_TESTNET);
+    sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&back, new.sign(&id)),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_SET_REUSED"));
+    // A replay of the first rotation is refused: its signers are gone.
+    let id1 = rot.id(CHAIN_ID_TESTNET);
+    sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&rot, old.sign(&id1)),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    assert!(sim
+        .read_only(REG, "is-set-used", &[old.keys_value(), uint(3)])
+        .to_bool());
+}
+
+#[test]
+fn attest_delivery_is_for_the_consumer_only() {
+    let (mut sim, signers) = booted(3, 2);
+    let (h, hash) = burn_tip(&mut sim);
+    let d = Delivery {
+        silica_id: 1,
+        window: 0,
+        delivered: 100,
+        index: 50,
+        burn_height: h,
+        burn_hash: hash,
+    };
+    let sigs = signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let w = sim.account("wallet_3");
+    let deployer = sim.deployer();
+    for who in [&w, &deployer] {
+        sim.call(
+            REG,
+            "attest-delivery",
+            &delivery_args(&d, sigs.clone()),
+            who,
+        )
+        .expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
+    }
+    let consumer = sim
+        .read_only(REG, "get-consumer", &[])
+        .to_optional()
+        .unwrap();
+    assert_eq!(consumer.to_principal(), sim.contract_id("silica"));
+    sim.call(REG, "set-consumer", &[principal(&w)], &deployer)
+        .expect_err(code(&sim, "ERR_ALREADY_BOOTSTRAPPED"));
+}
+
+/// An attacker contract that forwards to `call`, directly and through `as-contract`.
+fn attacker(call: &str) -> String {
+    format!(
+        "(define-public (direct) (match {call} v (ok true) e (err e)))\n\
+         (define-public (wrapped) (match (as-contract {call}) v (ok true) e (err e)))\n"
+    )
+}
+
+#[test]
+fn privileged_calls_refuse_a_malicious_contract() {
+    let signers = Signers::new("evil", 3, 2);
+    let base = Simnet::bare();
+    let reg = base.contract_id(REG);
+    let d = base.deployer();
+    let evil_owner = base.account("wallet_7");
+    let keys = alkahest_clarity::values::to_source(&signers.keys_value());
+    let (h, hash) = {
+        let mut s = Simnet::new();
+        s.mine(2);
+        burn_tip(&mut s)
+    };
+    let hash_src = alkahest_clarity::values::to_source(&buff(&hash));
+    let calls = [
+        (
+            true,
+            format!("(contract-call? '{reg} bootstrap-signers {keys} u2)"),
+        ),
+        (
+            true,
+            format!("(contract-call? '{reg} set-consumer tx-sender)"),
+        ),
+        (
+            false,
+            format!("(contract-call? '{reg} attest-delivery u1 u0 u5 u50 u{h} {hash_src} (list))"),
+        ),
+    ];
+    for (bare, call) in calls {
+        let mut sim = if bare { base.clone() } else { Simnet::new() };
+        sim.mine(2);
+        sim.deploy_contract("evil", &attacker(&call), &evil_owner)
+            .expect("attacker deploys");
+        for f in ["direct", "wrapped"] {
+            // The deployer is lured into calling the attacker: tx-sender is the deployer.
+            let r = sim.call(&format!("{evil_owner}.evil"), f, &[], &d);
+            r.expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
+        }
+    }
+    // The legitimate path still works on the bare chain.
+    let mut sim = base.clone();
+    bootstrap(&mut sim, &signers).expect_ok();
+}
