@@ -1,0 +1,181 @@
+//! amm-pool progressive liquidity decentralisation: the per-LP cap on deposits and
+//! the withdrawal gate (the part above a window's allowance is escrowed, queued and
+//! paid in later windows), with their parameter bounds and error codes.
+
+mod amm_common;
+
+use alkahest_clarity::values::{principal, uint, ValueExt};
+use alkahest_clarity::Simnet;
+use amm_common::*;
+
+const BIG: u128 = 1_000_000 * ONE_8;
+
+fn code(sim: &Simnet, name: &str) -> u128 {
+    sim.err_code(POOL, name)
+}
+
+fn setup() -> (Simnet, Actors, u128) {
+    let (mut sim, a) = market();
+    let id = create_pool(
+        &mut sim, "tok-a", "tok-b", WEIGHTED, HALF, 300_000, 50_000_000,
+    );
+    add(&mut sim, &a.alice, id, "tok-a", "tok-b", BIG, BIG).expect_ok();
+    (sim, a, id)
+}
+
+/// Mines until the pool's gate window number moves on.
+fn next_window(sim: &mut Simnet, id: u128) {
+    let w = sim.read_only(POOL, "get-window", &[uint(id)]).to_uint();
+    while sim.read_only(POOL, "get-window", &[uint(id)]).to_uint() == w {
+        sim.mine(1);
+    }
+}
+
+fn pld(
+    sim: &mut Simnet,
+    who: &str,
+    id: u128,
+    cap: u128,
+    gate: u128,
+    window: u128,
+) -> alkahest_clarity::Receipt {
+    sim.call(
+        POOL,
+        "set-pool-pld",
+        &[uint(id), uint(cap), uint(gate), uint(window)],
+        who,
+    )
+}
+
+#[test]
+fn pld_parameters_are_bounded() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    let bad = code(&sim, "ERR_INVALID_PARAM");
+    pld(&mut sim, &d, id, 999_999, 0, 10).expect_err(bad); // cap below 1%
+    pld(&mut sim, &d, id, ONE_8 + 1, 0, 10).expect_err(bad);
+    pld(&mut sim, &d, id, 0, ONE_8 + 1, 10).expect_err(bad);
+    pld(&mut sim, &d, id, 0, 0, 0).expect_err(bad);
+    pld(&mut sim, &d, id, 0, 0, 4_321).expect_err(bad);
+    pld(&mut sim, &a.bob, id, 0, 0, 10).expect_err(code(&sim, "ERR_NOT_AUTHORIZED"));
+    pld(&mut sim, &d, 99, 0, 0, 10).expect_err(code(&sim, "ERR_NO_POOL"));
+    let r = pld(&mut sim, &d, id, 30_000_000, 10_000_000, 10);
+    assert!(r.print_with_topic("pool-set-pld").is_some());
+    assert_eq!(pool_field(&mut sim, id, "lp-cap").to_uint(), 30_000_000);
+}
+
+#[test]
+fn lp_cap_limits_each_depositor_and_can_be_disabled() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    pld(&mut sim, &d, id, 30_000_000, 0, 10).expect_ok();
+    // Bob at 50% of the old supply would hold 1/3 > 30%.
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG / 2, BIG).expect_err(code(&sim, "ERR_LP_CAP"));
+    // 40% -> 0.4/1.4 = 28.6%.
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG * 2 / 5, BIG).expect_ok();
+    let supply = lp_supply(&mut sim, id);
+    let bob = sim.sft_balance(LP, id, &a.bob);
+    assert!(bob * 100 <= 30 * supply);
+    // Alice (the first LP, ~71%) may not deposit more while above the cap.
+    add(&mut sim, &a.alice, id, "tok-a", "tok-b", ONE_8, BIG).expect_err(code(&sim, "ERR_LP_CAP"));
+    // Disabled: anything goes.
+    pld(&mut sim, &d, id, 0, 0, 10).expect_ok();
+    add(&mut sim, &a.alice, id, "tok-a", "tok-b", ONE_8, BIG).expect_ok();
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG, BIG * 2).expect_ok();
+}
+
+#[test]
+fn withdrawal_gate_queues_the_excess_and_pays_it_in_later_windows() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    pld(&mut sim, &d, id, 0, 10_000_000, 10).expect_ok();
+    let me = pool_principal(&sim);
+    let supply = lp_supply(&mut sim, id);
+    assert_eq!(
+        sim.read_only(POOL, "get-gate-allowance", &[uint(id)])
+            .to_uint(),
+        supply / 10
+    );
+    let a0 = sim.ft_balance("tok-a", &a.alice);
+    // Alice asks for half the pool: 10% is paid now, 40% is escrowed and queued.
+    let want = supply / 2;
+    let r = remove(&mut sim, &a.alice, id, "tok-a", "tok-b", want);
+    let paid = r.expect_ok();
+    assert_eq!(paid.field("lp").to_uint(), supply / 10);
+    assert!(r.print_with_topic("pool-queue-withdrawal").is_some());
+    let queued = want - supply / 10;
+    let q = sim.read_only(POOL, "get-queued", &[uint(id), principal(&a.alice)]);
+    assert_eq!(q.field("amount").to_uint(), queued);
+    assert_eq!(sim.sft_balance(LP, id, &me), 1_000 + queued);
+    assert_eq!(
+        sim.ft_balance("tok-a", &a.alice) - a0,
+        paid.field("dx").to_uint()
+    );
+    assert_eq!(
+        sim.read_only(POOL, "get-gate-allowance", &[uint(id)])
+            .to_uint(),
+        0
+    );
+    // Everything above the allowance queues: nothing is paid now.
+    let r = remove(&mut sim, &a.alice, id, "tok-a", "tok-b", ONE_8);
+    assert_eq!(r.expect_ok().field("lp").to_uint(), 0);
+    let queued = queued + ONE_8;
+    // Not in the same window; nobody else has anything queued.
+    let claim = |sim: &mut Simnet, who: &str| {
+        let args = [
+            uint(id),
+            tok(sim, "tok-a"),
+            tok(sim, "tok-b"),
+            uint(0),
+            uint(0),
+            uint(FAR),
+        ];
+        sim.call(POOL, "claim-withdrawal", &args, who)
+    };
+    claim(&mut sim, &a.alice).expect_err(code(&sim, "ERR_GATE_WAIT"));
+    claim(&mut sim, &a.bob).expect_err(code(&sim, "ERR_NOTHING_QUEUED"));
+    // Later windows pay up to 10% of the supply at each window's start.
+    let mut left = queued;
+    let mut windows = 0;
+    while left > 0 {
+        next_window(&mut sim, id);
+        windows += 1;
+        let s = lp_supply(&mut sim, id);
+        let allowance = sim
+            .read_only(POOL, "get-gate-allowance", &[uint(id)])
+            .to_uint();
+        assert_eq!(allowance, s / 10);
+        let (bx, by) = balances(&mut sim, id);
+        let r = claim(&mut sim, &a.alice);
+        let v = r.expect_ok();
+        let n = left.min(allowance);
+        assert_eq!(v.field("lp").to_uint(), n);
+        assert_eq!(
+            (v.field("dx").to_uint(), v.field("dy").to_uint()),
+            (n * bx / s, n * by / s)
+        );
+        assert!(r
+            .print_with_topic("pool-remove")
+            .unwrap()
+            .field("queued-claim")
+            .to_bool());
+        left -= n;
+        assert_eq!(
+            sim.read_only(POOL, "get-queued", &[uint(id), principal(&a.alice)])
+                .field("amount")
+                .to_uint(),
+            left
+        );
+        // The window's allowance is used up.
+        if left > 0 {
+            claim(&mut sim, &a.alice).expect_err(code(&sim, "ERR_GATE_WAIT"));
+        }
+        assert!(windows < 20);
+    }
+    assert!(
+        windows >= 4,
+        "40% at ~10% per window takes several windows: {windows}"
+    );
+    assert_eq!(sim.sft_balance(LP, id, &me), 1_000);
+    claim(&mut sim, &a.alice).expect_err(code(&sim, "ERR_NOTHING_QUEUED"));
+}
