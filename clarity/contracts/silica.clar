@@ -1,7 +1,7 @@
 ;; silica: hashrate contracts settled in sBTC (docs/attestation.md, design.md
 ;; "Silica economics").
 ;;
-;; Many Silicas live here, keyed by id. A miner lists H TH/s for N day-windows of 144
+;; Many Silicas live here, keyed by id. A miner lists H TH/s for N day-windows of L
 ;; Bitcoin blocks from burn-height `start`, at `price` sats per TH/s*day, and deposits
 ;; collateral C in sBTC. Buyers buy shares (SIP-013: token id = Silica id, amount =
 ;; TH/s) before `start`, paying price*N per TH/s into escrow. For each window d the
@@ -22,6 +22,11 @@
 ;; so rounding dust goes to the last redeemer and the pool ends at exactly 0.
 ;;
 ;; States: OPEN -> RUNNING -> FINISHED | DEFAULTED; OPEN -> EXPIRED; OPEN -> CANCELLED.
+;;
+;; L is the governance `window-length` when the Silica is listed (144 on mainnet, a day;
+;; shorter on devnets), snapshotted into the Silica: window w covers burn heights
+;; [start + L*w, start + L*(w+1)), and changing the parameter never moves the windows of
+;; an existing Silica.
 
 (impl-trait .sip-013-trait.sip-013-trait)
 (impl-trait .sip-013-trait.sip-013-transfer-many-trait)
@@ -32,8 +37,9 @@
 (define-constant DEPLOYER tx-sender)
 (define-constant SELF (as-contract tx-sender))
 
-;; A day-window is 144 Bitcoin blocks (design.md "Day-window").
-(define-constant BLOCKS_PER_WINDOW u144)
+;; A day-window is 144 Bitcoin blocks (design.md "Day-window"): the default and the
+;; upper bound of the governance window length (devnets run shorter windows).
+(define-constant MAX_WINDOW_LENGTH u144)
 ;; Collateral is 10% to 100% of H*N*index, in basis points.
 (define-constant BPS u10000)
 (define-constant MIN_COLLATERAL_BPS u1000)
@@ -100,6 +106,8 @@
 (define-data-var governance principal DEPLOYER)
 ;; Blocks on top of a window's last block before it may be attested.
 (define-data-var confirmations uint u100)
+;; Blocks per window for Silicas listed from now on (each Silica keeps its own).
+(define-data-var window-length uint u144)
 ;; Minimum blocks between listing and start.
 (define-data-var min-sale-window uint u144)
 ;; Index used for collateral before any window was attested (sats per TH/s*day).
@@ -111,6 +119,8 @@
 
 (define-map silicas uint {
   miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint,
+  ;; Blocks per window, the governance window-length at create.
+  window-length: uint,
   collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint,
   status: uint,
   ;; C: as deposited, then scaled to `sold` at start.
@@ -135,15 +145,16 @@
 (define-read-only (get-settlement (id uint)) (map-get? settlements id))
 (define-read-only (get-params)
   {governance: (var-get governance), confirmations: (var-get confirmations),
-   min-sale-window: (var-get min-sale-window), default-index: (var-get default-index),
-   latest-index: (var-get latest-index), next-id: (var-get next-id)})
+   window-length: (var-get window-length), min-sale-window: (var-get min-sale-window),
+   default-index: (var-get default-index), latest-index: (var-get latest-index),
+   next-id: (var-get next-id)})
 
 (define-read-only (get-terms (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
     (ok {miner: (get miner s), hashrate: (get hashrate s), sold: (get sold s),
-         windows: (get windows s), start: (get start s), price: (get price s),
-         payment: (* (get price s) (get windows s) (get sold s)),
-         end: (+ (get start s) (* BLOCKS_PER_WINDOW (get windows s))),
+         windows: (get windows s), start: (get start s), window-length: (get window-length s),
+         price: (get price s), payment: (* (get price s) (get windows s) (get sold s)),
+         end: (+ (get start s) (* (get window-length s) (get windows s))),
          collateral: (get collateral s), collateral-bps: (get collateral-bps s)})))
 
 ;; Collateral that counts in the obligation test of window d (and stays in escrow).
@@ -226,6 +237,7 @@
         (miner tx-sender)
         (reference-index (if (> (var-get latest-index) u0) (var-get latest-index)
                              (var-get default-index)))
+        (length (var-get window-length))
         (derived (try! (contract-call? .silica-payout derive id)))
         (collateral (ceil-div (* hashrate n reference-index collateral-bps) BPS)))
     (asserts! (and (> hashrate u0) (> price u0) (> n u0) (<= n MAX_WINDOWS)) ERR_INVALID_TERMS)
@@ -235,15 +247,17 @@
     (asserts! (is-eq payout-script (get script derived)) ERR_PAYOUT_SCRIPT_MISMATCH)
     (try! (pay-in collateral miner))
     (map-set silicas id {
-      miner: miner, hashrate: hashrate, sold: u0, windows: n, start: start-height, price: price,
-      collateral-bps: collateral-bps, reference-index: reference-index,
-      payout-script: payout-script, signer-version: (get signer-version derived),
+      miner: miner, hashrate: hashrate, sold: u0, windows: n, start: start-height,
+      window-length: length, price: price, collateral-bps: collateral-bps,
+      reference-index: reference-index, payout-script: payout-script,
+      signer-version: (get signer-version derived),
       status: STATUS_OPEN, collateral: collateral, collateral-held: collateral, topups: u0,
       next-window: u0, cum-delivered: u0, cum-due: u0, released: u0, last-index: u0})
     (var-set next-id (+ id u1))
     (print {topic: "create", id: id, miner: miner, hashrate: hashrate, windows: n,
-            start: start-height, price: price, collateral: collateral, collateral-bps: collateral-bps,
-            reference-index: reference-index, payout-script: payout-script})
+            start: start-height, window-length: length, price: price, collateral: collateral,
+            collateral-bps: collateral-bps, reference-index: reference-index,
+            payout-script: payout-script})
     (ok id)))
 
 ;; Buys `amount` TH/s of `id` for price*N*amount sBTC; shares go to tx-sender (the payer).
@@ -389,6 +403,14 @@
     (print {topic: "set-min-sale-window", min-sale-window: blocks})
     (ok true)))
 
+(define-public (set-window-length (blocks uint))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (and (> blocks u0) (<= blocks MAX_WINDOW_LENGTH)) ERR_INVALID_PARAMETER)
+    (var-set window-length blocks)
+    (print {topic: "set-window-length", window-length: blocks})
+    (ok true)))
+
 (define-public (set-default-index (index uint))
   (begin
     (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
@@ -401,12 +423,12 @@
 
 (define-private (ceil-div (a uint) (b uint)) (/ (+ a (- b u1)) b))
 
-(define-private (window-final-height (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+(define-private (window-final-height (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
                                      (window uint))
-  (- (+ (get start s) (* BLOCKS_PER_WINDOW (+ window u1)) (var-get confirmations)) u1))
+  (- (+ (get start s) (* (get window-length s) (+ window u1)) (var-get confirmations)) u1))
 
 ;; OPEN -> RUNNING: scales C to ceil(C*sold/H) and returns the rest to the miner.
-(define-private (activate (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
+(define-private (activate (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
   (let ((scaled (ceil-div (* (get collateral s) (get sold s)) (get hashrate s)))
         (returned (- (get collateral s) scaled)))
     (asserts! (>= burn-block-height (get start s)) ERR_NOT_STARTED)
@@ -416,7 +438,7 @@
     (ok (merge s {status: STATUS_RUNNING, collateral: scaled, collateral-held: scaled}))))
 
 ;; Window passed: release payment/N and the unlocked collateral; finish after N.
-(define-private (release (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+(define-private (release (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
                          (locked uint))
   (let ((payment (* (get price s) (get sold s)))
         (unlocked (- (get collateral-held s) locked))
@@ -429,7 +451,7 @@
         (begin (map-set silicas id released) (ok STATUS_RUNNING)))))
 
 ;; FINISHED or DEFAULTED: fixes the buyers' pool and the miner's amount.
-(define-private (settle (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+(define-private (settle (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
                         (status uint))
   (let ((backing (+ (get cum-delivered s) (get topups s) (get collateral-held s)))
         (unreleased (- (* (get price s) (get windows s) (get sold s)) (get released s)))

@@ -149,7 +149,8 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 pub struct Delivery {
     /// The Silica id.
     pub silica_id: u128,
-    /// The 0-based window (144 Bitcoin blocks each).
+    /// The 0-based window: burn heights `[start + L·w, start + L·(w+1))`, L the
+    /// Silica's own window length (snapshotted at `create`; 144 on mainnet).
     pub window: u128,
     /// Sats paid to the Silica's payout script in the window.
     pub delivered: u128,

@@ -238,6 +238,9 @@ fn matrix() -> Vec<Entry> {
         e("set-default-index", Legit::Governance, false, |_, _| {
             vec![uint(60)]
         }),
+        e("set-window-length", Legit::Governance, false, |_, _| {
+            vec![uint(6)]
+        }),
     ]
 }
 

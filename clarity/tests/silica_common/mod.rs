@@ -25,7 +25,8 @@ pub const DEFAULTED: u128 = 3;
 pub const EXPIRED: u128 = 4;
 pub const CANCELLED: u128 = 5;
 
-/// Blocks per day-window.
+/// Blocks per day-window: the contract's default `window-length` (governance may set
+/// 1..=144 for Silicas listed afterwards; each Silica keeps its own).
 pub const WINDOW: u32 = 144;
 
 /// A deterministic signer set, keys in ascending order of their public keys (the
@@ -300,12 +301,24 @@ impl World {
         self.field(id, "status")
     }
 
+    /// Calls a governance setter (`set-confirmations`, `set-window-length`, …) as the
+    /// deployer, the initial governance principal.
+    pub fn govern(&mut self, function: &str, value: u128) -> Receipt {
+        let gov = self.sim.deployer();
+        self.sim.call(SILICA, function, &[uint(value)], &gov)
+    }
+
+    /// The first burn height at which the Silica's next window may be attested (the
+    /// contract's view, so it follows the Silica's own window length).
+    pub fn attestable_height(&mut self, id: u128) -> u128 {
+        self.sim
+            .read_only(SILICA, "get-attestable-height", &[uint(id)])
+            .to_uint()
+    }
+
     /// Mines until the Silica's next window may be attested.
     pub fn mine_to_attestable(&mut self, id: u128) {
-        let h = self
-            .sim
-            .read_only(SILICA, "get-attestable-height", &[uint(id)])
-            .to_uint();
+        let h = self.attestable_height(id);
         let now = self.sim.burn_block_height();
         if now < h {
             self.sim.mine((h - now) as u32);
