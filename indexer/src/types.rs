@@ -84,7 +84,10 @@ impl WindowSpec {
 
 impl Default for WindowSpec {
     fn default() -> Self {
-        WindowSpec { origin: Height(0), length: MAINNET_WINDOW_LENGTH }
+        WindowSpec {
+            origin: Height(0),
+            length: MAINNET_WINDOW_LENGTH,
+        }
     }
 }
 
@@ -104,13 +107,19 @@ mod tests {
 
     #[test]
     fn windows_start_at_the_origin() {
-        let spec = WindowSpec { origin: Height(100), length: 144 };
+        let spec = WindowSpec {
+            origin: Height(100),
+            length: 144,
+        };
         assert_eq!(spec.window_of(Height(99)), None);
         assert_eq!(spec.window_of(Height(100)), Some(WindowId(0)));
         assert_eq!(spec.window_of(Height(243)), Some(WindowId(0)));
         assert_eq!(spec.window_of(Height(244)), Some(WindowId(1)));
         assert_eq!(spec.first_height(WindowId(2)), Some(Height(388)));
-        let zero = WindowSpec { origin: Height(0), length: 0 };
+        let zero = WindowSpec {
+            origin: Height(0),
+            length: 0,
+        };
         assert_eq!(zero.window_of(Height(5)), None);
     }
 }

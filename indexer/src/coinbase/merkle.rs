@@ -66,7 +66,11 @@ impl CoinbaseProof {
 /// [`MerkleProofError`] when the block does not decode or its root does not match.
 pub fn coinbase_proof(block_bytes: &[u8]) -> Result<CoinbaseProof, MerkleProofError> {
     let block: Block = deserialize(block_bytes).map_err(MerkleProofError::Decode)?;
-    let mut level: Vec<sha256d::Hash> = block.txdata.iter().map(|tx| tx.compute_txid().to_raw_hash()).collect();
+    let mut level: Vec<sha256d::Hash> = block
+        .txdata
+        .iter()
+        .map(|tx| tx.compute_txid().to_raw_hash())
+        .collect();
     let txid = Txid::from_raw_hash(*level.first().ok_or(MerkleProofError::Empty)?);
     let tx_count = level.len();
     let mut branch = Vec::new();
@@ -80,8 +84,16 @@ pub fn coinbase_proof(block_bytes: &[u8]) -> Result<CoinbaseProof, MerkleProofEr
     }
     let computed = TxMerkleNode::from_raw_hash(level[0]);
     if computed != block.header.merkle_root {
-        return Err(MerkleProofError::RootMismatch { computed, header: block.header.merkle_root });
+        return Err(MerkleProofError::RootMismatch {
+            computed,
+            header: block.header.merkle_root,
+        });
     }
-    let proof = CoinbaseProof { txid, branch, root: computed, tx_count };
+    let proof = CoinbaseProof {
+        txid,
+        branch,
+        root: computed,
+        tx_count,
+    };
     Ok(proof)
 }

@@ -21,7 +21,7 @@ use bitcoin::hashes::Hash;
 use bitcoin::pow::{Target, Work};
 use bitcoin::{Address, Amount, BlockHash, Network, ScriptBuf, Txid};
 
-pub use parse::{parse_coinbase, ParsedCoinbase, HEADER_SIZE};
+pub use parse::{parse_coinbase, parse_coinbase_prefix, ParsedCoinbase, HEADER_SIZE};
 pub use pools::{Pool, PoolLoadError, PoolSet};
 
 use crate::types::Height;
@@ -164,7 +164,11 @@ pub fn decode_bip34_height(script_sig: &[u8]) -> Option<u64> {
 
 /// Returns the printable ASCII (0x20..=0x7e) bytes of a scriptSig, in order.
 pub fn ascii_tag(script_sig: &[u8]) -> String {
-    script_sig.iter().filter(|b| (0x20..=0x7e).contains(*b)).map(|b| char::from(*b)).collect()
+    script_sig
+        .iter()
+        .filter(|b| (0x20..=0x7e).contains(*b))
+        .map(|b| char::from(*b))
+        .collect()
 }
 
 /// One coinbase output, with its address where the script is standard.
@@ -238,7 +242,9 @@ impl CoinbaseBlock {
                 .checked_add(out.value)
                 .filter(|t| *t <= Amount::MAX_MONEY)
                 .ok_or(CoinbaseValidationError::OutputOverflow(hash))?;
-            let address = Address::from_script(&out.script_pubkey, network).ok().map(|a| a.to_string());
+            let address = Address::from_script(&out.script_pubkey, network)
+                .ok()
+                .map(|a| a.to_string());
             outputs.push(CoinbaseOutput {
                 vout: vout as u32,
                 value: out.value,
@@ -293,7 +299,9 @@ impl CoinbaseBlock {
     /// Returns the reward `subsidy + fees` (equal to Σ outputs unless under-claimed).
     pub fn reward(&self) -> Amount {
         // Cannot overflow: both are at most the output total, itself below MAX_MONEY.
-        self.subsidy.checked_add(self.fees).unwrap_or(Amount::MAX_MONEY)
+        self.subsidy
+            .checked_add(self.fees)
+            .unwrap_or(Amount::MAX_MONEY)
     }
 
     /// Returns `difficulty · 2^32`, the expected hashes the design's `work_W` sums.
@@ -306,7 +314,9 @@ impl CoinbaseBlock {
         self.outputs
             .iter()
             .filter(|o| &o.script_pubkey == script)
-            .fold(Amount::ZERO, |acc, o| acc.checked_add(o.value).unwrap_or(Amount::MAX_MONEY))
+            .fold(Amount::ZERO, |acc, o| {
+                acc.checked_add(o.value).unwrap_or(Amount::MAX_MONEY)
+            })
     }
 
     /// Returns the block hash bytes in internal (little-endian) order.
@@ -321,16 +331,33 @@ mod tests {
 
     #[test]
     fn subsidy_halves() {
-        assert_eq!(block_subsidy(Height(0), Network::Bitcoin), Amount::from_sat(5_000_000_000));
-        assert_eq!(block_subsidy(Height(210_000), Network::Bitcoin), Amount::from_sat(2_500_000_000));
-        assert_eq!(block_subsidy(Height(702_861), Network::Bitcoin), Amount::from_sat(625_000_000));
-        assert_eq!(block_subsidy(Height(150), Network::Regtest), Amount::from_sat(2_500_000_000));
-        assert_eq!(block_subsidy(Height(64 * 210_000), Network::Bitcoin), Amount::ZERO);
+        assert_eq!(
+            block_subsidy(Height(0), Network::Bitcoin),
+            Amount::from_sat(5_000_000_000)
+        );
+        assert_eq!(
+            block_subsidy(Height(210_000), Network::Bitcoin),
+            Amount::from_sat(2_500_000_000)
+        );
+        assert_eq!(
+            block_subsidy(Height(702_861), Network::Bitcoin),
+            Amount::from_sat(625_000_000)
+        );
+        assert_eq!(
+            block_subsidy(Height(150), Network::Regtest),
+            Amount::from_sat(2_500_000_000)
+        );
+        assert_eq!(
+            block_subsidy(Height(64 * 210_000), Network::Bitcoin),
+            Amount::ZERO
+        );
     }
 
     #[test]
     fn bip34_prefix_round_trips() {
-        for h in [0u32, 1, 16, 17, 127, 128, 255, 256, 32_767, 32_768, 227_931, 702_861, 8_388_608] {
+        for h in [
+            0u32, 1, 16, 17, 127, 128, 255, 256, 32_767, 32_768, 227_931, 702_861, 8_388_608,
+        ] {
             let p = bip34_prefix(Height(h));
             assert_eq!(decode_bip34_height(&p), Some(u64::from(h)), "height {h}");
         }

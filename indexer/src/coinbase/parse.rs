@@ -53,7 +53,11 @@ impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], CoinbaseParseError> {
         let available = self.bytes.len() - self.pos;
         if n > available {
-            return Err(CoinbaseParseError::Truncated { offset: self.pos, needed: n, available });
+            return Err(CoinbaseParseError::Truncated {
+                offset: self.pos,
+                needed: n,
+                available,
+            });
         }
         let out = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
@@ -94,7 +98,11 @@ impl<'a> Cursor<'a> {
             return Err(CoinbaseParseError::NonCanonicalVarint { offset });
         }
         if value > limit {
-            return Err(CoinbaseParseError::OversizeVarint { offset, value, limit });
+            return Err(CoinbaseParseError::OversizeVarint {
+                offset,
+                value,
+                limit,
+            });
         }
         Ok(value)
     }
@@ -107,7 +115,11 @@ impl<'a> Cursor<'a> {
         let value = self.compact_size(u64::MAX)?;
         let remaining_after = remaining - (self.pos - offset) as u64;
         if value > remaining_after {
-            return Err(CoinbaseParseError::OversizeVarint { offset, value, limit: remaining_after });
+            return Err(CoinbaseParseError::OversizeVarint {
+                offset,
+                value,
+                limit: remaining_after,
+            });
         }
         // Fits in usize because it is at most the slice length.
         Ok(value as usize)
@@ -125,12 +137,38 @@ impl<'a> Cursor<'a> {
 /// CompactSize, a block without transactions, or a first transaction that is not a
 /// coinbase. It never panics, whatever the input.
 pub fn parse_coinbase(block: &[u8]) -> Result<ParsedCoinbase, CoinbaseParseError> {
-    let mut c = Cursor { bytes: block, pos: 0 };
-    let mut header_bytes = c.take(HEADER_SIZE)?;
-    let header = Header::consensus_decode(&mut header_bytes)
-        .map_err(|_| CoinbaseParseError::Truncated { offset: 0, needed: HEADER_SIZE, available: block.len() })?;
+    parse_coinbase_prefix(block, block.len() as u64)
+}
 
-    let max_txs = (block.len().saturating_sub(HEADER_SIZE) as u64) / MIN_TX_SIZE;
+/// Like [`parse_coinbase`], but `prefix` may be only the start of a block of
+/// `block_size` bytes, as long as it holds the header and the whole coinbase. The
+/// transaction count is bounded by `block_size`; every read is bounded by `prefix`.
+///
+/// # Errors
+///
+/// As [`parse_coinbase`]; [`CoinbaseParseError::Truncated`] when the prefix ends inside
+/// the coinbase.
+pub fn parse_coinbase_prefix(
+    prefix: &[u8],
+    block_size: u64,
+) -> Result<ParsedCoinbase, CoinbaseParseError> {
+    let block = prefix;
+    let mut c = Cursor {
+        bytes: block,
+        pos: 0,
+    };
+    let mut header_bytes = c.take(HEADER_SIZE)?;
+    let header =
+        Header::consensus_decode(&mut header_bytes).map_err(|_| CoinbaseParseError::Truncated {
+            offset: 0,
+            needed: HEADER_SIZE,
+            available: block.len(),
+        })?;
+
+    let max_txs = block_size
+        .max(block.len() as u64)
+        .saturating_sub(HEADER_SIZE as u64)
+        / MIN_TX_SIZE;
     let tx_count = c.compact_size(max_txs)?;
     if tx_count == 0 {
         return Err(CoinbaseParseError::NoTransactions);
@@ -173,7 +211,10 @@ pub fn parse_coinbase(block: &[u8]) -> Result<ParsedCoinbase, CoinbaseParseError
         let value = Amount::from_sat(c.u64()?);
         let len = c.length()?;
         let script_pubkey = ScriptBuf::from_bytes(c.take(len)?.to_vec());
-        outputs.push(TxOut { value, script_pubkey });
+        outputs.push(TxOut {
+            value,
+            script_pubkey,
+        });
     }
     let body_end = c.pos;
     let mut witness = Vec::new();
@@ -195,7 +236,7 @@ pub fn parse_coinbase(block: &[u8]) -> Result<ParsedCoinbase, CoinbaseParseError
     Ok(ParsedCoinbase {
         header,
         tx_count,
-        size: block.len() as u64,
+        size: block_size.max(block.len() as u64),
         txid,
         script_sig,
         outputs,
@@ -228,7 +269,10 @@ mod tests {
     fn every_truncation_of_genesis_is_an_error() {
         let bytes = serialize(&genesis_block(Network::Bitcoin));
         for len in 0..bytes.len() {
-            assert!(parse_coinbase(&bytes[..len]).is_err(), "prefix of {len} bytes parsed");
+            assert!(
+                parse_coinbase(&bytes[..len]).is_err(),
+                "prefix of {len} bytes parsed"
+            );
         }
     }
 
@@ -237,7 +281,10 @@ mod tests {
         let mut bytes = serialize(&genesis_block(Network::Bitcoin));
         bytes.truncate(80);
         bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
-        assert!(matches!(parse_coinbase(&bytes), Err(CoinbaseParseError::OversizeVarint { offset: 80, .. })));
+        assert!(matches!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::OversizeVarint { offset: 80, .. })
+        ));
     }
 
     #[test]
@@ -245,7 +292,10 @@ mod tests {
         let mut bytes = serialize(&genesis_block(Network::Bitcoin));
         // Replace the 1-byte tx count with a 3-byte encoding of 1.
         bytes.splice(80..81, [0xfd, 0x01, 0x00]);
-        assert_eq!(parse_coinbase(&bytes), Err(CoinbaseParseError::NonCanonicalVarint { offset: 80 }));
+        assert_eq!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::NonCanonicalVarint { offset: 80 })
+        );
     }
 
     proptest! {

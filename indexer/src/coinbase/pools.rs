@@ -63,7 +63,8 @@ impl PoolSet {
     ///
     /// [`PoolLoadError`] when the file is unreadable or not the expected JSON.
     pub fn load(path: &Path) -> Result<PoolSet, PoolLoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PoolLoadError::Read(path.to_owned(), e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| PoolLoadError::Read(path.to_owned(), e))?;
         PoolSet::from_json(&text).map_err(|e| PoolLoadError::Json(path.to_owned(), e))
     }
 
@@ -104,18 +105,28 @@ impl PoolSet {
 
     /// Identifies the pool of a block: output addresses first, then tags.
     pub fn identify(&self, block: &CoinbaseBlock) -> Option<&Pool> {
-        let addresses: Vec<&str> = block.outputs.iter().filter_map(|o| o.address.as_deref()).collect();
+        let addresses: Vec<&str> = block
+            .outputs
+            .iter()
+            .filter_map(|o| o.address.as_deref())
+            .collect();
         self.identify_parts(&addresses, block.script_sig.as_bytes())
     }
 
     /// Identifies a pool from output addresses and a raw scriptSig.
     pub fn identify_parts(&self, addresses: &[&str], script_sig: &[u8]) -> Option<&Pool> {
-        if let Some(p) = self.pools.iter().find(|p| p.addresses.iter().any(|a| addresses.contains(&a.as_str()))) {
+        if let Some(p) = self
+            .pools
+            .iter()
+            .find(|p| p.addresses.iter().any(|a| addresses.contains(&a.as_str())))
+        {
             return Some(p);
         }
         // One char per byte, as mempool.space's hex2ascii does.
         let text: String = script_sig.iter().map(|b| char::from(*b)).collect();
-        self.pools.iter().find(|p| p.tags.iter().any(|t| t.is_match(&text)))
+        self.pools
+            .iter()
+            .find(|p| p.tags.iter().any(|t| t.is_match(&text)))
     }
 }
 
@@ -125,7 +136,11 @@ fn compile_tag(tag: &str) -> Regex {
     RegexBuilder::new(tag)
         .case_insensitive(true)
         .build()
-        .or_else(|_| RegexBuilder::new(&regex::escape(tag)).case_insensitive(true).build())
+        .or_else(|_| {
+            RegexBuilder::new(&regex::escape(tag))
+                .case_insensitive(true)
+                .build()
+        })
         .expect("an escaped literal is always a valid regex")
 }
 
@@ -142,7 +157,9 @@ mod tests {
     #[test]
     fn address_beats_tag_and_array_order_wins() {
         let set = PoolSet::from_json(JSON).unwrap();
-        let p = set.identify_parts(&["1PzVut5X6Nx7Mv4JHHKPtVM9Jr9LJ4Rbry"], b"ocean.xyz").unwrap();
+        let p = set
+            .identify_parts(&["1PzVut5X6Nx7Mv4JHHKPtVM9Jr9LJ4Rbry"], b"ocean.xyz")
+            .unwrap();
         assert_eq!(p.id, PoolId(2));
         let p = set.identify_parts(&[], b"\x03abcOcean-xyz").unwrap();
         assert_eq!(p.id, PoolId(1), "the dot is a wildcard and case is ignored");

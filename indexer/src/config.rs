@@ -1,0 +1,355 @@
+//! Settings: built-in defaults, then an optional TOML file, then `INDEXER_`-prefixed
+//! environment variables (`__` separates nesting: `INDEXER_RPC__URL`), then command-line
+//! flags applied by the binary. Every key is documented in `indexer/README.md` and in
+//! `indexer/config/indexer.example.toml`. Secrets (the RPC password) are accepted from
+//! the file or the environment only, never from flags.
+
+use std::path::{Path, PathBuf};
+
+use bitcoin::Network;
+use serde::Deserialize;
+
+use crate::types::{Height, WindowSpec};
+
+/// The environment prefix.
+pub const ENV_PREFIX: &str = "INDEXER_";
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {0}")]
+    Read(PathBuf, #[source] std::io::Error),
+    /// The file is not TOML.
+    #[error("config file {0} is not valid TOML")]
+    Toml(PathBuf, #[source] toml::de::Error),
+    /// The merged settings do not fit the schema.
+    #[error("invalid settings")]
+    Invalid(#[source] toml::de::Error),
+    /// A value is out of range or inconsistent.
+    #[error("invalid setting {key}: {reason}")]
+    Value {
+        /// The key.
+        key: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Which block source to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Bitcoin Core JSON-RPC.
+    #[default]
+    Rpc,
+    /// Bitcoin Core REST.
+    Rest,
+    /// A `blk*.dat` directory.
+    Blk,
+    /// The built-in regtest generator.
+    Regtest,
+}
+
+/// Bitcoin Core RPC settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RpcSettings {
+    /// RPC URL.
+    pub url: String,
+    /// Cookie file; used when set.
+    pub cookie_file: Option<PathBuf>,
+    /// RPC user, with `password`.
+    pub user: Option<String>,
+    /// RPC password (file or environment only).
+    pub password: Option<String>,
+}
+
+impl Default for RpcSettings {
+    fn default() -> Self {
+        RpcSettings {
+            url: "http://127.0.0.1:8332".into(),
+            cookie_file: None,
+            user: None,
+            password: None,
+        }
+    }
+}
+
+/// Bitcoin Core REST settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RestSettings {
+    /// Base URL of a node started with `-rest=1`.
+    pub url: String,
+    /// Blocks fetched in parallel.
+    pub parallel: usize,
+}
+
+impl Default for RestSettings {
+    fn default() -> Self {
+        // electrs also fetches 10 blocks at a time (research/indexers.md).
+        RestSettings {
+            url: "http://127.0.0.1:8332".into(),
+            parallel: 10,
+        }
+    }
+}
+
+/// blk directory settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlkSettings {
+    /// The `blocks/` directory.
+    pub dir: Option<PathBuf>,
+}
+
+/// Regtest generator settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegtestSettings {
+    /// Blocks to generate before indexing.
+    pub blocks: u32,
+    /// Hex scriptPubKeys each block pays, with `payout_sats`.
+    pub payout_scripts: Vec<String>,
+    /// Sats each payout script receives per block.
+    pub payout_sats: u64,
+    /// Fees each block claims (see the generator's docs).
+    pub fees_sats: u64,
+}
+
+/// All indexer settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Database URL: `sqlite://path` or `postgres://…`.
+    pub db: String,
+    /// `bitcoin`, `testnet`, `signet` or `regtest`.
+    pub network: Network,
+    /// Which source to read.
+    pub source: SourceKind,
+    /// First height to index on an empty database.
+    pub start_height: u32,
+    /// First height of window 0.
+    pub window_origin: u32,
+    /// Blocks per window.
+    pub window_length: u32,
+    /// Path to `pools-v2.json`; no pool identification when unset.
+    pub pools_file: Option<PathBuf>,
+    /// Blocks per transaction while backfilling.
+    pub batch_size: u32,
+    /// Tip polling interval in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Exit once the source's tip is reached instead of polling.
+    pub exit_at_tip: bool,
+    /// Bitcoin Core's `-zmqpubhashblock` endpoint; wakes the follower early when set.
+    pub zmq_hashblock: Option<String>,
+    /// Hex scriptPubKeys or addresses to watch for deliveries.
+    pub watch: Vec<String>,
+    /// RPC settings.
+    pub rpc: RpcSettings,
+    /// REST settings.
+    pub rest: RestSettings,
+    /// blk settings.
+    pub blk: BlkSettings,
+    /// Regtest generator settings.
+    pub regtest: RegtestSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            db: "sqlite://indexer.sqlite".into(),
+            network: Network::Bitcoin,
+            source: SourceKind::Rpc,
+            start_height: 0,
+            window_origin: 0,
+            window_length: crate::types::MAINNET_WINDOW_LENGTH,
+            pools_file: None,
+            batch_size: 100,
+            poll_interval_ms: 5_000,
+            exit_at_tip: false,
+            zmq_hashblock: None,
+            watch: Vec::new(),
+            rpc: RpcSettings::default(),
+            rest: RestSettings::default(),
+            blk: BlkSettings::default(),
+            regtest: RegtestSettings::default(),
+        }
+    }
+}
+
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    if let Ok(b) = raw.parse::<bool>() {
+        return toml::Value::Boolean(b);
+    }
+    if raw.starts_with('[') {
+        // A TOML array, e.g. INDEXER_WATCH='["0014…", "bc1q…"]'.
+        if let Ok(v) = format!("v = {raw}").parse::<toml::Table>() {
+            if let Some(v) = v.get("v") {
+                return v.clone();
+            }
+        }
+    }
+    toml::Value::String(raw.to_owned())
+}
+
+fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    match path {
+        [] => {}
+        [last] => {
+            table.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` when given, then the environment `vars` (pass
+    /// `std::env::vars()`).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an unreadable or invalid file or an invalid merged value.
+    pub fn load(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Read(path.to_owned(), e))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Toml(path.to_owned(), e))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in vars {
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            let last = path.last().expect("split yields at least one part").clone();
+            let v = if last == "password" || last == "db" || last == "url" {
+                toml::Value::String(value)
+            } else {
+                env_value(&value)
+            };
+            insert_path(&mut table, &path, v);
+        }
+        let settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(ConfigError::Invalid)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks ranges and combinations.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Value`] naming the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.window_length == 0 {
+            return Err(ConfigError::Value {
+                key: "window_length",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.batch_size == 0 {
+            return Err(ConfigError::Value {
+                key: "batch_size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.source == SourceKind::Blk && self.blk.dir.is_none() {
+            return Err(ConfigError::Value {
+                key: "blk.dir",
+                reason: "required with source = blk".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Returns the window settings.
+    pub fn window_spec(&self) -> WindowSpec {
+        WindowSpec {
+            origin: Height(self.window_origin),
+            length: self.window_length,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_nests() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "db = \"sqlite://a\"\nwindow_length = 10\n[rpc]\nuser = \"u\"\n",
+        )
+        .unwrap();
+        let vars = [
+            ("INDEXER_WINDOW_LENGTH".to_owned(), "6".to_owned()),
+            ("INDEXER_RPC__PASSWORD".to_owned(), "123".to_owned()),
+            ("INDEXER_NETWORK".to_owned(), "regtest".to_owned()),
+            ("OTHER".to_owned(), "x".to_owned()),
+            ("INDEXER_WATCH".to_owned(), r#"["00", "51"]"#.to_owned()),
+        ];
+        let s = Settings::load(Some(&path), vars).unwrap();
+        assert_eq!(s.db, "sqlite://a");
+        assert_eq!(s.window_length, 6);
+        assert_eq!(s.rpc.user.as_deref(), Some("u"));
+        assert_eq!(
+            s.rpc.password.as_deref(),
+            Some("123"),
+            "passwords stay strings"
+        );
+        assert_eq!(s.network, Network::Regtest);
+        assert_eq!(s.watch, vec!["00".to_owned(), "51".to_owned()]);
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/indexer.example.toml"
+        ));
+        let s = Settings::load(Some(path), []).unwrap();
+        assert_eq!(s.window_length, 144);
+        assert_eq!(s.source, SourceKind::Rpc);
+        assert_eq!(s.rest.parallel, 10);
+        assert!(s.pools_file.unwrap().ends_with("pools-v2.json"));
+    }
+
+    #[test]
+    fn rejects_zero_window_and_unknown_keys() {
+        let vars = [("INDEXER_WINDOW_LENGTH".to_owned(), "0".to_owned())];
+        assert!(matches!(
+            Settings::load(None, vars),
+            Err(ConfigError::Value {
+                key: "window_length",
+                ..
+            })
+        ));
+        let vars = [("INDEXER_BOGUS".to_owned(), "1".to_owned())];
+        assert!(matches!(
+            Settings::load(None, vars),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+}

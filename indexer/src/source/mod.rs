@@ -1,0 +1,260 @@
+//! Block sources: where raw blocks come from.
+//!
+//! A [`BlockSource`] reports its best chain and emits [`BlockEvent`]s, each a height, the
+//! raw block bytes and the parent hash. Sources hold no database handle and never decide
+//! what the indexer has applied: the follower in [`crate::chain`] compares parents and
+//! detects reorgs itself.
+//!
+//! Implementations: [`rpc::RpcSource`] (Bitcoin Core JSON-RPC), [`rest::RestSource`]
+//! (Bitcoin Core REST), [`blk::BlkSource`] (a `blk*.dat` directory) and
+//! [`RegtestSource`] over the [`regtest::ChainBuilder`] generator. [`zmq`] turns Bitcoin
+//! Core's `hashblock` notifications into early wake-ups for the follower.
+
+pub mod blk;
+pub mod regtest;
+pub mod rest;
+pub mod rpc;
+pub mod zmq;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bitcoin::consensus::serialize;
+use bitcoin::BlockHash;
+
+use crate::types::Height;
+
+/// One block on a source's best chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockEvent {
+    /// The block's position on the source's best chain.
+    pub height: Height,
+    /// The block hash.
+    pub hash: BlockHash,
+    /// The previous block's hash, from the header.
+    pub parent: BlockHash,
+    /// The serialized block.
+    pub bytes: Vec<u8>,
+}
+
+/// Why a source could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A Bitcoin Core RPC call failed.
+    #[error("bitcoind rpc {call} failed")]
+    Rpc {
+        /// The RPC method.
+        call: &'static str,
+        /// The client error.
+        #[source]
+        source: bitcoincore_rpc::Error,
+    },
+    /// An HTTP request failed before a response arrived.
+    #[error("http request to {url} failed")]
+    Http {
+        /// The URL.
+        url: String,
+        /// The client error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An HTTP response had a non-success status.
+    #[error("http {status} from {url}")]
+    HttpStatus {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A blk file frame does not start with the network magic.
+    #[error("bad magic {found} in {path} at offset {offset}")]
+    BadMagic {
+        /// The file.
+        path: PathBuf,
+        /// The frame offset.
+        offset: u64,
+        /// The bytes found, hex.
+        found: String,
+    },
+    /// Bytes that should be a header, block or hash do not decode.
+    #[error("malformed data from source: {0}")]
+    Malformed(String),
+    /// The source has no block at this height on its best chain.
+    #[error("no block at height {0}")]
+    Missing(Height),
+    /// A ZMQ subscription failed.
+    #[error("zmq subscription to {endpoint} failed")]
+    Zmq {
+        /// The endpoint.
+        endpoint: String,
+        /// The socket error.
+        #[source]
+        source: zeromq::ZmqError,
+    },
+    /// A blocking task panicked or was cancelled.
+    #[error("source task failed")]
+    Join(#[source] tokio::task::JoinError),
+}
+
+impl SourceError {
+    /// Returns true for failures worth retrying (network and node errors).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Rpc { .. }
+                | SourceError::Http { .. }
+                | SourceError::HttpStatus { .. }
+                | SourceError::Zmq { .. }
+        )
+    }
+}
+
+/// A provider of blocks on one best chain.
+pub trait BlockSource: Send {
+    /// Returns the height and hash of the best tip, or `None` when the source is empty.
+    fn tip(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<(Height, BlockHash)>, SourceError>> + Send;
+
+    /// Returns the hash at `height` on the best chain, or `None` above the tip.
+    fn hash_at(
+        &mut self,
+        height: Height,
+    ) -> impl Future<Output = Result<Option<BlockHash>, SourceError>> + Send;
+
+    /// Returns up to `count` consecutive blocks of the best chain starting at `from`;
+    /// fewer (possibly none) when the tip is reached.
+    fn fetch(
+        &mut self,
+        from: Height,
+        count: u32,
+    ) -> impl Future<Output = Result<Vec<BlockEvent>, SourceError>> + Send;
+
+    /// Returns, like [`BlockSource::fetch`], up to `count` blocks from `from`, but each
+    /// cut down to its header and coinbase ([`CoinbaseEvent`]): what the follower needs.
+    /// The default fetches full blocks [`FETCH_CHUNK`] at a time and truncates them, so
+    /// at most one chunk of full blocks is in memory; sources that can read less
+    /// (the blk reader) override it.
+    fn fetch_coinbases(
+        &mut self,
+        from: Height,
+        count: u32,
+    ) -> impl Future<Output = Result<Vec<CoinbaseEvent>, SourceError>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(count as usize);
+            while (out.len() as u32) < count {
+                let next = Height(from.0.saturating_add(out.len() as u32));
+                let want = (count - out.len() as u32).min(FETCH_CHUNK);
+                let events = self.fetch(next, want).await?;
+                let got = events.len() as u32;
+                out.extend(events.into_iter().map(CoinbaseEvent::from_block));
+                if got < want {
+                    break;
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Full blocks fetched per request by the default [`BlockSource::fetch_coinbases`]:
+/// small enough to bound memory (16 × 4 MB at most), large enough to keep parallel REST
+/// fetches busy.
+pub const FETCH_CHUNK: u32 = 16;
+
+/// A block cut down to its header and coinbase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinbaseEvent {
+    /// The block's position on the source's best chain.
+    pub height: Height,
+    /// The block hash.
+    pub hash: BlockHash,
+    /// The previous block's hash.
+    pub parent: BlockHash,
+    /// The start of the serialized block, holding at least the header and the coinbase
+    /// (the whole block when it could not be parsed, so the error can be reported).
+    pub prefix: Vec<u8>,
+    /// The size of the whole serialized block.
+    pub size: u64,
+}
+
+impl CoinbaseEvent {
+    /// Cuts a full block down to its header and coinbase; keeps it whole when it does not
+    /// parse.
+    pub fn from_block(event: BlockEvent) -> CoinbaseEvent {
+        let size = event.bytes.len() as u64;
+        let mut prefix = event.bytes;
+        if let Ok(parsed) = crate::coinbase::parse_coinbase(&prefix) {
+            prefix.truncate(parsed.coinbase_end);
+            prefix.shrink_to_fit();
+        }
+        CoinbaseEvent {
+            height: event.height,
+            hash: event.hash,
+            parent: event.parent,
+            prefix,
+            size,
+        }
+    }
+}
+
+/// A [`BlockSource`] over a shared [`regtest::ChainBuilder`]: whatever the builder mines,
+/// including forks that overtake the tip, becomes visible on the next call.
+#[derive(Clone)]
+pub struct RegtestSource {
+    chain: Arc<Mutex<regtest::ChainBuilder>>,
+}
+
+impl RegtestSource {
+    /// Wraps a shared builder.
+    pub fn new(chain: Arc<Mutex<regtest::ChainBuilder>>) -> RegtestSource {
+        RegtestSource { chain }
+    }
+
+    /// Returns the shared builder.
+    pub fn chain(&self) -> Arc<Mutex<regtest::ChainBuilder>> {
+        self.chain.clone()
+    }
+
+    fn with_best<T>(&self, f: impl FnOnce(&[&bitcoin::Block]) -> T) -> T {
+        let chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        f(&chain.best_chain())
+    }
+}
+
+impl BlockSource for RegtestSource {
+    async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
+        let chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(Some(chain.tip()))
+    }
+
+    async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {
+        Ok(self.with_best(|b| b.get(height.0 as usize).map(|b| b.block_hash())))
+    }
+
+    async fn fetch(&mut self, from: Height, count: u32) -> Result<Vec<BlockEvent>, SourceError> {
+        Ok(self.with_best(|best| {
+            best.iter()
+                .enumerate()
+                .skip(from.0 as usize)
+                .take(count as usize)
+                .map(|(h, b)| BlockEvent {
+                    height: Height(h as u32),
+                    hash: b.block_hash(),
+                    parent: b.header.prev_blockhash,
+                    bytes: serialize(*b),
+                })
+                .collect()
+        }))
+    }
+}

@@ -1,0 +1,144 @@
+//! Bitcoin Core REST source (`-rest=1`): `/rest/chaininfo.json` for the tip,
+//! `/rest/blockhashbyheight/<h>.bin`, `/rest/headers/<n>/<hash>.bin` to list a range
+//! and `/rest/block/<hash>.bin` fetched with a configurable number of parallel requests.
+
+use bitcoin::block::Header;
+use bitcoin::consensus::deserialize;
+use bitcoin::hashes::Hash;
+use bitcoin::BlockHash;
+use serde::Deserialize;
+use tokio::task::JoinSet;
+
+use super::{BlockEvent, BlockSource, SourceError};
+use crate::types::Height;
+
+/// Bitcoin Core's `MAX_REST_HEADERS_RESULTS`: the most headers one request returns.
+const MAX_REST_HEADERS: u32 = 2000;
+
+/// A [`BlockSource`] over Bitcoin Core's REST interface.
+#[derive(Debug, Clone)]
+pub struct RestSource {
+    base: String,
+    client: reqwest::Client,
+    parallel: usize,
+}
+
+#[derive(Deserialize)]
+struct ChainInfo {
+    blocks: u32,
+    bestblockhash: String,
+}
+
+impl RestSource {
+    /// Creates a source for `base` (e.g. `http://127.0.0.1:8332`) fetching up to
+    /// `parallel` blocks at once (at least one).
+    pub fn new(base: &str, parallel: usize) -> RestSource {
+        RestSource {
+            base: base.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+            parallel: parallel.max(1),
+        }
+    }
+
+    async fn get(client: &reqwest::Client, url: String) -> Result<Option<Vec<u8>>, SourceError> {
+        let resp = client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|source| SourceError::Http {
+                url: url.clone(),
+                source,
+            })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::BAD_REQUEST {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(SourceError::HttpStatus {
+                url,
+                status: status.as_u16(),
+            });
+        }
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|source| SourceError::Http { url, source })?;
+        Ok(Some(body.to_vec()))
+    }
+
+    async fn headers(&self, from: BlockHash, count: u32) -> Result<Vec<Header>, SourceError> {
+        let url = format!(
+            "{}/rest/headers/{}/{}.bin",
+            self.base,
+            count.min(MAX_REST_HEADERS),
+            from
+        );
+        let body = Self::get(&self.client, url).await?.unwrap_or_default();
+        body.chunks(80)
+            .map(|c| {
+                deserialize(c).map_err(|e| SourceError::Malformed(format!("rest header: {e}")))
+            })
+            .collect()
+    }
+}
+
+impl BlockSource for RestSource {
+    async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
+        let url = format!("{}/rest/chaininfo.json", self.base);
+        let Some(body) = Self::get(&self.client, url).await? else {
+            return Ok(None);
+        };
+        let info: ChainInfo = serde_json::from_slice(&body)
+            .map_err(|e| SourceError::Malformed(format!("chaininfo: {e}")))?;
+        let hash = info
+            .bestblockhash
+            .parse()
+            .map_err(|e| SourceError::Malformed(format!("chaininfo hash: {e}")))?;
+        Ok(Some((Height(info.blocks), hash)))
+    }
+
+    async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {
+        let url = format!("{}/rest/blockhashbyheight/{}.bin", self.base, height.0);
+        let Some(body) = Self::get(&self.client, url).await? else {
+            return Ok(None);
+        };
+        let bytes: [u8; 32] = body
+            .as_slice()
+            .try_into()
+            .map_err(|_| SourceError::Malformed("blockhashbyheight length".into()))?;
+        Ok(Some(BlockHash::from_byte_array(bytes)))
+    }
+
+    async fn fetch(&mut self, from: Height, count: u32) -> Result<Vec<BlockEvent>, SourceError> {
+        let Some(first) = self.hash_at(from).await? else {
+            return Ok(Vec::new());
+        };
+        let headers = self.headers(first, count).await?;
+        let mut out = Vec::with_capacity(headers.len());
+        for chunk in headers.chunks(self.parallel) {
+            let mut set = JoinSet::new();
+            for (i, header) in chunk.iter().enumerate() {
+                let hash = header.block_hash();
+                let url = format!("{}/rest/block/{}.bin", self.base, hash);
+                let client = self.client.clone();
+                set.spawn(async move { (i, Self::get(&client, url).await) });
+            }
+            let mut bodies = vec![None; chunk.len()];
+            while let Some(joined) = set.join_next().await {
+                let (i, body) = joined.map_err(SourceError::Join)?;
+                bodies[i] = body?;
+            }
+            for (header, body) in chunk.iter().zip(bodies) {
+                let height = Height(from.0 + out.len() as u32);
+                let Some(bytes) = body else { return Ok(out) };
+                out.push(BlockEvent {
+                    height,
+                    hash: header.block_hash(),
+                    parent: header.prev_blockhash,
+                    bytes,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

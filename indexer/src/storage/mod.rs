@@ -1,0 +1,215 @@
+//! Storage: the indexed blocks, coinbase outputs, pools, watched payout scripts, the
+//! per-window hashprice index and delivered sats per (script, window).
+//!
+//! [`DbRead`] is the query side the signer and API use; [`DbWrite`] is used only by the
+//! follower. [`SqliteStore`] (WAL mode, the default) and [`PgStore`] implement both from
+//! one body of SQL, so the same test-suite runs against each. Every write is one
+//! transaction: a batch of blocks, or a reorg's deletion together with the blocks that
+//! replace it. The schema is versioned by the migrations under `indexer/migrations/` and
+//! documented in `indexer/docs/schema.md`.
+
+mod model;
+mod postgres;
+mod sql;
+mod sql_read;
+mod sqlite;
+
+use std::future::Future;
+
+use bitcoin::{BlockHash, ScriptBuf};
+
+pub use model::{BlockRecord, Delivery, IndexedBlock, OutputRecord, PoolShare, WindowRecord};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::coinbase::PoolSet;
+use crate::types::{Height, WindowId, WindowSpec};
+
+/// The index formula's constant: seconds per day times 10^12 H/s per TH/s, so that
+/// `INDEX_SCALE · reward / work` is sats per TH/s·day (design.md, "Network index").
+pub const INDEX_SCALE: f64 = 86_400.0 * 1e12;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database could not be opened.
+    #[error("cannot connect to database {url}")]
+    Connect {
+        /// The URL, without credentials.
+        url: String,
+        /// The driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Migrations failed.
+    #[error("database migration failed")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// The schema is older than this build and migrations were not requested.
+    #[error(
+        "database schema version {found:?} is not the expected {expected}; rerun with --migrate-db"
+    )]
+    SchemaVersion {
+        /// The newest applied migration, if any.
+        found: Option<i64>,
+        /// This build's newest migration.
+        expected: i64,
+    },
+    /// A query failed.
+    #[error("database query {op} failed")]
+    Query {
+        /// What the query was doing.
+        op: &'static str,
+        /// The driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database was built with other window settings.
+    #[error("database has {key} = {stored}, but the configuration says {configured}")]
+    SettingsMismatch {
+        /// The setting.
+        key: &'static str,
+        /// The stored value.
+        stored: String,
+        /// The configured value.
+        configured: String,
+    },
+    /// A block does not extend the stored tip.
+    #[error("block {hash} at height {height} does not extend the stored tip {tip:?}")]
+    NotNext {
+        /// The rejected block's height.
+        height: Height,
+        /// Its hash.
+        hash: BlockHash,
+        /// The stored tip.
+        tip: Option<(Height, BlockHash)>,
+    },
+    /// A stored value does not decode.
+    #[error("corrupt stored value in {0}")]
+    Corrupt(&'static str),
+}
+
+/// Maps a sqlx error to [`StorageError::Query`] for the operation `op`.
+pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
+    move |source| StorageError::Query { op, source }
+}
+
+/// The read side.
+pub trait DbRead: Send + Sync {
+    /// Returns the highest stored block.
+    fn tip(&self)
+        -> impl Future<Output = Result<Option<(Height, BlockHash)>, StorageError>> + Send;
+    /// Returns the hash stored at `height`.
+    fn block_hash(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<Option<BlockHash>, StorageError>> + Send;
+    /// Returns the block stored at `height`.
+    fn block(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<Option<BlockRecord>, StorageError>> + Send;
+    /// Returns up to `limit` blocks from `from` upwards, by height.
+    fn blocks(
+        &self,
+        from: Height,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<BlockRecord>, StorageError>> + Send;
+    /// Returns the coinbase outputs of the block at `height`.
+    fn coinbase_outputs(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
+    /// Returns outputs paying `script` in `[from, to]`.
+    fn outputs_by_script(
+        &self,
+        script: &ScriptBuf,
+        from: Height,
+        to: Height,
+    ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
+    /// Returns outputs paying `address` in `[from, to]`.
+    fn outputs_by_address(
+        &self,
+        address: &str,
+        from: Height,
+        to: Height,
+    ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
+    /// Returns the maintained deliveries of a watched script for windows `[from, to]`.
+    fn deliveries(
+        &self,
+        script: &ScriptBuf,
+        from: WindowId,
+        to: WindowId,
+    ) -> impl Future<Output = Result<Vec<Delivery>, StorageError>> + Send;
+    /// Computes sats paid to any `script` per window over heights `[from, to]`,
+    /// watched or not.
+    fn delivered_by_window(
+        &self,
+        script: &ScriptBuf,
+        from: Height,
+        to: Height,
+    ) -> impl Future<Output = Result<Vec<Delivery>, StorageError>> + Send;
+    /// Returns the index rows for windows `[from, to]`.
+    fn windows(
+        &self,
+        from: WindowId,
+        to: WindowId,
+    ) -> impl Future<Output = Result<Vec<WindowRecord>, StorageError>> + Send;
+    /// Returns blocks per pool over heights `[from, to]`, most blocks first.
+    fn pool_shares(
+        &self,
+        from: Height,
+        to: Height,
+    ) -> impl Future<Output = Result<Vec<PoolShare>, StorageError>> + Send;
+    /// Returns the watched payout scripts.
+    fn watched_scripts(&self) -> impl Future<Output = Result<Vec<ScriptBuf>, StorageError>> + Send;
+    /// Returns the window settings the database was built with.
+    fn window_spec(&self) -> WindowSpec;
+}
+
+/// The write side, used only by the follower.
+pub trait DbWrite: Send + Sync {
+    /// In one transaction: deletes every block above `rollback_to` (when given) and the
+    /// rows derived from them, then appends `blocks`, which must start right above the
+    /// remaining tip and chain by parent hash.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::NotNext`] if a block does not extend the tip; nothing is written.
+    fn apply(
+        &self,
+        rollback_to: Option<Height>,
+        blocks: &[IndexedBlock],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Watches `script` and computes its deliveries over the blocks already stored.
+    fn watch_script(
+        &self,
+        script: &ScriptBuf,
+        label: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Inserts or updates the pools table from a pools file.
+    fn upsert_pools(
+        &self,
+        pools: &PoolSet,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+}
+
+/// Computes the index, sats per TH/s·day, from a window's reward and work.
+pub fn index_value(reward_sats: i64, work: f64) -> f64 {
+    if work > 0.0 {
+        INDEX_SCALE * reward_sats as f64 / work
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_matches_the_worked_example() {
+        // research/silica-and-payouts.md: D = 1e14 and R = 3.175e8 sats give ~63.9.
+        let v = index_value(317_500_000, 1e14 * 4_294_967_296.0);
+        assert!((v - 63.87).abs() < 0.01, "{v}");
+    }
+}

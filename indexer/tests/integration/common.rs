@@ -1,0 +1,170 @@
+//! Shared helpers: shared-data lookup, fresh databases, state snapshots.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use alkahest_indexer::chain::{Follower, FollowerConfig};
+use alkahest_indexer::coinbase::PoolSet;
+use alkahest_indexer::source::regtest::ChainBuilder;
+use alkahest_indexer::source::{BlockSource, RegtestSource};
+use alkahest_indexer::storage::{
+    BlockRecord, DbRead, DbWrite, Delivery, OutputRecord, SqliteStore, WindowRecord,
+};
+use alkahest_indexer::types::{Height, WindowId, WindowSpec};
+use bitcoin::Network;
+use sqlx::Connection;
+
+/// The shared data folder, or `None` (with a printed skip message) when absent.
+pub fn data_dir(test: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"));
+    if dir.join("bitcoin").is_dir() {
+        Some(dir)
+    } else {
+        println!("SKIP {test}: shared data not found at {}", dir.display());
+        None
+    }
+}
+
+/// Reads a bzip2 file from the shared data.
+pub fn bunzip(path: &std::path::Path) -> Vec<u8> {
+    let file = std::fs::File::open(path).expect("shared data file opens");
+    let mut out = Vec::new();
+    bzip2::read::BzDecoder::new(file)
+        .read_to_end(&mut out)
+        .expect("valid bzip2");
+    out
+}
+
+/// Every stored row that indexing derives, for comparing two databases.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub blocks: Vec<BlockRecord>,
+    pub outputs: Vec<OutputRecord>,
+    pub windows: Vec<WindowRecord>,
+    pub deliveries: Vec<(bitcoin::ScriptBuf, Vec<Delivery>)>,
+}
+
+pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
+    let blocks = store.blocks(Height(0), u32::MAX).await.unwrap();
+    let mut outputs = Vec::new();
+    for b in &blocks {
+        outputs.extend(store.coinbase_outputs(b.height).await.unwrap());
+    }
+    let windows = store
+        .windows(WindowId(0), WindowId(u32::MAX))
+        .await
+        .unwrap();
+    let mut deliveries = Vec::new();
+    for s in store.watched_scripts().await.unwrap() {
+        let d = store
+            .deliveries(&s, WindowId(0), WindowId(u32::MAX))
+            .await
+            .unwrap();
+        deliveries.push((s, d));
+    }
+    Snapshot {
+        blocks,
+        outputs,
+        windows,
+        deliveries,
+    }
+}
+
+pub fn follower_config(network: Network) -> FollowerConfig {
+    FollowerConfig {
+        network,
+        progress: false,
+        batch_size: 7,
+        ..FollowerConfig::default()
+    }
+}
+
+pub async fn sync<S: BlockSource, D: DbRead + DbWrite>(source: S, store: D, network: Network) -> D {
+    let mut f = Follower::new(source, store, PoolSet::default(), follower_config(network));
+    f.sync().await.unwrap();
+    f.into_store()
+}
+
+pub async fn memory_store(spec: WindowSpec) -> SqliteStore {
+    SqliteStore::open("sqlite::memory:", spec, true)
+        .await
+        .unwrap()
+}
+
+/// Indexes the builder's current best chain from scratch.
+pub async fn fresh_index(
+    chain: &ChainBuilder,
+    spec: WindowSpec,
+    watched: &[bitcoin::ScriptBuf],
+) -> SqliteStore {
+    let copy = chain.clone();
+    let store = memory_store(spec).await;
+    for s in watched {
+        store.watch_script(s, "w").await.unwrap();
+    }
+    sync(
+        RegtestSource::new(Arc::new(Mutex::new(copy))),
+        store,
+        Network::Regtest,
+    )
+    .await
+}
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+static PG_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh PostgreSQL database, dropped when this value is dropped.
+pub struct PgTestDb {
+    pub url: String,
+    name: String,
+}
+
+impl PgTestDb {
+    /// Creates `alkahest_test_<pid>_<n>`, or returns `None` with a skip message.
+    pub async fn create(test: &str) -> Option<PgTestDb> {
+        let mut admin = match sqlx::PgConnection::connect(ADMIN_URL).await {
+            Ok(c) => c,
+            Err(e) => {
+                println!("SKIP {test}: no PostgreSQL at {ADMIN_URL} ({e})");
+                return None;
+            }
+        };
+        let name = format!(
+            "alkahest_test_{}_{}",
+            std::process::id(),
+            PG_COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        Some(PgTestDb {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        })
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any runtime guarantee, so use a private one on a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(ADMIN_URL).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
