@@ -1,0 +1,130 @@
+//! `GET /v1/silica/{id}`: a Silica's terms and status from chain state, and per window
+//! the delivered/due/index the contract recorded next to the sats this server's own
+//! indexer saw paid to the payout script.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use alkahest_indexer::storage::DbRead;
+use alkahest_indexer::types::Height;
+use axum::extract::{Path, State};
+use axum::Json;
+use bitcoin::ScriptBuf;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::params::parse_u32;
+use crate::AppState;
+
+/// A Silica as the contracts hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SilicaView {
+    /// Id.
+    pub id: u128,
+    /// `OPEN`, `RUNNING`, `FINISHED`, `DEFAULTED`, `EXPIRED` or `CANCELLED`.
+    pub status: String,
+    /// The miner's principal.
+    pub miner: String,
+    /// TH/s listed and sold.
+    pub hashrate: u128,
+    /// TH/s sold.
+    pub sold: u128,
+    /// Number of windows.
+    pub windows: u32,
+    /// Burn height of window 0's first block.
+    pub start: u32,
+    /// Blocks per window.
+    pub window_length: u32,
+    /// Sats of sBTC per TH/s per window.
+    pub price: u128,
+    /// Collateral in sats.
+    pub collateral: u128,
+    /// The Bitcoin scriptPubKey the pool pays, hex.
+    pub payout_script: String,
+    /// Windows attested so far, in order.
+    pub attested: Vec<AttestedWindow>,
+    /// Settlement: buyers' pool and the miner's amount, once settled.
+    pub settlement: Option<Settlement>,
+}
+
+/// One attested window, as recorded on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttestedWindow {
+    /// Window number.
+    pub window: u32,
+    /// Sats delivered, as attested.
+    pub delivered: u128,
+    /// Sats due.
+    pub due: u128,
+    /// Network index used.
+    pub index: u128,
+}
+
+/// How a settled Silica pays out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settlement {
+    /// sBTC left for share holders.
+    pub buyers_pool: u128,
+    /// Shares outstanding.
+    pub shares: u128,
+    /// sBTC for the miner's `collect`.
+    pub miner_amount: u128,
+    /// Whether the miner collected.
+    pub collected: bool,
+}
+
+/// Where the API reads Silica chain state (a Stacks node, or the devnet's simnet).
+pub trait SilicaSource: Send + Sync {
+    /// The Silica `id`, if it exists.
+    fn silica(&self, id: u128) -> impl Future<Output = Result<Option<SilicaView>, String>> + Send;
+}
+
+/// A server with no Stacks access: every Silica is unknown.
+pub struct NoSilica;
+
+impl SilicaSource for NoSilica {
+    async fn silica(&self, _id: u128) -> Result<Option<SilicaView>, String> {
+        Ok(None)
+    }
+}
+
+/// The Silica with this server's own per-window delivery count.
+pub async fn silica<D: DbRead, S: SilicaSource>(
+    State(state): State<Arc<AppState<D, S>>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = u128::from(parse_u32("silica id", &id)?);
+    let view = state
+        .silica
+        .silica(id)
+        .await
+        .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
+        .ok_or_else(|| ApiError::not_found(format!("no silica {id}")))?;
+    let script = ScriptBuf::from_bytes(hex::decode(&view.payout_script).unwrap_or_default());
+    let mut windows = Vec::new();
+    for w in 0..view.windows {
+        let first = view
+            .start
+            .saturating_add(w.saturating_mul(view.window_length));
+        let last = first.saturating_add(view.window_length.saturating_sub(1));
+        let outputs = state
+            .store
+            .outputs_by_script(&script, Height(first), Height(last))
+            .await?;
+        let indexed: u64 = outputs.iter().map(|o| o.value.to_sat()).sum();
+        let attested = view.attested.iter().find(|a| a.window == w);
+        windows.push(json!({
+            "window": w,
+            "first_height": first,
+            "last_height": last,
+            "indexed_delivered_sats": indexed,
+            "attested_delivered_sats": attested.map(|a| a.delivered.to_string()),
+            "due_sats": attested.map(|a| a.due.to_string()),
+            "index": attested.map(|a| a.index.to_string()),
+        }));
+    }
+    let mut body = serde_json::to_value(&view).map_err(|e| ApiError::internal(&e))?;
+    body["per_window"] = Value::Array(windows);
+    Ok(Json(body))
+}
