@@ -113,6 +113,25 @@ impl SignerKey {
     }
 }
 
+impl SignerKey {
+    /// Signs a 32-byte digest, returning the 65 bytes `r || s || v` that Clarity's
+    /// `secp256k1-recover?` reads (stacks-common produces `v || r || s`).
+    pub fn sign_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> alkahest_clarity::attestation::RecoverableSignature {
+        use clarity::types::PrivateKey;
+        let vrs = self
+            .secret
+            .sign(digest)
+            .expect("signing a 32-byte digest cannot fail");
+        let mut rsv = [0u8; 65];
+        rsv[..64].copy_from_slice(&vrs.0[1..]);
+        rsv[64] = vrs.0[0];
+        alkahest_clarity::attestation::RecoverableSignature(rsv)
+    }
+}
+
 #[cfg(unix)]
 fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;

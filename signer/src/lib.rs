@@ -1,14 +1,11 @@
 //! Alkahest signer: attests verified Silica payouts to the contracts.
 //!
 //! A signer is a secp256k1 key plus its own indexer store. Once a Silica window is final
-//! it signs the exact message the `signer-registry` contract verifies, exchanges
-//! attestations with the other signers, and a deterministic coordinator submits M of N
-//! signatures to Stacks through a [`stacks::StacksClient`].
-//!
-//! Built so far: key loading ([`key`]) and the Stacks side ([`stacks`]): contract-call
-//! transactions encoded with clarity-repl's codec and signed with stacks-common, and the
-//! node RPC client. Attestation, exchange and coordination come with the "Signer, devnet
-//! and API" issue.
+//! it signs the exact message the `signer-registry` contract verifies
+//! (`docs/attestation.md`), but only if its own index agrees with the proposal
+//! ([`attest`]); a deterministic coordinator collects M signatures over HTTP
+//! ([`coordinator`], [`exchange`]) and submits them to Stacks through a
+//! [`stacks::StacksClient`]: a node over RPC, or the devnet's in-process simnet.
 //!
 //! ```
 //! use alkahest_signer::key::SignerKey;
@@ -28,5 +25,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod attest;
+pub mod coordinator;
+pub mod deposit;
+pub mod exchange;
 pub mod key;
+pub mod observer;
 pub mod stacks;

@@ -1,5 +1,6 @@
 //! Signer integration tests: one binary, one module per area.
 
+mod quorum;
 mod rpc;
 mod simnet;
 mod tx_roundtrip;
