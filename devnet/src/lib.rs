@@ -1,82 +1,255 @@
-//! The Alkahest devnet: the composition root that will run Bitcoin (regtest generator),
-//! the Clarity simnet, the indexer, the signers and the API in one process.
+//! The Alkahest devnet: Bitcoin (a regtest generator mined by simulated pools), the
+//! Clarity simnet with every contract, an indexer, three signers (2-of-3) and the API,
+//! in one process, running a scenario and logging every step.
 //!
-//! Today it deploys every contract of `Clarinet.toml` into the simnet, runs the
-//! bootstrap calls of `deployments/bootstrap.toml`, and reports what was deployed with
-//! its deployment cost, followed by the contract cost table that `cargo test` measured.
-//! The "Signer, devnet and API" issue turns it into the full network.
+//! It is the composition root: it depends on every other crate and none depends on
+//! it. All state lives in one data folder (`./devnet-data` by default): the Bitcoin
+//! blocks, one SQLite index for the API and one per signer, and the log of every Stacks
+//! transaction, so a restart resumes where it stopped.
 //!
-//! ```
-//! let report = alkahest_devnet::deployment_report().unwrap();
-//! assert!(report.contains("alex-token"));
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use clap::Parser;
+//! let config = alkahest_devnet::config::DevnetConfig::parse_from(["devnet", "--exit-when-done"]);
+//! let summary = alkahest_devnet::run(config, std::future::pending()).await?;
+//! println!("{summary:?}");
+//! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
-use std::fmt::Write;
+pub mod chain;
+pub mod config;
+mod report;
+pub mod scenario;
+pub mod signers;
+pub mod silica_view;
+pub mod stacks;
 
-use alkahest_clarity::costs;
-use alkahest_clarity::Simnet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
-/// Deploys the workspace contracts and describes the result: each contract with its
-/// deployer and deployment cost, the bootstrap calls, and the cost table if present.
+use alkahest_indexer::chain::Follower;
+use alkahest_indexer::coinbase::PoolSet;
+use alkahest_indexer::source::RegtestSource;
+use alkahest_indexer::storage::SqliteStore;
+use alkahest_indexer::types::{Height, WindowSpec};
+use alkahest_signer::attest::SignerConfig;
+use alkahest_signer::observer::WorkModel;
+use anyhow::Context;
+
+pub use report::deployment_report;
+
+use crate::chain::Bitcoin;
+use crate::config::DevnetConfig;
+use crate::scenario::{Actors, Progress};
+use crate::signers::Signers;
+use crate::stacks::Stacks;
+
+/// Chain id of the simnet (testnet).
+pub const CHAIN_ID: u128 = alkahest_clarity::attestation::CHAIN_ID_TESTNET;
+
+/// Readable lines describing every step, also emitted through `tracing`.
+#[derive(Clone, Default)]
+pub struct EventLog(Arc<Mutex<Vec<String>>>);
+
+impl EventLog {
+    /// Records a line.
+    pub fn line(&self, text: impl Into<String>) {
+        let text = text.into();
+        tracing::info!("{text}");
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(text);
+    }
+
+    /// Every line so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Final sBTC balances and state, for the caller (and the end-to-end test).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Bitcoin blocks mined in total.
+    pub height: u32,
+    /// The Silica's final status code (2 finished, 3 defaulted), if one was created.
+    pub silica_status: Option<u128>,
+    /// sBTC of the miner, then each buyer.
+    pub balances: Vec<(String, u128)>,
+}
+
+/// The running network.
+pub struct Devnet {
+    config: DevnetConfig,
+    btc: Bitcoin,
+    api_store: SqliteStore,
+    api_follower: Follower<RegtestSource, SqliteStore>,
+    signers: Signers,
+    stacks: Stacks,
+    actors: Actors,
+    progress: Progress,
+    log: EventLog,
+}
+
+impl Devnet {
+    /// Opens the data folder, rebuilds the chain and the simnet from it, and starts
+    /// the signers' endpoints.
+    ///
+    /// # Errors
+    /// Unreadable data, or a port or database that cannot be opened.
+    pub async fn open(config: DevnetConfig, log: EventLog) -> anyhow::Result<Devnet> {
+        if config.reset && config.data_dir.exists() {
+            std::fs::remove_dir_all(&config.data_dir)
+                .with_context(|| format!("resetting {}", config.data_dir.display()))?;
+        }
+        std::fs::create_dir_all(&config.data_dir)?;
+        let btc = Bitcoin::open(&config.data_dir)?;
+        let (tip, _) = btc.tip();
+        let spec = WindowSpec {
+            origin: Height(0),
+            length: config.window_length.max(1),
+        };
+        let (api_store, mut api_follower) = signers::follow(
+            &config.data_dir.join("indexer.sqlite"),
+            btc.shared(),
+            spec,
+            PoolSet::default(),
+        )
+        .await?;
+        api_follower.sync().await?;
+        let signer_config = SignerConfig {
+            confirmations: config.confirmations,
+            chain_id: CHAIN_ID,
+            work_model: WorkModel::SimulatedDifficulty(config.simulated_difficulty),
+        };
+        let mut signers =
+            Signers::start(&config.data_dir, btc.shared(), spec, (3, 2), signer_config).await?;
+        signers.sync().await?;
+        let stacks = Stacks::open(&config.data_dir, tip.0).await?;
+        let actors = Actors::load()?;
+        if tip.0 > 0 {
+            log.line(format!(
+                "resumed from {}: Bitcoin height {}, Stacks burn height {}",
+                config.data_dir.display(),
+                tip.0,
+                stacks.burn_height()
+            ));
+        }
+        Ok(Devnet {
+            config,
+            btc,
+            api_store,
+            api_follower,
+            signers,
+            stacks,
+            actors,
+            progress: Progress::default(),
+            log,
+        })
+    }
+
+    /// The API's store.
+    pub fn api_store(&self) -> SqliteStore {
+        self.api_store.clone()
+    }
+
+    /// The simnet client (for the API's Silica view).
+    pub fn stacks(&self) -> &Stacks {
+        &self.stacks
+    }
+
+    /// Whether the scenario has settled.
+    pub fn done(&self) -> bool {
+        self.progress.done
+    }
+
+    /// Mines one Bitcoin block and one Stacks block, indexes, and runs the scenario.
+    ///
+    /// # Errors
+    /// Any component failing; the data folder stays consistent for a restart.
+    pub async fn step(&mut self) -> anyhow::Result<()> {
+        let next = self.btc.tip().0 .0 + 1;
+        let spec = self.coinbase_for(next)?;
+        let (height, _) = self.btc.mine(&spec)?;
+        self.api_follower.sync().await?;
+        self.signers.sync().await?;
+        self.stacks.mine();
+        self.act(height.0).await
+    }
+
+    /// What the run ended with.
+    pub fn summary(&self) -> Summary {
+        let mut balances = Vec::new();
+        for (name, addr) in self.actors.named() {
+            balances.push((name.to_string(), self.sbtc(&addr)));
+        }
+        Summary {
+            height: self.btc.tip().0 .0,
+            silica_status: self.silica_status(1),
+            balances,
+        }
+    }
+}
+
+/// Runs the devnet until `shutdown` resolves (or, with `--exit-when-done`, until the
+/// scenario settles), serving the API meanwhile.
 ///
 /// # Errors
-/// The message of the first contract or bootstrap call that failed.
-pub fn deployment_report() -> Result<String, String> {
-    let sim = Simnet::try_new()?;
-    let mut out = String::new();
-    let deployer = sim.deployer();
-    let _ = writeln!(
-        out,
-        "Deployed {} contracts as {deployer}:",
-        sim.deploy_costs().len()
+/// Startup failures and component errors.
+pub async fn run(
+    config: DevnetConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<Summary> {
+    run_with(config, shutdown, EventLog::default(), None, None).await
+}
+
+/// [`run`], with the event log supplied, the API's bound address reported on
+/// `api_bound`, and an optional block limit (for tests: stop after that height).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_with(
+    config: DevnetConfig,
+    shutdown: impl Future<Output = ()>,
+    log: EventLog,
+    api_bound: Option<tokio::sync::oneshot::Sender<std::net::SocketAddr>>,
+    stop_at: Option<u32>,
+) -> anyhow::Result<Summary> {
+    let block_time = config.block_time;
+    let exit_when_done = config.exit_when_done;
+    let api_addr = config.api_addr;
+    let mut devnet = Devnet::open(config, log.clone()).await?;
+    let silica = silica_view::SimnetSilica::new(
+        devnet.stacks().client().clone(),
+        devnet.stacks().deployer(),
     );
-    let _ = writeln!(
-        out,
-        "  {:<24} {:>12} {:>7} {:>12}",
-        "contract", "runtime", "writes", "write bytes"
-    );
-    for (name, cost) in sim.deploy_costs() {
-        let _ = writeln!(
-            out,
-            "  {:<24} {:>12} {:>7} {:>12}",
-            name, cost.runtime, cost.write_count, cost.write_length
-        );
+    let app = alkahest_api::router_with_silica(Arc::new(devnet.api_store()), Arc::new(silica));
+    let listener = tokio::net::TcpListener::bind(api_addr)
+        .await
+        .with_context(|| format!("binding the API to {api_addr}"))?;
+    let local = listener.local_addr()?;
+    log.line(format!("API listening on http://{local}"));
+    if let Some(tx) = api_bound {
+        let _ = tx.send(local);
     }
-    let _ = writeln!(out, "\nBootstrap calls (deployments/bootstrap.toml):");
-    for call in &sim.manifest().bootstrap {
-        let _ = writeln!(
-            out,
-            "  {}::{} {} (as {})",
-            call.contract,
-            call.function,
-            call.args.join(" "),
-            call.sender
-        );
-    }
-    match costs::report_dir().map(|d| d.join("report.md")) {
-        Some(path) if path.is_file() => {
-            let table = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            let _ = writeln!(
-                out,
-                "\nCost table from the last `cargo test` ({}):\n",
-                path.display()
-            );
-            out.push_str(&table);
-        }
-        Some(path) => {
-            let _ = writeln!(
-                out,
-                "\nNo cost table yet at {}: run `cargo test --workspace` to measure every contract function.",
-                path.display()
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "\nNo cargo target directory found: cost table unavailable."
-            );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::pin!(shutdown);
+    let mut ticker = tokio::time::interval(block_time);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => {
+                log.line("shutting down: data is saved, run again to resume");
+                break;
+            }
+            _ = ticker.tick() => {
+                devnet.step().await?;
+                let height = devnet.summary().height;
+                if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
+                    break;
+                }
+            }
         }
     }
-    Ok(out)
+    server.abort();
+    Ok(devnet.summary())
 }

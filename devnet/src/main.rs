@@ -1,8 +1,27 @@
-//! `devnet`: deploys the contracts and prints what was deployed and the cost table.
+//! `devnet`: runs the whole Alkahest loop on this machine. `--help` lists the options.
 #![allow(clippy::print_stdout)]
 
-fn main() -> anyhow::Result<()> {
-    let report = alkahest_devnet::deployment_report().map_err(anyhow::Error::msg)?;
-    println!("{report}");
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let config = alkahest_devnet::config::DevnetConfig::parse();
+    println!(
+        "{}",
+        alkahest_devnet::deployment_report(false).map_err(anyhow::Error::msg)?
+    );
+    let summary = alkahest_devnet::run(config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    println!("{summary:?}");
     Ok(())
 }

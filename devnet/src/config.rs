@@ -1,0 +1,99 @@
+//! Devnet settings: defaults, overridden by a TOML file, by `DEVNET_*` environment
+//! variables, then by command-line flags (clap handles the last two).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// What the devnet does besides mining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// A miner lists a Silica, two wallets buy, the pool pays, windows are attested,
+    /// the Silica finishes, buyers redeem and the miner collects.
+    SilicaDemo,
+    /// As the demo, but the pool stops paying after the first window: default and refunds.
+    SilicaDefault,
+    /// Only mine, index and serve the API.
+    Idle,
+}
+
+/// `devnet`: the whole Alkahest loop on one machine.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+pub struct DevnetConfig {
+    /// Folder for the chain, the indexes and the Stacks transaction log.
+    #[arg(long, env = "DEVNET_DATA_DIR", default_value = "./devnet-data")]
+    pub data_dir: PathBuf,
+    /// Delete `data_dir` first.
+    #[arg(long)]
+    pub reset: bool,
+    /// Time between Bitcoin blocks, e.g. `2s`, `500ms`.
+    #[arg(long, env = "DEVNET_BLOCK_TIME", default_value = "2s", value_parser = parse_duration)]
+    pub block_time: Duration,
+    /// The API's address (loopback only).
+    #[arg(long, env = "DEVNET_API_ADDR", default_value = "127.0.0.1:8080")]
+    pub api_addr: SocketAddr,
+    /// The scenario to run.
+    #[arg(long, value_enum, default_value = "silica-demo")]
+    pub scenario: Scenario,
+    /// Blocks per Silica day-window (144 on mainnet).
+    #[arg(long, default_value_t = 4)]
+    pub window_length: u32,
+    /// Windows in the demo Silica.
+    #[arg(long, default_value_t = 3)]
+    pub windows: u32,
+    /// Blocks that bury a window before the signers attest it (100 on mainnet).
+    #[arg(long, default_value_t = 2)]
+    pub confirmations: u32,
+    /// Network difficulty the index simulates: regtest proof of work is trivial, so
+    /// header work would make the hashprice index ~2e26 sats per TH/s·day.
+    #[arg(long, default_value_t = 100_000_000_000_000)]
+    pub simulated_difficulty: u64,
+    /// Stop once the scenario has settled (the end-to-end test uses this).
+    #[arg(long)]
+    pub exit_when_done: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 2s or 500ms"))?;
+    match unit {
+        "s" => Ok(Duration::from_secs(n)),
+        "ms" => Ok(Duration::from_millis(n)),
+        _ => Err(format!("invalid duration unit in {s:?}: use s or ms")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_bad_values_are_named() {
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("fast").unwrap_err().contains("fast"));
+        assert!(parse_duration("3h").unwrap_err().contains("3h"));
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let c = DevnetConfig::parse_from([
+            "devnet",
+            "--scenario",
+            "silica-default",
+            "--window-length",
+            "6",
+        ]);
+        assert_eq!(c.scenario, Scenario::SilicaDefault);
+        assert_eq!(c.window_length, 6);
+        assert_eq!(c.api_addr.to_string(), "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,526 @@
+//! The scenarios. Every decision reads chain state (contract views and the indexer),
+//! so a restarted devnet carries on where it stopped.
+//!
+//! `silica-demo`: block 1 pays sBTC deposits to the miner and two buyers; the deployer
+//! installs the 2-of-3 signer set and short devnet parameters; deposits are attested
+//! and minted; the miner lists 100 TH/s for `windows` windows; the buyers take 60 and
+//! 40; from the start height the TIDES pool (`/OCEAN.XYZ/`, every even height) pays the
+//! Silica's payout script in its coinbase; each final window is attested by a quorum;
+//! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
+//! pool stops paying after window 0.
+
+use alkahest_clarity::attestation::{payout_script, Deposit};
+use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
+use alkahest_indexer::source::regtest::CoinbaseSpec;
+use alkahest_indexer::types::Height;
+use alkahest_signer::deposit::deposit_script;
+use alkahest_signer::key::SignerKey;
+use alkahest_signer::observer::WindowTerms;
+use anyhow::{anyhow, bail};
+use bitcoin::hashes::Hash;
+use bitcoin::{Amount, ScriptBuf};
+use clarity::vm::types::PrincipalData;
+
+use crate::config::Scenario;
+use crate::{Devnet, CHAIN_ID};
+
+/// Sats deposited (pegged in) for each actor in block 1.
+pub const DEPOSIT: u64 = 1_000_000;
+/// The demo Silica: TH/s listed, price in sats per TH/s·day, collateral in bps.
+pub const HASHRATE: u128 = 100;
+/// Price, sats per TH/s·day.
+pub const PRICE: u128 = 900;
+/// Collateral, basis points of the expected reward (10%).
+pub const COLLATERAL_BPS: u128 = 1_000;
+/// What the buyers take.
+pub const BUYS: [u128; 2] = [60, 40];
+/// Sats the TIDES pool pays the Silica in each block it finds.
+pub const POOL_PAYOUT: u64 = 60_000;
+/// Governance's reference index before any attestation (about the simulated one).
+pub const DEFAULT_INDEX: u128 = 1_000;
+/// Blocks between listing and start.
+pub const SALE_WINDOW: u128 = 3;
+
+/// The accounts the scenario acts as (keys from `settings/Devnet.toml`).
+pub struct Actors {
+    deployer: SignerKey,
+    miner: SignerKey,
+    buyers: [SignerKey; 2],
+    addresses: Vec<(&'static str, String)>,
+}
+
+impl Actors {
+    /// Loads the keys of `deployer`, `wallet_3` (miner), `wallet_1` and `wallet_2`.
+    ///
+    /// # Errors
+    /// A missing or malformed `settings/Devnet.toml`.
+    pub fn load() -> anyhow::Result<Actors> {
+        let m = Manifest::workspace()?;
+        let key = |name: &str| -> anyhow::Result<SignerKey> {
+            let a = m
+                .accounts
+                .get(name)
+                .ok_or_else(|| anyhow!("no account {name}"))?;
+            Ok(SignerKey::from_hex(&a.secret_key, name)?)
+        };
+        let addr = |name: &str| m.accounts[name].address.clone();
+        Ok(Actors {
+            deployer: key("deployer")?,
+            miner: key("wallet_3")?,
+            buyers: [key("wallet_1")?, key("wallet_2")?],
+            addresses: vec![
+                ("miner (wallet_3)", addr("wallet_3")),
+                ("buyer wallet_1", addr("wallet_1")),
+                ("buyer wallet_2", addr("wallet_2")),
+            ],
+        })
+    }
+
+    /// `(label, address)` of the miner and the buyers.
+    pub fn named(&self) -> Vec<(&'static str, String)> {
+        self.addresses.clone()
+    }
+
+    fn miner_address(&self) -> &str {
+        &self.addresses[0].1
+    }
+
+    fn buyer_address(&self, i: usize) -> &str {
+        &self.addresses[i + 1].1
+    }
+}
+
+/// In-memory progress flags (recomputed from chain state after a restart).
+#[derive(Default)]
+pub struct Progress {
+    /// The scenario settled: redeemed and collected.
+    pub done: bool,
+}
+
+fn sats(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {
+    match &r.outcome {
+        Outcome::Ok(v) => Ok(v.clone()),
+        _ => bail!("{what} failed:\n{r}"),
+    }
+}
+
+impl Devnet {
+    pub(crate) fn sbtc(&self, who: &str) -> u128 {
+        self.stacks
+            .read("sbtc-token", "get-balance", &[principal(who)])
+            .to_uint()
+    }
+
+    fn silica(&self, id: u128) -> Option<Value> {
+        self.stacks
+            .read("silica", "get-silica", &[uint(id)])
+            .to_optional()
+    }
+
+    pub(crate) fn silica_status(&self, id: u128) -> Option<u128> {
+        self.silica(id).map(|s| s.field("status").to_uint())
+    }
+
+    fn deposit_script_for(&self, who: &str) -> anyhow::Result<ScriptBuf> {
+        let p = PrincipalData::parse(who).map_err(|e| anyhow!("{e}"))?;
+        Ok(deposit_script(
+            CHAIN_ID,
+            &p,
+            &self.signers.keys(),
+            self.signers.threshold,
+        )?)
+    }
+
+    fn terms(&self, id: u128) -> Option<WindowTerms> {
+        let s = self.silica(id)?;
+        Some(WindowTerms {
+            silica_id: id,
+            payout_script: ScriptBuf::from_bytes(s.field("payout-script").to_buff()),
+            start: Height(u32::try_from(s.field("start").to_uint()).ok()?),
+            window_length: u32::try_from(s.field("window-length").to_uint()).ok()?,
+        })
+    }
+
+    /// The coinbase of the block at `height`: pool tag, TIDES payouts, deposits.
+    pub(crate) fn coinbase_for(&self, height: u32) -> anyhow::Result<CoinbaseSpec> {
+        let pool = crate::chain::POOLS[(height % 2) as usize + usize::from(height % 6 == 5)];
+        let mut spec = CoinbaseSpec::default()
+            .with_tag(pool.as_bytes())
+            .with_fees(Amount::from_sat(25_000));
+        if height == 1 {
+            let miner = self.actors.miner_address().to_string();
+            for who in [
+                miner,
+                self.actors.buyer_address(0).into(),
+                self.actors.buyer_address(1).into(),
+            ] {
+                spec = spec.pay(self.deposit_script_for(&who)?, Amount::from_sat(DEPOSIT));
+            }
+        }
+        if pool == crate::chain::POOLS[0] {
+            if let Some(t) = self.terms(1) {
+                let paying = match self.config.scenario {
+                    Scenario::SilicaDefault => height < t.start.0 + t.window_length,
+                    _ => true,
+                };
+                if height >= t.start.0 && paying {
+                    spec = spec.pay(t.payout_script.clone(), Amount::from_sat(POOL_PAYOUT));
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Runs whatever the scenario does after Bitcoin block `height`.
+    pub(crate) async fn act(&mut self, height: u32) -> anyhow::Result<()> {
+        let (_, tip_hash) = self.btc.tip();
+        self.log.line(format!(
+            "[btc {height}] block {} indexed by the API and 3 signers; stacks burn height {}",
+            &tip_hash.to_string()[..16],
+            self.stacks.burn_height()
+        ));
+        if self.config.scenario == Scenario::Idle || self.progress.done {
+            return Ok(());
+        }
+        self.setup(height).await?;
+        self.peg_in(height).await?;
+        self.list_and_buy(height).await?;
+        self.attest(height).await?;
+        self.settle(height).await
+    }
+
+    async fn setup(&mut self, height: u32) -> anyhow::Result<()> {
+        let set = self.stacks.read("signer-registry", "get-signer-set", &[]);
+        if set.field("version").to_uint() > 0 {
+            return Ok(());
+        }
+        let keys = list(self.signers.keys().iter().map(|k| buff(k)).collect());
+        let d = &self.actors.deployer;
+        let r = self
+            .stacks
+            .submit(
+                height,
+                d,
+                "signer-registry",
+                "bootstrap-signers",
+                vec![keys, uint(2)],
+            )
+            .await?;
+        expect_ok(&r, "bootstrap-signers")?;
+        for (f, v) in [
+            ("set-confirmations", u128::from(self.config.confirmations)),
+            ("set-window-length", u128::from(self.config.window_length)),
+            ("set-min-sale-window", SALE_WINDOW),
+            ("set-default-index", DEFAULT_INDEX),
+        ] {
+            let r = self
+                .stacks
+                .submit(height, d, "silica", f, vec![uint(v)])
+                .await?;
+            expect_ok(&r, f)?;
+        }
+        self.log.line(format!(
+            "[stx] signer set installed: 2-of-3; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
+            self.config.confirmations, self.config.window_length
+        ));
+        Ok(())
+    }
+
+    async fn peg_in(&mut self, height: u32) -> anyhow::Result<()> {
+        if height < 1 + self.config.confirmations {
+            return Ok(());
+        }
+        let store = self.api_store.clone();
+        let block = alkahest_indexer::storage::DbRead::block(&store, Height(1))
+            .await?
+            .ok_or_else(|| anyhow!("block 1 not indexed"))?;
+        let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
+        let burn_height = self.stacks.burn_height();
+        let burn_hash = self
+            .stacks
+            .burn_hash(burn_height)
+            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        for (vout, (label, who)) in self.actors.named().into_iter().enumerate() {
+            if self.sbtc(&who) > 0 || self.silica_holder_paid(&who) {
+                continue;
+            }
+            let deposit = Deposit {
+                txid,
+                vout: vout as u128,
+                amount: u128::from(DEPOSIT),
+                recipient: PrincipalData::parse(&who).map_err(|e| anyhow!("{e}"))?,
+                burn_height: burn_height.into(),
+                burn_hash,
+            };
+            let script = self.deposit_script_for(&who)?;
+            let mut sigs = Vec::new();
+            for node in &self.signers.nodes {
+                if sigs.len() == self.signers.threshold {
+                    break;
+                }
+                match node.signer.sign_deposit(&deposit, &script).await {
+                    Ok(s) => sigs.push(buff(&s.0)),
+                    Err(e) => self
+                        .log
+                        .line(format!("[signer] refused deposit for {label}: {e}")),
+                }
+            }
+            let submitter = &self.signers.coordinator(&self.btc.tip().1).signer;
+            let args = vec![
+                buff(&deposit.txid),
+                uint(deposit.vout),
+                uint(deposit.amount),
+                principal(&who),
+                uint(deposit.burn_height),
+                buff(&deposit.burn_hash),
+                list(sigs),
+            ];
+            let r = self
+                .stacks
+                .submit(
+                    height,
+                    submitter.key(),
+                    "signer-registry",
+                    "complete-deposit",
+                    args,
+                )
+                .await?;
+            expect_ok(&r, "complete-deposit")?;
+            self.log.line(format!(
+                "[peg-in] {} sats paid in block 1 coinbase to {label}'s deposit script → {} sBTC minted",
+                sats(deposit.amount),
+                sats(deposit.amount)
+            ));
+        }
+        Ok(())
+    }
+
+    /// True once `who` has spent its deposit on the Silica (so a zero balance does not
+    /// mean "not yet pegged in").
+    fn silica_holder_paid(&self, who: &str) -> bool {
+        self.silica(1).is_some()
+            && (who == self.actors.miner_address()
+                || self
+                    .stacks
+                    .read("silica", "get-balance", &[uint(1), principal(who)])
+                    .to_uint()
+                    > 0)
+    }
+
+    async fn list_and_buy(&mut self, height: u32) -> anyhow::Result<()> {
+        if self.sbtc(self.actors.miner_address()) == 0 && self.silica(1).is_none() {
+            return Ok(());
+        }
+        if self.silica(1).is_none() {
+            let params = self.stacks.read("silica", "get-params", &[]);
+            let id = params.field("next-id").to_uint();
+            let script = payout_script(CHAIN_ID, id, &self.signers.keys(), self.signers.threshold)
+                .map_err(|e| anyhow!("{e}"))?;
+            let start = u128::from(self.stacks.burn_height()) + SALE_WINDOW + 1;
+            let args = vec![
+                uint(HASHRATE),
+                uint(self.config.windows.into()),
+                uint(start),
+                uint(PRICE),
+                uint(COLLATERAL_BPS),
+                buff(&script),
+            ];
+            let r = self
+                .stacks
+                .submit(height, &self.actors.miner, "silica", "create", args)
+                .await?;
+            expect_ok(&r, "create")?;
+            let terms = self.stacks.read("silica", "get-terms", &[uint(id)]);
+            self.log.line(format!(
+                "[silica #{id}] listed by the miner: {HASHRATE} TH/s × {} windows of {} blocks from burn height {start}, \
+                 {PRICE} sats per TH/s·day, collateral {} sats; payout script {}",
+                self.config.windows,
+                self.config.window_length,
+                sats(terms.field("collateral").to_uint()),
+                hex::encode(&script)
+            ));
+            return Ok(());
+        }
+        let s = self.silica(1).expect("checked above");
+        if s.field("status").to_uint() != 0
+            || u128::from(self.stacks.burn_height()) >= s.field("start").to_uint()
+        {
+            return Ok(());
+        }
+        for (i, amount) in BUYS.into_iter().enumerate() {
+            let who = self.actors.buyer_address(i).to_string();
+            let held = self
+                .stacks
+                .read("silica", "get-balance", &[uint(1), principal(&who)])
+                .to_uint();
+            if held > 0 {
+                continue;
+            }
+            let key = self.actors.buyers[i].clone();
+            let r = self
+                .stacks
+                .submit(height, &key, "silica", "buy", vec![uint(1), uint(amount)])
+                .await?;
+            expect_ok(&r, "buy")?;
+            self.log.line(format!(
+                "[silica #1] {} bought {amount} TH/s for {} sats of sBTC (escrowed)",
+                self.actors.named()[i + 1].0,
+                sats(PRICE * u128::from(self.config.windows) * amount)
+            ));
+        }
+        Ok(())
+    }
+
+    async fn attest(&mut self, height: u32) -> anyhow::Result<()> {
+        let Some(s) = self.silica(1) else {
+            return Ok(());
+        };
+        let status = s.field("status").to_uint();
+        let sold = s.field("sold").to_uint();
+        if !(status == 1 || (status == 0 && sold > 0)) {
+            return Ok(());
+        }
+        let terms = self
+            .terms(1)
+            .ok_or_else(|| anyhow!("silica 1 terms unreadable"))?;
+        self.signers.terms.insert(terms.clone());
+        let window = u32::try_from(s.field("next-window").to_uint())?;
+        let Some((_, last)) = terms.heights(window) else {
+            return Ok(());
+        };
+        if height < last.0 + self.config.confirmations {
+            return Ok(());
+        }
+        let burn_height = self.stacks.burn_height();
+        let burn_hash = self
+            .stacks
+            .burn_hash(burn_height)
+            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        let tip = self.btc.tip().1;
+        let (coordinator, proposal, sigs) = self
+            .signers
+            .attest(&tip, &terms, window, (burn_height.into(), burn_hash))
+            .await?;
+        let args = vec![
+            uint(1),
+            uint(proposal.window),
+            uint(proposal.delivered),
+            uint(proposal.index),
+            uint(proposal.burn_height),
+            buff(&proposal.burn_hash),
+            list(sigs.iter().map(|s| buff(&s.0)).collect()),
+        ];
+        let key = self.signers.nodes[coordinator].signer.key().clone();
+        let r = self
+            .stacks
+            .submit(height, &key, "silica", "attest-window", args)
+            .await?;
+        expect_ok(&r, "attest-window")?;
+        let w = self
+            .stacks
+            .read("silica", "get-window", &[uint(1), uint(proposal.window)])
+            .to_optional()
+            .ok_or_else(|| anyhow!("window not recorded"))?;
+        let after = self.silica_status(1).unwrap_or_default();
+        self.log.line(format!(
+            "[attest] window {window} (btc {}..={}) signed 2-of-3 (coordinator signer {coordinator}): delivered {} sats, \
+             index {} sats/TH/s·day, due {} sats → {}",
+            terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
+            last.0,
+            sats(proposal.delivered),
+            sats(proposal.index),
+            sats(w.field("due").to_uint()),
+            match after {
+                1 => "payment released to the miner".to_string(),
+                2 => "FINISHED".to_string(),
+                3 => "DEFAULTED".to_string(),
+                other => format!("status {other}"),
+            }
+        ));
+        Ok(())
+    }
+
+    async fn settle(&mut self, height: u32) -> anyhow::Result<()> {
+        let Some(status) = self.silica_status(1) else {
+            return Ok(());
+        };
+        if status != 2 && status != 3 {
+            return Ok(());
+        }
+        for i in 0..BUYS.len() {
+            let who = self.actors.buyer_address(i).to_string();
+            let claim = self
+                .stacks
+                .read("silica", "get-claimable", &[uint(1), principal(&who)])
+                .to_uint();
+            let shares = self
+                .stacks
+                .read("silica", "get-balance", &[uint(1), principal(&who)])
+                .to_uint();
+            if shares == 0 {
+                continue;
+            }
+            let key = self.actors.buyers[i].clone();
+            let r = self
+                .stacks
+                .submit(height, &key, "silica", "redeem", vec![uint(1)])
+                .await?;
+            expect_ok(&r, "redeem")?;
+            self.log.line(format!(
+                "[settle] {} redeemed {shares} shares for {} sats of sBTC",
+                self.actors.named()[i + 1].0,
+                sats(claim)
+            ));
+        }
+        let st = self
+            .stacks
+            .read("silica", "get-settlement", &[uint(1)])
+            .to_optional()
+            .ok_or_else(|| anyhow!("settled silica without settlement"))?;
+        if !st.field("collected").to_bool() {
+            let amount = st.field("miner-amount").to_uint();
+            let r = self
+                .stacks
+                .submit(
+                    height,
+                    &self.actors.miner,
+                    "silica",
+                    "collect",
+                    vec![uint(1)],
+                )
+                .await?;
+            expect_ok(&r, "collect")?;
+            self.log.line(format!(
+                "[settle] miner collected {} sats of sBTC",
+                sats(amount)
+            ));
+        }
+        self.progress.done = true;
+        let summary = self.summary();
+        self.log.line(format!(
+            "[done] silica #1 {} at btc {}; final sBTC: {}",
+            if status == 2 { "FINISHED" } else { "DEFAULTED" },
+            summary.height,
+            summary
+                .balances
+                .iter()
+                .map(|(n, b)| format!("{n} {}", sats(*b)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! The devnet's signers: three keys, each with its **own** indexer database following
+//! the regtest chain, each serving `POST /v1/attestations` on a loopback port. The
+//! coordinator of a round is chosen from the Bitcoin tip hash and collects M
+//! signatures over HTTP.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use alkahest_clarity::attestation::{sha256, CompressedKey, Delivery, RecoverableSignature};
+use alkahest_indexer::chain::{Follower, FollowerConfig};
+use alkahest_indexer::coinbase::PoolSet;
+use alkahest_indexer::source::regtest::ChainBuilder;
+use alkahest_indexer::source::RegtestSource;
+use alkahest_indexer::storage::SqliteStore;
+use alkahest_indexer::types::WindowSpec;
+use alkahest_signer::attest::{Signer, SignerConfig};
+use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
+use alkahest_signer::exchange::{router, StaticTerms};
+use alkahest_signer::key::SignerKey;
+use alkahest_signer::observer::WindowTerms;
+use anyhow::Context;
+use bitcoin::hashes::Hash;
+use bitcoin::{BlockHash, Network};
+
+/// One signer process-equivalent.
+pub struct SignerNode {
+    /// The signer (key, own store, rules).
+    pub signer: Arc<Signer<SqliteStore>>,
+    follower: Follower<RegtestSource, SqliteStore>,
+    /// How the coordinator reaches it.
+    pub peer: Peer,
+}
+
+/// The signer set.
+pub struct Signers {
+    /// Nodes sorted by public key (the registry's order).
+    pub nodes: Vec<SignerNode>,
+    /// M.
+    pub threshold: usize,
+    /// Silica terms the signers know (read from the chain by the devnet).
+    pub terms: StaticTerms,
+    http: reqwest::Client,
+}
+
+/// The devnet signer keys: `sha256("alkahest devnet signer <i>")`. Public test keys.
+pub fn signer_key(i: usize) -> SignerKey {
+    let secret = sha256(format!("alkahest devnet signer {i}").as_bytes());
+    SignerKey::from_hex(&hex::encode(secret), "devnet signer seed")
+        .expect("a sha256 digest is a valid key with overwhelming probability")
+}
+
+/// Opens (or creates) a SQLite index at `path` following `chain`.
+pub async fn follow(
+    path: &Path,
+    chain: Arc<Mutex<ChainBuilder>>,
+    spec: WindowSpec,
+    pools: PoolSet,
+) -> anyhow::Result<(SqliteStore, Follower<RegtestSource, SqliteStore>)> {
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::open(&url, spec, true)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let config = FollowerConfig {
+        network: Network::Regtest,
+        progress: false,
+        batch_size: 50,
+        ..FollowerConfig::default()
+    };
+    let follower = Follower::new(RegtestSource::new(chain), store.clone(), pools, config);
+    Ok((store, follower))
+}
+
+impl Signers {
+    /// Starts `n` signers with threshold `m` over `chain`, storing under `data_dir`.
+    ///
+    /// # Errors
+    /// A database that cannot be opened or a port that cannot be bound.
+    pub async fn start(
+        data_dir: &Path,
+        chain: Arc<Mutex<ChainBuilder>>,
+        spec: WindowSpec,
+        (n, m): (usize, usize),
+        config: SignerConfig,
+    ) -> anyhow::Result<Signers> {
+        let terms = StaticTerms::default();
+        let mut nodes = Vec::new();
+        for i in 0..n {
+            let key = signer_key(i);
+            let public_key: CompressedKey = key
+                .public_key_bytes()
+                .try_into()
+                .expect("compressed keys are 33 bytes");
+            let path = data_dir.join(format!("signer-{i}.sqlite"));
+            let (store, follower) = follow(&path, chain.clone(), spec, PoolSet::default()).await?;
+            let signer = Arc::new(Signer::new(key, store, config));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let app = router(signer.clone(), terms.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "signer endpoint stopped");
+                }
+            });
+            nodes.push(SignerNode {
+                signer,
+                follower,
+                peer: Peer {
+                    url: format!("http://{addr}"),
+                    public_key,
+                },
+            });
+        }
+        nodes.sort_by_key(|n| n.peer.public_key);
+        Ok(Signers {
+            nodes,
+            threshold: m,
+            terms,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Brings every signer's own index up to the chain tip.
+    ///
+    /// # Errors
+    /// A follower failure.
+    pub async fn sync(&mut self) -> anyhow::Result<()> {
+        for node in &mut self.nodes {
+            node.follower.sync().await?;
+        }
+        Ok(())
+    }
+
+    /// Registered keys, ascending.
+    pub fn keys(&self) -> Vec<CompressedKey> {
+        self.nodes.iter().map(|n| n.peer.public_key).collect()
+    }
+
+    /// This round's coordinator for Bitcoin tip `tip`.
+    pub fn coordinator(&self, tip: &BlockHash) -> &SignerNode {
+        &self.nodes[coordinator_index(&tip.to_byte_array(), self.nodes.len())]
+    }
+
+    /// The coordinator proposes window `window` from its own index and collects M
+    /// signatures from the set over HTTP.
+    ///
+    /// # Errors
+    /// The coordinator's own refusal, or no quorum (with every refusal).
+    pub async fn attest(
+        &self,
+        tip: &BlockHash,
+        terms: &WindowTerms,
+        window: u32,
+        burn: (u128, [u8; 32]),
+    ) -> anyhow::Result<(usize, Delivery, Vec<RecoverableSignature>)> {
+        let index = coordinator_index(&tip.to_byte_array(), self.nodes.len());
+        let coordinator = &self.nodes[index];
+        let proposal = coordinator
+            .signer
+            .propose(terms, window, burn.0, burn.1)
+            .await?;
+        let peers: Vec<Peer> = self.nodes.iter().map(|n| n.peer.clone()).collect();
+        let chain_id = coordinator.signer.config().chain_id;
+        let sigs = collect(&self.http, &peers, &proposal, self.threshold, chain_id).await?;
+        Ok((index, proposal, sigs))
+    }
+}

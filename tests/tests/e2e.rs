@@ -1,0 +1,168 @@
+//! End to end: the devnet runs `silica-demo` in process (fast blocks, a temporary data
+//! folder, the API on a free loopback port). Steps: block 1 pays three sBTC deposits;
+//! the signer set is installed; deposits are attested and minted; the miner lists a
+//! Silica; two wallets buy; the TIDES pool pays the payout script from the start
+//! height; each window is attested 2-of-3 over HTTP; the Silica finishes; buyers redeem
+//! and the miner collects. The test asserts every party's final sBTC exactly, from
+//! numbers it derives itself, and that the API reports the same deliveries, dues and
+//! settlement. A second run is stopped half-way and restarted from its data folder and
+//! must end in the same state.
+
+use std::time::Duration;
+
+use alkahest_devnet::config::DevnetConfig;
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
+use alkahest_devnet::{run_with, EventLog, Summary};
+use clap::Parser;
+use serde_json::Value;
+
+const WINDOWS: u128 = 3;
+const WINDOW_LENGTH: u128 = 4;
+const DIFFICULTY: u128 = 100_000_000_000_000;
+
+fn config(dir: &std::path::Path) -> DevnetConfig {
+    DevnetConfig::parse_from([
+        "devnet",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--block-time",
+        "20ms",
+        "--api-addr",
+        "127.0.0.1:0",
+        "--window-length",
+        "4",
+        "--windows",
+        "3",
+        "--confirmations",
+        "2",
+    ])
+}
+
+/// The balances the settlement table of design.md gives for a finished Silica.
+fn expected() -> [(String, u128); 3] {
+    // Regtest subsidy 50 BTC plus the devnet's 25,000 sats of fees per block; every
+    // block counts `DIFFICULTY · 2^32` expected hashes.
+    let reward_per_block: u128 = 5_000_000_000 + 25_000;
+    let index = 86_400 * 1_000_000_000_000 * reward_per_block * WINDOW_LENGTH
+        / (WINDOW_LENGTH * (DIFFICULTY << 32));
+    let due = HASHRATE * index;
+    // The pool finds every even height: 2 blocks per 4-block window.
+    let delivered = 2 * u128::from(POOL_PAYOUT);
+    assert!(delivered >= due, "the demo must not default");
+    let payment = PRICE * WINDOWS * HASHRATE;
+    // The collateral (HASHRATE · WINDOWS · DEFAULT_INDEX · COLLATERAL_BPS / 10^4) comes
+    // back in full, so the miner ends with deposit + payment + excess delivery.
+    let excess = WINDOWS * (delivered - due);
+    let deposit = u128::from(DEPOSIT);
+    let buyer = |sold: u128| deposit - PRICE * WINDOWS * sold + sold * WINDOWS * index;
+    [
+        ("miner (wallet_3)".into(), deposit + payment + excess),
+        ("buyer wallet_1".into(), buyer(BUYS[0])),
+        ("buyer wallet_2".into(), buyer(BUYS[1])),
+    ]
+}
+
+async fn get(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// Runs until the API shows silica 1 settled and collected, checks the API, stops.
+async fn run_to_settlement(dir: &std::path::Path) -> (Summary, Value) {
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let log = EventLog::default();
+    let devnet = tokio::spawn(run_with(
+        config(dir),
+        async {
+            let _ = stop_rx.await;
+        },
+        log.clone(),
+        Some(bound_tx),
+        None,
+    ));
+    let api = format!("http://{}", bound_rx.await.unwrap());
+    let mut silica = Value::Null;
+    for _ in 0..1_500 {
+        silica = reqwest::get(format!("{api}/v1/silica/1"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if silica["settlement"]["collected"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        silica["settlement"]["collected"],
+        true,
+        "never settled:\n{}",
+        log.lines().join("\n")
+    );
+    let health = get(&format!("{api}/v1/health")).await;
+    assert!(health["tip"]["height"].as_u64().unwrap() >= 18);
+    stop_tx.send(()).unwrap();
+    let summary = devnet.await.unwrap().unwrap();
+    (summary, silica)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silica_demo_settles_exactly_and_the_api_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, silica) = run_to_settlement(dir.path()).await;
+    assert_eq!(summary.silica_status, Some(2), "finished");
+    assert_eq!(summary.balances, expected().to_vec());
+
+    // The API reports the same numbers: each window's attested delivery equals what
+    // the API's own indexer saw paid to the payout script, and the due is sold × index.
+    assert_eq!(silica["status"], "FINISHED");
+    let windows = silica["per_window"].as_array().unwrap();
+    assert_eq!(windows.len() as u128, WINDOWS);
+    let mut total_due = 0u128;
+    for w in windows {
+        let attested: u128 = w["attested_delivered_sats"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            u128::from(w["indexed_delivered_sats"].as_u64().unwrap()),
+            attested
+        );
+        assert_eq!(attested, 2 * u128::from(POOL_PAYOUT));
+        total_due += w["due_sats"].as_str().unwrap().parse::<u128>().unwrap();
+    }
+    // Everyone redeemed: nothing is left in the buyers' pool, no share is outstanding,
+    // and what the buyers received is exactly Σ due (design.md, "Finished").
+    let settlement = &silica["settlement"];
+    assert_eq!(settlement["buyers_pool"].as_u64(), Some(0));
+    assert_eq!(settlement["shares"].as_u64(), Some(0));
+    let redeemed: u128 = summary.balances[1..]
+        .iter()
+        .zip(BUYS)
+        .map(|((_, b), sold)| b + PRICE * WINDOWS * sold - u128::from(DEPOSIT))
+        .sum();
+    assert_eq!(redeemed, total_due);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_from_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // First run: stop at height 9, mid-term (after the buys, before settlement).
+    let partial = run_with(
+        config(dir.path()),
+        std::future::pending(),
+        EventLog::default(),
+        None,
+        Some(9),
+    )
+    .await
+    .unwrap();
+    assert_eq!(partial.height, 9);
+    assert_eq!(partial.silica_status, Some(0));
+    // Second run from the same folder finishes with the same exact balances.
+    let (summary, _) = run_to_settlement(dir.path()).await;
+    assert_eq!(summary.balances, expected().to_vec());
+    assert!(summary.height > 9);
+}
