@@ -42,11 +42,37 @@ pub struct Signers {
     http: reqwest::Client,
 }
 
-/// The devnet signer keys: `sha256("alkahest devnet signer <i>")`. Public test keys.
-pub fn signer_key(i: usize) -> SignerKey {
-    let secret = sha256(format!("alkahest devnet signer {i}").as_bytes());
-    SignerKey::from_hex(&hex::encode(secret), "devnet signer seed")
-        .expect("a sha256 digest is a valid key with overwhelming probability")
+/// The devnet signer key `i`, from `<data>/signer-<i>.key`. On first start the file is
+/// written (mode 0600) with `sha256("alkahest devnet signer <i>")`, a public test key;
+/// like a production signer, the devnet then loads it through
+/// [`SignerKey::from_file`], which refuses a file readable by group or others.
+///
+/// # Errors
+/// An unreadable, malformed or too widely readable key file.
+pub fn signer_key(data_dir: &Path, i: usize) -> anyhow::Result<SignerKey> {
+    let path = data_dir.join(format!("signer-{i}.key"));
+    if !path.exists() {
+        let secret = sha256(format!("alkahest devnet signer {i}").as_bytes());
+        write_private(&path, hex::encode(secret).as_bytes())?;
+    }
+    Ok(SignerKey::from_file(&path)?)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
 }
 
 /// Opens (or creates) a SQLite index at `path` following `chain`.
@@ -85,7 +111,7 @@ impl Signers {
         let terms = StaticTerms::default();
         let mut nodes = Vec::new();
         for i in 0..n {
-            let key = signer_key(i);
+            let key = signer_key(data_dir, i)?;
             let public_key: CompressedKey = key
                 .public_key_bytes()
                 .try_into()

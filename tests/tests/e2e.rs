@@ -166,3 +166,34 @@ async fn a_restart_resumes_from_the_data_folder() {
     assert_eq!(summary.balances, expected().to_vec());
     assert!(summary.height > 9);
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_devnet_refuses_a_signer_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // First start writes the key files with mode 0600 and runs.
+    run_with(
+        config(dir.path()),
+        std::future::pending(),
+        EventLog::default(),
+        None,
+        Some(1),
+    )
+    .await
+    .unwrap();
+    let key = dir.path().join("signer-1.key");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = run_with(
+        config(dir.path()),
+        std::future::pending(),
+        EventLog::default(),
+        None,
+        Some(2),
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("signer-1.key"), "{err:#}");
+}
