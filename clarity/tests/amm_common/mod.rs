@@ -230,3 +230,20 @@ pub fn hop_mins(mins: &[u128]) -> Value {
     let names = ["h1", "h2", "h3", "h4"];
     tuple(mins.iter().enumerate().map(|(i, m)| (names[i], uint(*m))))
 }
+
+/// Shared by the amm-pool test files.
+pub const BIG: u128 = 1_000_000 * ONE_8;
+
+pub fn code(sim: &Simnet, name: &str) -> u128 {
+    sim.err_code(POOL, name)
+}
+
+/// A funded 50/50 tok-a/tok-b pool (0.3% fee, 50% rebate) with BIG of each from alice.
+pub fn pool_ab() -> (Simnet, Actors, u128) {
+    let (mut sim, a) = market();
+    let id = create_pool(
+        &mut sim, "tok-a", "tok-b", WEIGHTED, HALF, 300_000, 50_000_000,
+    );
+    add(&mut sim, &a.alice, id, "tok-a", "tok-b", BIG, BIG).expect_ok();
+    (sim, a, id)
+}
