@@ -103,6 +103,10 @@
 
 (define-read-only (is-accepted (id (buff 32))) (is-some (map-get? accepted id)))
 
+;; The attestation id that minted output (txid, vout), if it was pegged in.
+(define-read-only (get-deposit (txid (buff 32)) (vout uint))
+  (map-get? deposits {txid: txid, vout: vout}))
+
 (define-read-only (is-set-used (keys (list 15 (buff 33))) (m uint))
   (is-some (map-get? used-sets (set-hash keys m))))
 

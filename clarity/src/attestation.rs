@@ -36,7 +36,9 @@
 
 use clarity::types::PrivateKey;
 use clarity::util::hash::Sha256Sum;
-use clarity::util::secp256k1::{secp256k1_recover, Secp256k1PrivateKey, Secp256k1PublicKey};
+use clarity::util::secp256k1::{
+    secp256k1_recover, MessageSignature, Secp256k1PrivateKey, Secp256k1PublicKey,
+};
 use clarity::vm::types::PrincipalData;
 
 /// `chain-id` on Stacks mainnet.
@@ -256,6 +258,15 @@ impl Rotation {
 pub struct RecoverableSignature(pub [u8; 65]);
 
 impl RecoverableSignature {
+    /// Reorders stacks-common's `v || r || s` into the `r || s || v` that
+    /// `secp256k1-recover?` reads.
+    pub fn from_vrs(vrs: &MessageSignature) -> RecoverableSignature {
+        let mut rsv = [0u8; 65];
+        rsv[..64].copy_from_slice(&vrs.0[1..]);
+        rsv[64] = vrs.0[0];
+        RecoverableSignature(rsv)
+    }
+
     /// The compressed key that signed `hash`, or `None` if the signature is invalid.
     pub fn recover(&self, hash: &[u8; 32]) -> Option<CompressedKey> {
         secp256k1_recover(hash, &self.0).ok()
@@ -295,10 +306,7 @@ impl SignerKey {
             .0
             .sign(hash)
             .expect("a 32-byte hash is always a valid message");
-        let mut rsv = [0u8; 65];
-        rsv[..64].copy_from_slice(&vrs.0[1..]);
-        rsv[64] = vrs.0[0];
-        RecoverableSignature(rsv)
+        RecoverableSignature::from_vrs(&vrs)
     }
 }
 
@@ -328,15 +336,14 @@ pub fn payout_commitment(chain_id: u128, silica_id: u128) -> [u8; 32] {
     ]))
 }
 
-/// The witness script of a Silica's payout address:
-/// `<commitment> OP_DROP OP_M <key_1> … <key_N> OP_N OP_CHECKMULTISIG`, keys in the
-/// registry's (ascending) order.
+/// `<commitment> OP_DROP OP_M <key_1> … <key_N> OP_N OP_CHECKMULTISIG`: the template of
+/// every signer-controlled script (Silica payouts, sBTC deposits); only the 32-byte
+/// commitment differs.
 ///
 /// # Errors
 /// [`PayoutScriptError`] for an empty or oversized set or an invalid threshold.
-pub fn payout_witness_script(
-    chain_id: u128,
-    silica_id: u128,
+pub fn committed_multisig_witness(
+    commitment: &[u8; 32],
     signers: &[CompressedKey],
     threshold: usize,
 ) -> Result<Vec<u8>, PayoutScriptError> {
@@ -353,7 +360,7 @@ pub fn payout_witness_script(
     // OP_1 is 0x51 … OP_15 is 0x5f; n and threshold are 1..=15 here.
     let op_n = |k: usize| 0x50 + k as u8;
     let mut script = vec![0x20];
-    script.extend_from_slice(&payout_commitment(chain_id, silica_id));
+    script.extend_from_slice(commitment);
     script.push(0x75); // OP_DROP
     script.push(op_n(threshold));
     for key in signers {
@@ -363,6 +370,27 @@ pub fn payout_witness_script(
     script.push(op_n(n));
     script.push(0xae); // OP_CHECKMULTISIG
     Ok(script)
+}
+
+/// P2WSH scriptPubKey of a witness script: `OP_0 <sha256(witness)>` (34 bytes).
+pub fn p2wsh(witness: &[u8]) -> Vec<u8> {
+    let mut spk = vec![0x00, 0x20];
+    spk.extend_from_slice(&sha256(witness));
+    spk
+}
+
+/// The witness script of a Silica's payout address: [`committed_multisig_witness`] of
+/// [`payout_commitment`], keys in the registry's (ascending) order.
+///
+/// # Errors
+/// [`PayoutScriptError`] for an empty or oversized set or an invalid threshold.
+pub fn payout_witness_script(
+    chain_id: u128,
+    silica_id: u128,
+    signers: &[CompressedKey],
+    threshold: usize,
+) -> Result<Vec<u8>, PayoutScriptError> {
+    committed_multisig_witness(&payout_commitment(chain_id, silica_id), signers, threshold)
 }
 
 /// The Silica's payout scriptPubKey: P2WSH (`OP_0 <sha256(witness script)>`, 34 bytes)
@@ -376,10 +404,9 @@ pub fn payout_script(
     signers: &[CompressedKey],
     threshold: usize,
 ) -> Result<Vec<u8>, PayoutScriptError> {
-    let witness = payout_witness_script(chain_id, silica_id, signers, threshold)?;
-    let mut spk = vec![0x00, 0x20];
-    spk.extend_from_slice(&sha256(&witness));
-    Ok(spk)
+    Ok(p2wsh(&payout_witness_script(
+        chain_id, silica_id, signers, threshold,
+    )?))
 }
 
 #[cfg(test)]

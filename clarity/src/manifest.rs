@@ -35,6 +35,8 @@ pub struct ContractSpec {
     pub epoch: StacksEpochId,
     /// Other manifest contracts this one calls or takes traits from.
     pub depends_on: BTreeSet<String>,
+    /// Its `(define-constant NAME (err uN))` codes, by name.
+    pub error_codes: BTreeMap<String, u128>,
 }
 
 /// A parsed project: contracts in deploy order, plus the accounts of `Devnet.toml`.
@@ -120,7 +122,7 @@ impl Manifest {
             })?;
             let clarity_version = parse_version(&manifest_path, &name, c.clarity_version)?;
             let epoch = parse_epoch(&manifest_path, &name, c.epoch)?;
-            let depends_on = references(&name, &source)?;
+            let (depends_on, error_codes) = analyse(&name, &source)?;
             specs.insert(
                 name.clone(),
                 ContractSpec {
@@ -130,6 +132,7 @@ impl Manifest {
                     clarity_version,
                     epoch,
                     depends_on,
+                    error_codes,
                 },
             );
         }
@@ -257,19 +260,54 @@ fn parse_epoch(
     }
 }
 
-/// Names of contracts that `source` calls or takes traits from.
-fn references(name: &str, source: &str) -> Result<BTreeSet<String>, HarnessError> {
+/// One parse of `source`: the contracts it calls or takes traits from, and its error
+/// constants.
+fn analyse(
+    name: &str,
+    source: &str,
+) -> Result<(BTreeSet<String>, BTreeMap<String, u128>), HarnessError> {
     let exprs = parse(source).map_err(|e| HarnessError::Deploy {
         contract: name.to_string(),
         line: 0,
         reason: format!("parse error: {e}"),
     })?;
-    let mut out = BTreeSet::new();
+    let mut refs = BTreeSet::new();
+    let mut codes = BTreeMap::new();
     for e in &exprs {
-        collect_refs(e, &mut out);
+        collect_refs(e, &mut refs);
+        if let Some((constant, code)) = error_constant(e) {
+            codes.insert(constant, code);
+        }
     }
-    out.remove(name);
-    Ok(out)
+    refs.remove(name);
+    Ok((refs, codes))
+}
+
+/// `(define-constant NAME (err uN))` → `(NAME, N)`.
+fn error_constant(e: &PreSymbolicExpression) -> Option<(String, u128)> {
+    let atom = |e: &PreSymbolicExpression| match &e.pre_expr {
+        PreSymbolicExpressionType::Atom(a) => Some(a.as_str().to_string()),
+        _ => None,
+    };
+    let PreSymbolicExpressionType::List(items) = &e.pre_expr else {
+        return None;
+    };
+    let [head, id, value] = &items[..] else {
+        return None;
+    };
+    if atom(head)?.as_str() != "define-constant" {
+        return None;
+    }
+    let PreSymbolicExpressionType::List(inner) = &value.pre_expr else {
+        return None;
+    };
+    let [err, code] = &inner[..] else {
+        return None;
+    };
+    match (atom(err)?.as_str(), &code.pre_expr) {
+        ("err", PreSymbolicExpressionType::AtomValue(Value::UInt(n))) => Some((atom(id)?, *n)),
+        _ => None,
+    }
 }
 
 fn collect_refs(e: &PreSymbolicExpression, out: &mut BTreeSet<String>) {
@@ -357,7 +395,8 @@ mod tests {
             (define-constant HOLDER .alex-vesting)
             (define-public (f) (contract-call? .alex-token get-decimals))
         "#;
-        let refs = references("x", src).unwrap();
+        let (refs, codes) = analyse("x", src).unwrap();
+        assert!(codes.is_empty());
         let want: BTreeSet<String> = ["sip-010-trait", "sip-013-trait", "alex-token"]
             .into_iter()
             .map(String::from)
@@ -373,6 +412,7 @@ mod tests {
             clarity_version: ClarityVersion::Clarity2,
             epoch: StacksEpochId::Epoch24,
             depends_on: deps.iter().map(|s| s.to_string()).collect(),
+            error_codes: BTreeMap::new(),
         }
     }
 

@@ -4,9 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use clarity::types::StacksEpochId;
-use clarity::vm::ast::parser::v2::parse;
 use clarity::vm::diagnostic::Diagnostic;
-use clarity::vm::representations::PreSymbolicExpressionType;
 use clarity::vm::types::PrincipalData;
 use clarity::vm::ClarityVersion;
 use clarity::vm::{EvaluationResult, ExecutionResult, Value};
@@ -441,37 +439,13 @@ impl Simnet {
     /// # Errors
     /// [`HarnessError::UnknownConstant`].
     pub fn try_err_code(&self, contract: &str, name: &str) -> Result<u128, HarnessError> {
-        let unknown = || HarnessError::UnknownConstant {
-            contract: contract.to_string(),
-            name: name.to_string(),
-        };
-        let spec = self.manifest.contract(contract).ok_or_else(unknown)?;
-        let exprs = parse(&spec.source).map_err(|_| unknown())?;
-        for e in exprs {
-            let PreSymbolicExpressionType::List(items) = e.pre_expr else {
-                continue;
-            };
-            let [head, id, value] = &items[..] else {
-                continue;
-            };
-            let is_define = matches!(&head.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == "define-constant");
-            let is_name =
-                matches!(&id.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == name);
-            if !(is_define && is_name) {
-                continue;
-            }
-            if let PreSymbolicExpressionType::List(inner) = &value.pre_expr {
-                if let [e, code] = &inner[..] {
-                    let is_err = matches!(&e.pre_expr, PreSymbolicExpressionType::Atom(a) if a.as_str() == "err");
-                    if let (true, PreSymbolicExpressionType::AtomValue(Value::UInt(n))) =
-                        (is_err, &code.pre_expr)
-                    {
-                        return Ok(*n);
-                    }
-                }
-            }
-        }
-        Err(unknown())
+        self.manifest
+            .contract(contract)
+            .and_then(|spec| spec.error_codes.get(name).copied())
+            .ok_or_else(|| HarnessError::UnknownConstant {
+                contract: contract.to_string(),
+                name: name.to_string(),
+            })
     }
 
     /// Evaluates a read-only expression the harness itself wrote.

@@ -6,18 +6,6 @@ use std::collections::BTreeMap;
 
 use alkahest_clarity::Manifest;
 
-fn error_constants(src: &str) -> Vec<(String, u128)> {
-    src.lines()
-        .filter_map(|l| {
-            let rest = l.trim_start().strip_prefix("(define-constant ERR_")?;
-            let (name, tail) = rest.split_once(' ')?;
-            let code = tail.trim_start().strip_prefix("(err u")?;
-            let code: String = code.chars().take_while(|c| c.is_ascii_digit()).collect();
-            Some((format!("ERR_{name}"), code.parse().ok()?))
-        })
-        .collect()
-}
-
 fn test_sources() -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut all = String::new();
@@ -43,7 +31,7 @@ fn every_error_code_is_exercised_by_name_and_codes_are_unique() {
     let mut owner: BTreeMap<u128, String> = BTreeMap::new();
     let mut missing = Vec::new();
     for c in &manifest.contracts {
-        for (name, code) in error_constants(&c.source) {
+        for (name, &code) in &c.error_codes {
             if let Some(prev) = owner.insert(code, format!("{}::{name}", c.name)) {
                 panic!(
                     "error code u{code} is used by both {prev} and {}::{name}",

@@ -190,6 +190,11 @@ fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
     // Replays, dust and a wrong burn hash.
     let dep = deposit_message(&mut sim, &alice, 7_000);
     let sigs = signers.sign(&dep.id(CHAIN_ID_TESTNET));
+    let lookup = [buff(&dep.txid), uint(dep.vout)];
+    assert_eq!(
+        sim.read_only(REG, "get-deposit", &lookup).to_optional(),
+        None
+    );
     sim.call(
         REG,
         "complete-deposit",
@@ -197,6 +202,11 @@ fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
         &caller,
     )
     .expect_ok();
+    let minted_by = sim.read_only(REG, "get-deposit", &lookup).to_optional();
+    assert_eq!(
+        minted_by.map(|v| v.to_buff()),
+        Some(dep.id(CHAIN_ID_TESTNET).to_vec())
+    );
     sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
         .expect_err(code(&sim, "ERR_DEPOSIT_REPLAYED"));
     let dust = deposit_message(&mut sim, &alice, 545);

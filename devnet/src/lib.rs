@@ -176,6 +176,11 @@ impl Devnet {
         self.act(height.0).await
     }
 
+    /// The Bitcoin tip height.
+    pub fn height(&self) -> u32 {
+        self.btc.tip().0 .0
+    }
+
     /// What the run ended with.
     pub fn summary(&self) -> Summary {
         let mut balances = Vec::new();
@@ -183,7 +188,7 @@ impl Devnet {
             balances.push((name.to_string(), self.sbtc(&addr)));
         }
         Summary {
-            height: self.btc.tip().0 .0,
+            height: self.height(),
             silica_status: self.silica_status(1),
             balances,
         }
@@ -243,7 +248,7 @@ pub async fn run_with(
             }
             _ = ticker.tick() => {
                 devnet.step().await?;
-                let height = devnet.summary().height;
+                let height = devnet.height();
                 if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
                     break;
                 }

@@ -94,6 +94,8 @@ impl Actors {
 /// In-memory progress flags (recomputed from chain state after a restart).
 #[derive(Default)]
 pub struct Progress {
+    /// Every block-1 deposit has been minted (checked against the registry).
+    pub deposits_done: bool,
     /// The scenario settled: redeemed and collected.
     pub done: bool,
 }
@@ -156,6 +158,8 @@ impl Devnet {
 
     /// The coinbase of the block at `height`: pool tag, TIDES payouts, deposits.
     pub(crate) fn coinbase_for(&self, height: u32) -> anyhow::Result<CoinbaseSpec> {
+        // Even heights: the TIDES pool; odd heights: Foundry, except every sixth
+        // block (h ≡ 5 mod 6), which AntPool finds.
         let pool = crate::chain::POOLS[(height % 2) as usize + usize::from(height % 6 == 5)];
         let mut spec = CoinbaseSpec::default()
             .with_tag(pool.as_bytes())
@@ -240,7 +244,7 @@ impl Devnet {
     }
 
     async fn peg_in(&mut self, height: u32) -> anyhow::Result<()> {
-        if height < 1 + self.config.confirmations {
+        if self.progress.deposits_done || height < 1 + self.config.confirmations {
             return Ok(());
         }
         let store = self.api_store.clone();
@@ -254,7 +258,15 @@ impl Devnet {
             .burn_hash(burn_height)
             .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
         for (vout, (label, who)) in self.actors.named().into_iter().enumerate() {
-            if self.sbtc(&who) > 0 || self.silica_holder_paid(&who) {
+            let minted = self
+                .stacks
+                .read(
+                    "signer-registry",
+                    "get-deposit",
+                    &[buff(&txid), uint(vout as u128)],
+                )
+                .to_optional();
+            if minted.is_some() {
                 continue;
             }
             let deposit = Deposit {
@@ -305,19 +317,8 @@ impl Devnet {
                 sats(deposit.amount)
             ));
         }
+        self.progress.deposits_done = true;
         Ok(())
-    }
-
-    /// True once `who` has spent its deposit on the Silica (so a zero balance does not
-    /// mean "not yet pegged in").
-    fn silica_holder_paid(&self, who: &str) -> bool {
-        self.silica(1).is_some()
-            && (who == self.actors.miner_address()
-                || self
-                    .stacks
-                    .read("silica", "get-balance", &[uint(1), principal(who)])
-                    .to_uint()
-                    > 0)
     }
 
     async fn list_and_buy(&mut self, height: u32) -> anyhow::Result<()> {

@@ -10,8 +10,8 @@
 //! and the block must be buried under `confirmations` blocks.
 
 use alkahest_clarity::attestation::{
-    consensus, payout_witness_script, sha256, CompressedKey, Deposit, PayoutScriptError,
-    RecoverableSignature,
+    committed_multisig_witness, consensus, p2wsh, sha256, CompressedKey, Deposit,
+    PayoutScriptError, RecoverableSignature,
 };
 use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::types::Height;
@@ -39,13 +39,8 @@ pub fn deposit_script(
         ("chain-id", consensus::uint(chain_id)),
         ("recipient", consensus::principal(recipient)),
     ]));
-    // Same template as a Silica payout script: `0x20 <32-byte commitment> OP_DROP
-    // <multisig>`; only the pushed commitment differs.
-    let mut witness = payout_witness_script(chain_id, 0, keys, threshold)?;
-    witness[1..33].copy_from_slice(&commitment);
-    let mut spk = vec![0x00, 0x20];
-    spk.extend_from_slice(&sha256(&witness));
-    Ok(ScriptBuf::from_bytes(spk))
+    let witness = committed_multisig_witness(&commitment, keys, threshold)?;
+    Ok(ScriptBuf::from_bytes(p2wsh(&witness)))
 }
 
 impl<D: DbRead> Signer<D> {

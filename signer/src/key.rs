@@ -125,10 +125,7 @@ impl SignerKey {
             .secret
             .sign(digest)
             .expect("signing a 32-byte digest cannot fail");
-        let mut rsv = [0u8; 65];
-        rsv[..64].copy_from_slice(&vrs.0[1..]);
-        rsv[64] = vrs.0[0];
-        alkahest_clarity::attestation::RecoverableSignature(rsv)
+        alkahest_clarity::attestation::RecoverableSignature::from_vrs(&vrs)
     }
 }
 

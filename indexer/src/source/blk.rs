@@ -66,6 +66,19 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
 }
 
 impl BlkSource {
+    /// The best-chain block at `height` and its parent, or `None` above the tip.
+    fn located(&self, height: Height) -> Result<Option<(BlockHash, BlockHash)>, SourceError> {
+        let Some(hash) = self.tree.hash_at(height) else {
+            return Ok(None);
+        };
+        let parent = self
+            .tree
+            .header(&hash)
+            .map(|h| h.prev_blockhash)
+            .ok_or(SourceError::Missing(height))?;
+        Ok(Some((hash, parent)))
+    }
+
     /// Scans `dir` for `network`'s blocks. `anchor` is a trusted `(height, hash)` the
     /// chain descends from; `None` means the network's genesis at height 0.
     ///
@@ -262,14 +275,9 @@ impl BlockSource for BlkSource {
         let mut out = Vec::new();
         for i in 0..count {
             let height = Height(from.0.saturating_add(i));
-            let Some(hash) = self.tree.hash_at(height) else {
+            let Some((hash, parent)) = self.located(height)? else {
                 break;
             };
-            let parent = self
-                .tree
-                .header(&hash)
-                .map(|h| h.prev_blockhash)
-                .ok_or(SourceError::Missing(height))?;
             let size = self.locations.get(&hash).map_or(0, |l| u64::from(l.len));
             let mut prefix = self.read_block_prefix(&hash, COINBASE_PREFIX)?;
             if (prefix.len() as u64) < size
@@ -295,14 +303,9 @@ impl BlockSource for BlkSource {
         let mut out = Vec::new();
         for i in 0..count {
             let height = Height(from.0.saturating_add(i));
-            let Some(hash) = self.tree.hash_at(height) else {
+            let Some((hash, parent)) = self.located(height)? else {
                 break;
             };
-            let parent = self
-                .tree
-                .header(&hash)
-                .map(|h| h.prev_blockhash)
-                .ok_or(SourceError::Missing(height))?;
             let bytes = self.read_block(&hash)?;
             out.push(BlockEvent {
                 height,
