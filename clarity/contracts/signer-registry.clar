@@ -9,9 +9,12 @@
 ;;     (`complete-deposit`, to any recipient) or as a Silica delivery
 ;;     (`attest-delivery`, minted into the escrow of the consumer contract `silica`).
 ;;
-;; Message hash (byte layout in docs/attestation.md, Rust side in
-;; clarity/src/attestation.rs): sha256(to-consensus-buff? message), where message is a
-;; tuple that always carries `domain` (string-ascii) and `chain-id` (uint). Clarity's
+;; Message hash (byte layout in docs/attestation.md, Rust side in the alkahest-protocol
+;; crate, protocol/src/message.rs): sha256(to-consensus-buff? message), where message
+;; is a tuple that always carries `domain` (string-ascii), `chain-id` (uint) and
+;; `registry` (this contract's principal). `registry` binds every signature to this
+;; deployment: a second deployment with the same signers on the same chain (a v2, a
+;; redeploy) hashes its messages differently and cannot replay this one's. Clarity's
 ;; consensus serialization of a tuple is 0x0c, the field count as u32 big-endian, then
 ;; for each field in ascending byte order of its name: the name length (1 byte), the
 ;; name, and the serialized value (uint = 0x01 + 16 bytes BE; buff = 0x02 + u32 BE
@@ -39,9 +42,9 @@
 
 ;; Message domains (string-ascii in the signed tuple). A new message layout gets a new
 ;; version suffix, never a changed meaning.
-(define-constant DOMAIN_DELIVERY "alkahest-silica-delivery-v1")
-(define-constant DOMAIN_DEPOSIT "alkahest-sbtc-deposit-v1")
-(define-constant DOMAIN_ROTATION "alkahest-signer-rotation-v1")
+(define-constant DOMAIN_DELIVERY "alkahest-silica-delivery-v2")
+(define-constant DOMAIN_DEPOSIT "alkahest-sbtc-deposit-v2")
+(define-constant DOMAIN_ROTATION "alkahest-signer-rotation-v2")
 
 ;; Errors: block 5xx (see clarity/README.md).
 ;; The caller is not allowed to do this (not the deployer, not the consumer contract).
@@ -117,20 +120,20 @@
 (define-read-only (delivery-message (silica-id uint) (window uint) (delivered uint) (index uint)
                                     (burn-height uint) (burn-hash (buff 32)))
   (unwrap-panic (to-consensus-buff? {
-    domain: DOMAIN_DELIVERY, chain-id: chain-id, silica-id: silica-id, window: window,
+    domain: DOMAIN_DELIVERY, chain-id: chain-id, registry: (as-contract tx-sender), silica-id: silica-id, window: window,
     delivered: delivered, index: index, burn-height: burn-height, burn-hash: burn-hash})))
 
 (define-read-only (deposit-message (txid (buff 32)) (vout uint) (amount uint) (recipient principal)
                                    (burn-height uint) (burn-hash (buff 32)))
   (unwrap-panic (to-consensus-buff? {
-    domain: DOMAIN_DEPOSIT, chain-id: chain-id, txid: txid, vout: vout, amount: amount,
+    domain: DOMAIN_DEPOSIT, chain-id: chain-id, registry: (as-contract tx-sender), txid: txid, vout: vout, amount: amount,
     recipient: recipient, burn-height: burn-height, burn-hash: burn-hash})))
 
 ;; `version` is the version of the set being replaced, so a rotation signs exactly one
 ;; transition.
 (define-read-only (rotation-message (version uint) (new-signers (list 15 (buff 33))) (new-threshold uint))
   (unwrap-panic (to-consensus-buff? {
-    domain: DOMAIN_ROTATION, chain-id: chain-id, version: version,
+    domain: DOMAIN_ROTATION, chain-id: chain-id, registry: (as-contract tx-sender), version: version,
     signers: new-signers, threshold: new-threshold})))
 
 ;; Public

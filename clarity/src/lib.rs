@@ -22,7 +22,6 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
-pub mod attestation;
 pub mod costs;
 mod error;
 pub mod manifest;
@@ -35,3 +34,22 @@ pub use error::HarnessError;
 pub use manifest::Manifest;
 pub use receipt::{Cost, Event, Outcome, Receipt};
 pub use simnet::Simnet;
+
+/// The deployment binding of the workspace's contracts: `signer-registry` and `silica`
+/// of the `deployer` in `settings/Devnet.toml`, on the testnet chain id the simnet
+/// runs. Every message signed for this simnet is bound to it.
+///
+/// # Panics
+/// If the workspace manifest cannot be loaded (the harness cannot run without it).
+pub fn binding() -> alkahest_protocol::message::Binding {
+    use std::sync::OnceLock;
+    static BINDING: OnceLock<alkahest_protocol::message::Binding> = OnceLock::new();
+    BINDING
+        .get_or_init(|| {
+            let manifest = Manifest::workspace().expect("workspace manifest loads");
+            let deployer = &manifest.accounts["deployer"].address;
+            alkahest_protocol::message::Binding::testnet(deployer)
+                .expect("the deployer is a standard principal")
+        })
+        .clone()
+}

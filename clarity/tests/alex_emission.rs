@@ -1,9 +1,8 @@
 //! alex-emission: governance-approved releasers with caps, and every error code.
 
-mod token_common;
 
 use alkahest_clarity::values::{principal, uint, ValueExt};
-use token_common::{prepared, ONE};
+use crate::token_common::{prepared, ONE};
 
 const E: &str = "alex-emission";
 

@@ -1,11 +1,10 @@
 //! alex-token: the success path and every error code of every public function, the
 //! lock ledger, and minter-list removal.
 
-mod token_common;
 
 use alkahest_clarity::values::{buff, none, principal, some, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
-use token_common::{fund_alex, prepared, ONE};
+use crate::token_common::{fund_alex, prepared, ONE};
 
 const T: &str = "alex-token";
 

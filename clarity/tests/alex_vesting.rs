@@ -2,11 +2,10 @@
 //! (before the cliff, at the cliff, mid-way, after the end, double claim), and the
 //! return of the unallocated remainder to the foundation reserve.
 
-mod token_common;
 
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use token_common::ONE;
+use crate::token_common::ONE;
 
 const V: &str = "alex-vesting";
 

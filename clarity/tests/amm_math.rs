@@ -7,13 +7,12 @@
 // These tests also print the measured figures (costs, error bounds) for the issue note.
 #![allow(clippy::print_stdout)]
 
-mod amm_common;
 
 use std::cell::RefCell;
 
 use alkahest_clarity::values::{int, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet};
-use amm_common::{sim, MATH};
+use crate::amm_common::{sim, MATH};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -2,11 +2,10 @@
 //! the withdrawal gate (the part above a window's allowance is escrowed, queued and
 //! paid in later windows), with their parameter bounds and error codes.
 
-mod amm_common;
 
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use amm_common::*;
+use crate::amm_common::*;
 
 const BIG: u128 = 1_000_000 * ONE_8;
 

@@ -3,10 +3,9 @@
 //! shared vault (self-listing, untrusted traits under `as-contract`), and finds no
 //! way in through amm-pool's whitelist, trait checks, governance, or router.
 
-mod amm_common;
 
 use alkahest_clarity::values::{bool as vbool, principal, uint};
-use amm_common::*;
+use crate::amm_common::*;
 
 const BIG: u128 = 1_000_000 * ONE_8;
 

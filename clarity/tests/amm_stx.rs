@@ -2,10 +2,9 @@
 //! the pool holds real STX), and the devnet pools the bootstrap creates
 //! (ALEX/sBTC and ALEX/STX).
 
-mod amm_common;
 
 use alkahest_clarity::values::{none, principal, uint, ValueExt};
-use amm_common::*;
+use crate::amm_common::*;
 
 #[test]
 fn devnet_pools_exist_empty_with_their_tokens_approved() {

@@ -8,11 +8,10 @@
 //!    directly (contract-caller = attacker, tx-sender = legitimate caller) is refused;
 //! 4. the same contract calling through `as-contract` (tx-sender = attacker) is refused.
 
-mod token_common;
 
 use alkahest_clarity::values::{principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Simnet, Value};
-use token_common::{actors, fund_alex, prepared, Actors, ONE};
+use crate::token_common::{actors, fund_alex, prepared, Actors, ONE};
 
 /// Who may call a function legitimately.
 #[derive(Clone, Copy)]

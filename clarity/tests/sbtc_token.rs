@@ -1,7 +1,6 @@
 //! sbtc-token (the devnet/test stand-in for sBTC): the one-time protocol registration,
 //! protocol-only mint and burn, and every error code of every public function.
 
-mod token_common;
 
 use alkahest_clarity::values::{buff, none, principal, some, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
@@ -47,7 +46,7 @@ fn metadata() {
 
 #[test]
 fn mint_transfer_burn_and_their_errors() {
-    let (mut sim, a) = token_common::prepared();
+    let (mut sim, a) = crate::token_common::prepared();
     let code = |sim: &Simnet, n: &str| sim.err_code(T, n);
     let r = sim.call(T, "mint", &[uint(1_000), principal(&a.alice)], &a.operator);
     r.expect_ok();

@@ -1,5 +1,5 @@
 //! signer-registry: bootstrap, rotation, sBTC peg-ins and signature verification, with
-//! every message built and signed in Rust (`alkahest_clarity::attestation`).
+//! every message built and signed in Rust (`alkahest_protocol`).
 //!
 //! Steps covered:
 //! 1. the Rust message bytes equal the contract's `*-message` read-only output
@@ -12,14 +12,15 @@
 //! 5. `attest-delivery` mints only for the consumer, and privileged calls refuse a
 //!    malicious contract (direct and through `as-contract`).
 
-mod silica_common;
 
-use alkahest_clarity::attestation::{
-    payout_script, Delivery, Rotation, SignerKey, CHAIN_ID_TESTNET,
-};
+use alkahest_protocol::script::payout_script;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::message::Rotation;
+use alkahest_protocol::key::SignerKey;
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Event, Outcome, Simnet};
-use silica_common::{
+use crate::silica_common::{
     bootstrap, burn_tip, delivery_args, deposit_args, deposit_message, peg_in, rotation_args,
     Signers, PAYOUT, REG, SBTC,
 };
@@ -50,14 +51,14 @@ fn rust_messages_are_byte_identical_to_the_contract() {
     };
     let args = delivery_args(&d, list(vec![]));
     let onchain = sim.read_only(REG, "delivery-message", &args[..6]).to_buff();
-    assert_eq!(onchain, d.message(CHAIN_ID_TESTNET));
+    assert_eq!(onchain, d.message(&binding()));
 
     let wallet = sim.account("wallet_2");
     for who in [wallet.clone(), format!("{wallet}.some-contract")] {
         let dep = deposit_message(&mut sim, &who, 10_000);
         let args = deposit_args(&dep, list(vec![]));
         let onchain = sim.read_only(REG, "deposit-message", &args[..6]).to_buff();
-        assert_eq!(onchain, dep.message(CHAIN_ID_TESTNET), "{who}");
+        assert_eq!(onchain, dep.message(&binding()), "{who}");
     }
 
     let rot = Rotation {
@@ -73,14 +74,69 @@ fn rust_messages_are_byte_identical_to_the_contract() {
             &[uint(1), a[0].clone(), a[1].clone()],
         )
         .to_buff();
-    assert_eq!(onchain, rot.message(CHAIN_ID_TESTNET));
+    assert_eq!(onchain, rot.message(&binding()));
 
+    let silica = sim.contract_id("silica");
     for id in [1u128, 2, 1_000_000] {
-        let derived = sim.read_only(PAYOUT, "derive", &[uint(id)]);
-        let want = payout_script(CHAIN_ID_TESTNET, id, &signers.pubkeys(), 3).unwrap();
-        assert_eq!(derived.field("script").to_buff(), want, "silica {id}");
-        assert_eq!(derived.field("signer-version").to_uint(), 1);
+        let onchain = sim
+            .read_only(
+                PAYOUT,
+                "script-for",
+                &[principal(&silica), uint(id), signers.keys_value(), uint(3)],
+            )
+            .to_buff();
+        let want = payout_script(&binding(), id, &signers.pubkeys(), 3).unwrap();
+        assert_eq!(onchain, want, "silica {id}");
     }
+}
+
+/// A second deployment on the same chain with the same signers (a v2, a redeploy)
+/// neither accepts the first one's signatures nor shares its payout scripts.
+#[test]
+fn signatures_and_payout_scripts_are_bound_to_one_deployment() {
+    let (mut sim, signers) = booted(5, 3);
+    let deployer = sim.deployer();
+    let root = alkahest_clarity::manifest::workspace_root();
+    let read = |name: &str| std::fs::read_to_string(root.join("clarity/contracts").join(name));
+    sim.deploy_contract("signer-registry-v2", &read("signer-registry.clar").unwrap(), &deployer)
+        .unwrap();
+    let v2 = "signer-registry-v2";
+    sim.call(v2, "bootstrap-signers", &[signers.keys_value(), uint(3)], &deployer)
+        .expect_ok();
+
+    // A rotation signed for deployment A is refused by v2: the ids differ, so the
+    // signatures recover to keys v2 does not know.
+    let rot = Rotation {
+        version: 1,
+        signers: Signers::new("next", 4, 3).pubkeys(),
+        threshold: 3,
+    };
+    let sigs = signers.sign(&rot.id(&binding()));
+    let caller = sim.account("wallet_8");
+    sim.call(v2, "rotate-signers", &rotation_args(&rot, sigs.clone()), &caller)
+        .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    // v2 accepts the same rotation signed for v2, and A still accepts its own.
+    let mut b2 = binding();
+    b2.registry = b2.registry.deployer().contract(v2).unwrap();
+    let sigs2 = signers.sign(&rot.id(&b2));
+    sim.call(v2, "rotate-signers", &rotation_args(&rot, sigs2), &caller)
+        .expect_ok();
+    sim.call(REG, "rotate-signers", &rotation_args(&rot, sigs), &caller)
+        .expect_ok();
+
+    // Payout scripts: the same Silica id under another `silica` contract differs, and
+    // `derive` binds the calling contract.
+    let caller_src = "(define-read-only (script (id uint)) (contract-call? .silica-payout derive id))";
+    sim.deploy_contract("silica-v2", caller_src, &deployer).unwrap();
+    let other = sim.read_only("silica-v2", "script", &[uint(1)]);
+    let mut b3 = binding();
+    b3.silica = b3.silica.deployer().contract("silica-v2").unwrap();
+    let want = payout_script(&b3, 1, &Signers::new("next", 4, 3).pubkeys(), 3).unwrap();
+    assert_eq!(other.field("script").to_buff(), want);
+    assert_ne!(
+        want,
+        payout_script(&binding(), 1, &Signers::new("next", 4, 3).pubkeys(), 3).unwrap()
+    );
 }
 
 #[test]
@@ -135,7 +191,7 @@ fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
 
     let attempt = |sim: &mut Simnet, which: &dyn Fn(&[u8; 32]) -> alkahest_clarity::Value| {
         let dep = deposit_message(sim, &alice, 5_000);
-        let sigs = which(&dep.id(CHAIN_ID_TESTNET));
+        let sigs = which(&dep.id(&binding()));
         sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
     };
     let s = signers.clone();
@@ -189,7 +245,7 @@ fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
 
     // Replays, dust and a wrong burn hash.
     let dep = deposit_message(&mut sim, &alice, 7_000);
-    let sigs = signers.sign(&dep.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&dep.id(&binding()));
     let lookup = [buff(&dep.txid), uint(dep.vout)];
     assert_eq!(
         sim.read_only(REG, "get-deposit", &lookup).to_optional(),
@@ -205,17 +261,17 @@ fn a_quorum_pegs_in_and_every_bad_signature_set_fails_by_name() {
     let minted_by = sim.read_only(REG, "get-deposit", &lookup).to_optional();
     assert_eq!(
         minted_by.map(|v| v.to_buff()),
-        Some(dep.id(CHAIN_ID_TESTNET).to_vec())
+        Some(dep.id(&binding()).to_vec())
     );
     sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
         .expect_err(code(&sim, "ERR_DEPOSIT_REPLAYED"));
     let dust = deposit_message(&mut sim, &alice, 545);
-    let sigs = signers.sign(&dust.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&dust.id(&binding()));
     sim.call(REG, "complete-deposit", &deposit_args(&dust, sigs), &caller)
         .expect_err(code(&sim, "ERR_DEPOSIT_DUST"));
     let mut forked = deposit_message(&mut sim, &alice, 9_000);
     forked.burn_hash[0] ^= 1;
-    let sigs = signers.sign(&forked.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&forked.id(&binding()));
     sim.call(
         REG,
         "complete-deposit",
@@ -236,7 +292,7 @@ fn rotation_needs_a_quorum_of_the_current_set_and_never_reuses_a_set() {
         signers: new.pubkeys(),
         threshold: 4,
     };
-    let id = rot.id(CHAIN_ID_TESTNET);
+    let id = rot.id(&binding());
     // M-1 of the current set, and a quorum of the *new* set, both fail.
     sim.call(
         REG,
@@ -264,7 +320,7 @@ fn rotation_needs_a_quorum_of_the_current_set_and_never_reuses_a_set() {
     // The old set can no longer peg in; the new one can.
     let alice = sim.account("wallet_2");
     let dep = deposit_message(&mut sim, &alice, 1_000);
-    let sigs = old.sign(&dep.id(CHAIN_ID_TESTNET));
+    let sigs = old.sign(&dep.id(&binding()));
     sim.call(REG, "complete-deposit", &deposit_args(&dep, sigs), &caller)
         .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
     peg_in(&mut sim, &new, &alice, 1_000);
@@ -276,7 +332,7 @@ fn rotation_needs_a_quorum_of_the_current_set_and_never_reuses_a_set() {
         signers: old.pubkeys(),
         threshold: 3,
     };
-    let id = back.id(CHAIN_ID_TESTNET);
+    let id = back.id(&binding());
     sim.call(
         REG,
         "rotate-signers",
@@ -285,7 +341,7 @@ fn rotation_needs_a_quorum_of_the_current_set_and_never_reuses_a_set() {
     )
     .expect_err(code(&sim, "ERR_SET_REUSED"));
     // A replay of the first rotation is refused: its signers are gone.
-    let id1 = rot.id(CHAIN_ID_TESTNET);
+    let id1 = rot.id(&binding());
     sim.call(
         REG,
         "rotate-signers",
@@ -310,7 +366,7 @@ fn attest_delivery_is_for_the_consumer_only() {
         burn_height: h,
         burn_hash: hash,
     };
-    let sigs = signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&d.id(&binding()));
     let w = sim.account("wallet_3");
     let deployer = sim.deployer();
     for who in [&w, &deployer] {

@@ -14,12 +14,13 @@
 //!    signatures < 0.5% of block runtime and < 1% of the read and write counts; `buy`
 //!    and `redeem` < 0.2% of runtime.
 
-mod silica_common;
 
-use alkahest_clarity::attestation::{payout_script, SignerKey, CHAIN_ID_TESTNET};
+use alkahest_protocol::script::payout_script;
+use alkahest_protocol::key::SignerKey;
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet, Value};
-use silica_common::{Signers, Terms, World, SILICA};
+use crate::silica_common::{Signers, Terms, World, SILICA};
 
 /// A fully sold Silica (alice holds all 100 TH/s), mined to window 0's attestable height.
 fn running() -> (World, u128) {
@@ -37,7 +38,7 @@ fn attestation_attacks_fail_by_name_and_leave_no_trace() {
     let escrow = w.escrow();
     let outsider = SignerKey::from_seed(b"outsider");
     let d = w.delivery(id, 0, 5_000, 50);
-    let msg = d.id(CHAIN_ID_TESTNET);
+    let msg = d.id(&binding());
     let s = w.signers.clone();
 
     let m_minus_1 = s.sign_with(&msg, &[0, 1]);
@@ -58,7 +59,7 @@ fn attestation_attacks_fail_by_name_and_leave_no_trace() {
     // A fork: the signers signed a header hash this chain does not have.
     let mut forked = d.clone();
     forked.burn_hash[31] ^= 0xff;
-    let sigs = s.sign(&forked.id(CHAIN_ID_TESTNET));
+    let sigs = s.sign(&forked.id(&binding()));
     w.submit(&forked, sigs)
         .expect_err(w.reg_err("ERR_BURN_HASH_MISMATCH"));
     assert_eq!(w.escrow(), escrow, "no refused attestation minted");
@@ -87,20 +88,20 @@ fn windows_go_in_order_and_only_after_confirmations() {
     // Pinned one block too early.
     let mut early = w.delivery(id, 0, 5_000, 50);
     early.burn_height = final_height - 1;
-    early.burn_hash = silica_common::burn_hash(&mut w.sim, final_height - 1);
-    let sigs = w.signers.sign(&early.id(CHAIN_ID_TESTNET));
+    early.burn_hash = crate::silica_common::burn_hash(&mut w.sim, final_height - 1);
+    let sigs = w.signers.sign(&early.id(&binding()));
     w.submit(&early, sigs)
         .expect_err(w.err("ERR_NOT_CONFIRMED"));
 
     // Window 1 before window 0, even once window 1 is final.
     w.sim.mine(144);
     let skip = w.delivery(id, 1, 5_000, 50);
-    let sigs = w.signers.sign(&skip.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&skip.id(&binding()));
     w.submit(&skip, sigs)
         .expect_err(w.err("ERR_WINDOW_OUT_OF_ORDER"));
 
     let unknown = w.delivery(999, 0, 5_000, 50);
-    let sigs = w.signers.sign(&unknown.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&unknown.id(&binding()));
     w.submit(&unknown, sigs)
         .expect_err(w.err("ERR_UNKNOWN_SILICA"));
 
@@ -131,7 +132,7 @@ fn market_misuse_fails_by_name() {
     };
     w.create_receipt(bad)
         .expect_err(w.err("ERR_INVALID_COLLATERAL"));
-    let wrong_script = payout_script(CHAIN_ID_TESTNET, 77, &w.signers.pubkeys(), 3).unwrap();
+    let wrong_script = payout_script(&binding(), 77, &w.signers.pubkeys(), 3).unwrap();
     let start = w.sim.burn_block_height() + 200;
     let args = [
         uint(100),
@@ -161,7 +162,7 @@ fn market_misuse_fails_by_name() {
     w.buy(other, &bob, 1).expect_err(w.err("ERR_SALE_CLOSED"));
     // Nothing sold: attestation is refused; the listing can only expire.
     let d = w.delivery(other, 0, 1, 50);
-    let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&d.id(&binding()));
     w.submit(&d, sigs).expect_err(w.err("ERR_BAD_STATUS"));
 
     for _ in 0..4 {
@@ -367,7 +368,7 @@ fn costs_stay_within_budget() {
         w.mine_to_attestable(id);
         let window = w.field(id, "next-window");
         let d = w.delivery(id, window, 5_100, 50);
-        let sigs = w.signers.sign_all(&d.id(CHAIN_ID_TESTNET));
+        let sigs = w.signers.sign_all(&d.id(&binding()));
         assert_eq!(sigs.to_list().len(), 15);
         let r = w.submit(&d, sigs);
         r.expect_ok();

@@ -1,7 +1,7 @@
 //! silica lifecycles with exact sBTC amounts for every party.
 //!
 //! Each test starts from a fresh chain with a 3-of-5 signer set and a miner and buyers
-//! funded by signed peg-ins (`silica_common::World`), lists a Silica (100 TH/s, 4
+//! funded by signed peg-ins (`crate::silica_common::World`), lists a Silica (100 TH/s, 4
 //! windows, 60 sats per TH/s·day, 10% collateral at the default index 50, so C = 2,000
 //! sats), then drives it through the states and checks every balance to the sat:
 //! finished with excess delivery; over-delivery; default at window 1; a top-up that
@@ -9,11 +9,10 @@
 //! third wallet (transfer and transfer-many) that redeems. Each ends with the
 //! contract's sBTC balance at exactly 0.
 
-mod silica_common;
 
 use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
 use alkahest_clarity::Event;
-use silica_common::{
+use crate::silica_common::{
     Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, OPEN, RUNNING, SILICA,
 };
 

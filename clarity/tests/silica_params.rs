@@ -6,12 +6,12 @@
 //! each Silica at `create`: a full short-window lifecycle runs beside a Silica listed
 //! before the change, whose 144-block windows do not move.
 
-mod silica_common;
 
-use alkahest_clarity::attestation::{Rotation, CHAIN_ID_TESTNET};
+use alkahest_protocol::message::Rotation;
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use silica_common::{
+use crate::silica_common::{
     deposit_args, deposit_message, rotation_args, Signers, Terms, World, FINISHED, FUNDING, OPEN,
     REG, RUNNING, SILICA,
 };
@@ -30,14 +30,14 @@ fn registry_refuses_work_before_bootstrap_and_short_txids() {
         signers: signers.pubkeys(),
         threshold: 2,
     };
-    let sigs = signers.sign(&r.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&r.id(&binding()));
     sim.call(REG, "rotate-signers", &rotation_args(&r, sigs), &caller)
         .expect_err(not_booted);
 
     // A deposit before any set exists.
     let wallet = sim.account("wallet_1");
     let d = deposit_message(&mut sim, &wallet, 10_000);
-    let sigs = signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&d.id(&binding()));
     sim.call(
         REG,
         "complete-deposit",
@@ -82,20 +82,20 @@ fn governance_parameters_are_bounded() {
 
 #[test]
 fn an_attested_index_above_the_bound_is_refused() {
-    let mut w = silica_common::World::new();
-    let id = w.create(silica_common::Terms::default());
+    let mut w = crate::silica_common::World::new();
+    let id = w.create(crate::silica_common::Terms::default());
     let buyer = w.alice.clone();
     w.buy(id, &buyer, 1).expect_ok();
     w.mine_to_attestable(id);
     let d = w.delivery(id, 0, 0, 100_000_001);
-    let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&d.id(&binding()));
     let r = w.submit(&d, sigs);
     r.expect_err(w.err("ERR_INVALID_PARAMETER"));
     // At the bound it is accepted (and the Silica defaults: the due is far above 0).
     let d = w.delivery(id, 0, 0, 100_000_000);
-    let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&d.id(&binding()));
     w.submit(&d, sigs).expect_ok();
-    assert_eq!(w.status(id), silica_common::DEFAULTED);
+    assert_eq!(w.status(id), crate::silica_common::DEFAULTED);
 }
 
 fn window_length(sim: &mut Simnet) -> u128 {
@@ -222,7 +222,7 @@ fn window_length_is_snapshotted_at_create() {
             w.sim.mine((final_height - 1 - now) as u32);
         }
         let early = w.delivery(id, d, 5_100, 50);
-        let sigs = w.signers.sign(&early.id(CHAIN_ID_TESTNET));
+        let sigs = w.signers.sign(&early.id(&binding()));
         w.submit(&early, sigs)
             .expect_err(w.err("ERR_NOT_CONFIRMED"));
         // At the final height: accepted (attest mines exactly one block).
@@ -241,7 +241,7 @@ fn window_length_is_snapshotted_at_create() {
     assert_eq!(w.sim.burn_block_height(), start + 4 * 6 - 1 + 2);
     assert_eq!(w.status(old), OPEN);
     let early = w.delivery(old, 0, 5_000, 50);
-    let sigs = w.signers.sign(&early.id(CHAIN_ID_TESTNET));
+    let sigs = w.signers.sign(&early.id(&binding()));
     w.submit(&early, sigs)
         .expect_err(w.err("ERR_NOT_CONFIRMED"));
 

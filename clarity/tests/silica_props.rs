@@ -16,13 +16,13 @@
 //! redeems and the miner collects, and the contract's sBTC balance must be exactly 0.
 //! Case count is modest (24) to keep the debug suite fast.
 
-mod silica_common;
 
-use alkahest_clarity::attestation::{Delivery, CHAIN_ID_TESTNET};
+use alkahest_protocol::message::Delivery;
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{principal, uint};
 use alkahest_clarity::Receipt;
 use proptest::prelude::*;
-use silica_common::{
+use crate::silica_common::{
     ceil_div, locked, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, OPEN,
     RUNNING, SILICA,
 };
@@ -265,7 +265,7 @@ impl Case {
                 let delivered = expected * delivery_pct / 100;
                 let window = self.m.next + u128::from(skip);
                 let d = self.w.delivery(id, window, delivered, index);
-                let sigs = self.w.signers.sign(&d.id(CHAIN_ID_TESTNET));
+                let sigs = self.w.signers.sign(&d.id(&binding()));
                 let r = self.w.submit(&d, sigs);
                 let live = self.m.status == RUNNING || (self.m.status == OPEN && self.m.sold > 0);
                 let valid = live && !skip;
@@ -279,7 +279,7 @@ impl Case {
                 let Some(d) = self.last.clone() else {
                     return self.apply(&Op::Collect);
                 };
-                let sigs = self.w.signers.sign(&d.id(CHAIN_ID_TESTNET));
+                let sigs = self.w.signers.sign(&d.id(&binding()));
                 (self.w.submit(&d, sigs), false)
             }
             Op::Redeem { who } => {

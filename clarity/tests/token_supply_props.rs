@@ -3,14 +3,13 @@
 //! with a Rust model on every balance and on which operations fail, total supply ==
 //! Σ balances, and no available balance is negative (the view would abort).
 
-mod token_common;
 
 use std::collections::BTreeMap;
 
 use alkahest_clarity::values::{none, principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
 use proptest::prelude::*;
-use token_common::{prepared, Actors};
+use crate::token_common::{prepared, Actors};
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -28,10 +28,12 @@ pub struct Bitcoin {
 }
 
 impl Bitcoin {
-    /// Opens the chain in `data_dir`, re-importing every persisted block.
+    /// Opens the chain in `data_dir`, re-importing every persisted block. A torn final
+    /// record (the devnet was killed mid-append) is cut off with a warning, so the next
+    /// block is appended to a clean file; the torn block was never used by anything.
     ///
     /// # Errors
-    /// An unreadable or corrupt block file.
+    /// An unreadable file, or a corrupt block before the tail.
     pub fn open(data_dir: &Path) -> anyhow::Result<Bitcoin> {
         let dir = data_dir.join("bitcoin");
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -41,10 +43,21 @@ impl Bitcoin {
             let mut bytes = Vec::new();
             File::open(&file)?.read_to_end(&mut bytes)?;
             let mut at = 0usize;
-            while at + 4 <= bytes.len() {
-                let len = u32::from_le_bytes(bytes[at..at + 4].try_into()?) as usize;
+            while at < bytes.len() {
+                let torn = || {
+                    tracing::warn!(
+                        "{}: torn record at byte {at} of {} (interrupted write); truncating",
+                        file.display(),
+                        bytes.len()
+                    );
+                };
+                let Some(prefix) = bytes.get(at..at + 4) else {
+                    torn();
+                    break;
+                };
+                let len = u32::from_le_bytes(prefix.try_into()?) as usize;
                 let Some(raw) = bytes.get(at + 4..at + 4 + len) else {
-                    // A torn final write (killed mid-append): the block was never used.
+                    torn();
                     break;
                 };
                 let block: Block = deserialize(raw).context("corrupt block in blocks.bin")?;
@@ -52,6 +65,13 @@ impl Bitcoin {
                     .import(block)
                     .context("blocks.bin does not chain from genesis")?;
                 at += 4 + len;
+            }
+            if at < bytes.len() {
+                OpenOptions::new()
+                    .write(true)
+                    .open(&file)?
+                    .set_len(at as u64)
+                    .with_context(|| format!("truncating {}", file.display()))?;
             }
         }
         Ok(Bitcoin {
@@ -90,5 +110,47 @@ impl Bitcoin {
         f.write_all(&framed)?;
         f.sync_data()?;
         Ok((height, block))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torn_tail_is_truncated_and_the_chain_keeps_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let btc = Bitcoin::open(dir.path()).unwrap();
+        for _ in 0..3 {
+            btc.mine(&CoinbaseSpec::default()).unwrap();
+        }
+        let file = dir.path().join("bitcoin/blocks.bin");
+        let whole = std::fs::metadata(&file).unwrap().len();
+        // Killed mid-append: half a length prefix, then half a record.
+        for torn in [&[0x51, 0x01][..], &[0xff, 0x00, 0x00, 0x00, 0x01, 0x02][..]] {
+            let mut f = OpenOptions::new().append(true).open(&file).unwrap();
+            f.write_all(torn).unwrap();
+            drop(f);
+            let btc = Bitcoin::open(dir.path()).unwrap();
+            assert_eq!(btc.tip().0, Height(3));
+            assert_eq!(std::fs::metadata(&file).unwrap().len(), whole);
+        }
+        // The next block lands on a clean file, and a restart reads all four.
+        let btc = Bitcoin::open(dir.path()).unwrap();
+        btc.mine(&CoinbaseSpec::default()).unwrap();
+        assert_eq!(Bitcoin::open(dir.path()).unwrap().tip().0, Height(4));
+    }
+
+    #[test]
+    fn a_corrupt_block_before_the_tail_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let btc = Bitcoin::open(dir.path()).unwrap();
+        btc.mine(&CoinbaseSpec::default()).unwrap();
+        let file = dir.path().join("bitcoin/blocks.bin");
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes[4..40].fill(0xee);
+        std::fs::write(&file, bytes).unwrap();
+        let e = Bitcoin::open(dir.path()).err().expect("corrupt block refused");
+        assert!(format!("{e:#}").contains("blocks.bin"), "{e:#}");
     }
 }

@@ -1,5 +1,7 @@
-//! Devnet settings: defaults, overridden by a TOML file, by `DEVNET_*` environment
-//! variables, then by command-line flags (clap handles the last two).
+//! Devnet settings: defaults, overridden by `DEVNET_*` environment variables, then by
+//! command-line flags (clap handles both). Values the network cannot run with (a zero
+//! block time, a window length outside the contract's 1..=144) are refused here with a
+//! message naming the value.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,11 +40,11 @@ pub struct DevnetConfig {
     /// The scenario to run.
     #[arg(long, value_enum, default_value = "silica-demo")]
     pub scenario: Scenario,
-    /// Blocks per Silica day-window (144 on mainnet).
-    #[arg(long, default_value_t = 4)]
+    /// Blocks per Silica day-window (144 on mainnet; the contract accepts 1..=144).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=144))]
     pub window_length: u32,
     /// Windows in the demo Silica.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=52))]
     pub windows: u32,
     /// Blocks that bury a window before the signers attest it (100 on mainnet).
     #[arg(long, default_value_t = 2)]
@@ -64,11 +66,17 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     let n: u64 = num
         .parse()
         .map_err(|_| format!("invalid duration {s:?}: expected e.g. 2s or 500ms"))?;
-    match unit {
-        "s" => Ok(Duration::from_secs(n)),
-        "ms" => Ok(Duration::from_millis(n)),
-        _ => Err(format!("invalid duration unit in {s:?}: use s or ms")),
+    let d = match unit {
+        "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        _ => return Err(format!("invalid duration unit in {s:?}: use s or ms")),
+    };
+    if d < Duration::from_millis(10) {
+        return Err(format!(
+            "block time {s:?} is too short: at least 10ms, so the signers and the API keep up"
+        ));
     }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -81,6 +89,22 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("fast").unwrap_err().contains("fast"));
         assert!(parse_duration("3h").unwrap_err().contains("3h"));
+        assert!(parse_duration("0s").unwrap_err().contains("\"0s\""));
+        assert!(parse_duration("0ms").is_err());
+    }
+
+    #[test]
+    fn values_the_network_cannot_run_with_are_refused_by_name() {
+        for (flag, value) in [
+            ("--block-time", "0s"),
+            ("--window-length", "0"),
+            ("--window-length", "145"),
+            ("--windows", "0"),
+        ] {
+            let e = DevnetConfig::try_parse_from(["devnet", flag, value]).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(flag) && text.contains(value), "{text}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::{Height, WindowSpec};
 use alkahest_signer::attest::SignerConfig;
-use alkahest_signer::observer::WorkModel;
+use alkahest_protocol::index::WorkModel;
 use anyhow::Context;
 
 pub use report::deployment_report;
@@ -45,8 +45,6 @@ use crate::scenario::{Actors, Progress};
 use crate::signers::Signers;
 use crate::stacks::Stacks;
 
-/// Chain id of the simnet (testnet).
-pub const CHAIN_ID: u128 = alkahest_clarity::attestation::CHAIN_ID_TESTNET;
 
 /// Readable lines describing every step, also emitted through `tracing`.
 #[derive(Clone, Default)]
@@ -97,11 +95,7 @@ impl Devnet {
     /// # Errors
     /// Unreadable data, or a port or database that cannot be opened.
     pub async fn open(config: DevnetConfig, log: EventLog) -> anyhow::Result<Devnet> {
-        if config.reset && config.data_dir.exists() {
-            std::fs::remove_dir_all(&config.data_dir)
-                .with_context(|| format!("resetting {}", config.data_dir.display()))?;
-        }
-        std::fs::create_dir_all(&config.data_dir)?;
+        prepare_data_dir(&config.data_dir, config.reset)?;
         let btc = Bitcoin::open(&config.data_dir)?;
         let (tip, _) = btc.tip();
         let spec = WindowSpec {
@@ -118,7 +112,7 @@ impl Devnet {
         api_follower.sync().await?;
         let signer_config = SignerConfig {
             confirmations: config.confirmations,
-            chain_id: CHAIN_ID,
+            binding: alkahest_clarity::binding(),
             work_model: WorkModel::SimulatedDifficulty(config.simulated_difficulty),
         };
         let mut signers =
@@ -257,4 +251,71 @@ pub async fn run_with(
     }
     server.abort();
     Ok(devnet.summary())
+}
+
+/// The file that marks a folder as the devnet's own: `--reset` deletes only a folder
+/// that has it, never an arbitrary path a user mistyped.
+pub const DATA_DIR_MARKER: &str = ".alkahest-devnet";
+
+/// Creates `dir` (with its marker) or, with `reset`, deletes and recreates it, but only
+/// if the devnet created it. A non-empty folder without the marker is refused too, so
+/// the devnet never writes its files into someone else's folder.
+///
+/// # Errors
+/// A folder that is not the devnet's, or an I/O failure, naming the path.
+pub fn prepare_data_dir(dir: &std::path::Path, reset: bool) -> anyhow::Result<()> {
+    let marker = dir.join(DATA_DIR_MARKER);
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty && !marker.is_file() {
+            anyhow::bail!(
+                "{} is not a devnet data folder (no {DATA_DIR_MARKER} marker): refusing to {} it; \
+                 choose another --data-dir",
+                dir.display(),
+                if reset { "delete" } else { "use" }
+            );
+        }
+        if reset && !empty {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("resetting {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(&marker, "created by the Alkahest devnet; `devnet --reset` may delete this folder\n")
+        .with_context(|| format!("writing {}", marker.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod data_dir_tests {
+    use super::*;
+
+    #[test]
+    fn reset_deletes_only_the_devnets_own_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let mine = root.path().join("devnet-data");
+        prepare_data_dir(&mine, false).unwrap();
+        std::fs::write(mine.join("blocks"), "x").unwrap();
+        prepare_data_dir(&mine, true).unwrap();
+        assert!(!mine.join("blocks").exists(), "reset cleared the devnet's folder");
+        assert!(mine.join(DATA_DIR_MARKER).is_file());
+
+        // A user's folder (no marker) is neither deleted nor written into.
+        let theirs = root.path().join("home");
+        std::fs::create_dir_all(&theirs).unwrap();
+        std::fs::write(theirs.join("thesis.tex"), "precious").unwrap();
+        for reset in [true, false] {
+            let e = prepare_data_dir(&theirs, reset).unwrap_err().to_string();
+            assert!(e.contains("home") && e.contains(DATA_DIR_MARKER), "{e}");
+        }
+        assert_eq!(std::fs::read_to_string(theirs.join("thesis.tex")).unwrap(), "precious");
+        assert!(!theirs.join(DATA_DIR_MARKER).exists());
+        // An empty folder may become a devnet folder.
+        let empty = root.path().join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        prepare_data_dir(&empty, true).unwrap();
+    }
 }

@@ -5,8 +5,11 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_target(false)
+        // Colour codes only on a terminal: piped logs and files stay plain text.
+        .with_ansi(std::io::stdout().is_terminal())
         .without_time()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

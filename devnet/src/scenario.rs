@@ -9,7 +9,9 @@
 //! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
 //! pool stops paying after window 0.
 
-use alkahest_clarity::attestation::{payout_script, Deposit};
+use alkahest_protocol::message::Deposit;
+use alkahest_protocol::principal::Principal;
+use alkahest_protocol::script::payout_script;
 use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
@@ -20,10 +22,9 @@ use alkahest_signer::observer::WindowTerms;
 use anyhow::{anyhow, bail};
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf};
-use clarity::vm::types::PrincipalData;
 
 use crate::config::Scenario;
-use crate::{Devnet, CHAIN_ID};
+use crate::Devnet;
 
 /// Sats deposited (pegged in) for each actor in block 1.
 pub const DEPOSIT: u64 = 1_000_000;
@@ -38,7 +39,7 @@ pub const BUYS: [u128; 2] = [60, 40];
 /// Sats the TIDES pool pays the Silica in each block it finds.
 pub const POOL_PAYOUT: u64 = 60_000;
 /// Governance's reference index before any attestation (about the simulated one).
-pub const DEFAULT_INDEX: u128 = 1_000;
+pub const DEFAULT_INDEX: u128 = 1_000 * alkahest_protocol::index::INDEX_UNIT;
 /// Blocks between listing and start.
 pub const SALE_WINDOW: u128 = 3;
 
@@ -137,9 +138,9 @@ impl Devnet {
     }
 
     fn deposit_script_for(&self, who: &str) -> anyhow::Result<ScriptBuf> {
-        let p = PrincipalData::parse(who).map_err(|e| anyhow!("{e}"))?;
+        let p = Principal::parse(who)?;
         Ok(deposit_script(
-            CHAIN_ID,
+            &alkahest_clarity::binding(),
             &p,
             &self.signers.keys(),
             self.signers.threshold,
@@ -273,17 +274,17 @@ impl Devnet {
                 txid,
                 vout: vout as u128,
                 amount: u128::from(DEPOSIT),
-                recipient: PrincipalData::parse(&who).map_err(|e| anyhow!("{e}"))?,
+                recipient: Principal::parse(&who)?,
                 burn_height: burn_height.into(),
                 burn_hash,
             };
-            let script = self.deposit_script_for(&who)?;
+            let keys = self.signers.keys();
             let mut sigs = Vec::new();
             for node in &self.signers.nodes {
                 if sigs.len() == self.signers.threshold {
                     break;
                 }
-                match node.signer.sign_deposit(&deposit, &script).await {
+                match node.signer.sign_deposit(&deposit, &keys, self.signers.threshold).await {
                     Ok(s) => sigs.push(buff(&s.0)),
                     Err(e) => self
                         .log
@@ -328,7 +329,7 @@ impl Devnet {
         if self.silica(1).is_none() {
             let params = self.stacks.read("silica", "get-params", &[]);
             let id = params.field("next-id").to_uint();
-            let script = payout_script(CHAIN_ID, id, &self.signers.keys(), self.signers.threshold)
+            let script = payout_script(&alkahest_clarity::binding(), id, &self.signers.keys(), self.signers.threshold)
                 .map_err(|e| anyhow!("{e}"))?;
             let start = u128::from(self.stacks.burn_height()) + SALE_WINDOW + 1;
             let args = vec![

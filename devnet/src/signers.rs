@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use alkahest_clarity::attestation::{sha256, CompressedKey, Delivery, RecoverableSignature};
+use alkahest_protocol::key::RecoverableSignature;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::{sha256, CompressedKey};
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::ChainBuilder;
@@ -112,13 +114,10 @@ impl Signers {
         let mut nodes = Vec::new();
         for i in 0..n {
             let key = signer_key(data_dir, i)?;
-            let public_key: CompressedKey = key
-                .public_key_bytes()
-                .try_into()
-                .expect("compressed keys are 33 bytes");
+            let public_key: CompressedKey = key.public_key();
             let path = data_dir.join(format!("signer-{i}.sqlite"));
             let (store, follower) = follow(&path, chain.clone(), spec, PoolSet::default()).await?;
-            let signer = Arc::new(Signer::new(key, store, config));
+            let signer = Arc::new(Signer::new(key, store, config.clone()));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let addr = listener.local_addr()?;
             let app = router(signer.clone(), terms.clone());
@@ -185,8 +184,8 @@ impl Signers {
             .propose(terms, window, burn.0, burn.1)
             .await?;
         let peers: Vec<Peer> = self.nodes.iter().map(|n| n.peer.clone()).collect();
-        let chain_id = coordinator.signer.config().chain_id;
-        let sigs = collect(&self.http, &peers, &proposal, self.threshold, chain_id).await?;
+        let binding = &coordinator.signer.config().binding;
+        let sigs = collect(&self.http, &peers, &proposal, self.threshold, binding).await?;
         Ok((index, proposal, sigs))
     }
 }

@@ -5,11 +5,13 @@
 //! delivered sats and index must equal this signer's observation exactly. Anything
 //! else is a [`Refusal`], with the numbers that disagreed.
 
-use alkahest_clarity::attestation::{Delivery, RecoverableSignature};
 use alkahest_indexer::storage::DbRead;
+use alkahest_indexer::types::Height;
+use alkahest_protocol::index::WorkModel;
+use alkahest_protocol::key::{RecoverableSignature, SignerKey};
+use alkahest_protocol::message::{Binding, Delivery};
 
-use crate::key::SignerKey;
-use crate::observer::{observe, ObserveError, WindowTerms, WorkModel};
+use crate::observer::{observe, ObserveError, WindowTerms};
 
 /// Why a signer would not sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +64,26 @@ pub enum Refusal {
     /// A deposit does not match this signer's index.
     #[error("deposit: {0}")]
     Deposit(String),
+    /// The proposal pins a Bitcoin height this signer has not indexed (or never will:
+    /// past its tip).
+    #[error("burn height {burn_height} is past this signer's tip {tip}")]
+    BurnHeightAhead {
+        /// Proposed.
+        burn_height: u128,
+        /// This signer's tip.
+        tip: u32,
+    },
+    /// The proposal's burn hash is not this signer's block at that height (another
+    /// fork, or made up). Both in display byte order, as the contract compares them.
+    #[error("burn hash {proposed} at height {height} differs from this signer's block {stored}")]
+    BurnHash {
+        /// The pinned height.
+        height: u128,
+        /// Proposed, hex.
+        proposed: String,
+        /// Stored, hex.
+        stored: String,
+    },
     /// The proposal's burn height is before the window is final.
     #[error("burn height {burn_height} is before the window is final at {final_at}")]
     BurnHeight {
@@ -83,13 +105,15 @@ pub enum AttestError {
     Refused(#[from] Refusal),
 }
 
-/// How a signer decides: finality, chain id and where work comes from.
-#[derive(Debug, Clone, Copy)]
+/// How a signer decides: finality, the deployment it signs for, and where work comes
+/// from.
+#[derive(Debug, Clone)]
 pub struct SignerConfig {
     /// Blocks that must bury a window's last block (100 on mainnet: coinbase maturity).
     pub confirmations: u32,
-    /// The Stacks chain id signed into every message.
-    pub chain_id: u128,
+    /// The deployment (chain id, registry and silica contracts) signed into every
+    /// message.
+    pub binding: Binding,
     /// Header work, or the devnet's simulated difficulty.
     pub work_model: WorkModel,
 }
@@ -108,8 +132,8 @@ impl<D: DbRead> Signer<D> {
     }
 
     /// The decision rules.
-    pub fn config(&self) -> SignerConfig {
-        self.config
+    pub fn config(&self) -> &SignerConfig {
+        &self.config
     }
 
     /// The signer's key.
@@ -187,6 +211,8 @@ impl<D: DbRead> Signer<D> {
             }
             .into());
         }
+        self.check_burn_pin(proposal.burn_height, &proposal.burn_hash, tip_height)
+            .await?;
         let obs = observe(&self.store, terms, window, self.config.work_model)
             .await?
             .ok_or(Refusal::NotIndexed {
@@ -219,6 +245,43 @@ impl<D: DbRead> Signer<D> {
         proposal: &Delivery,
     ) -> Result<RecoverableSignature, AttestError> {
         self.check(terms, proposal).await?;
-        Ok(self.key.sign_digest(&proposal.id(self.config.chain_id)))
+        Ok(self.key.sign(&proposal.id(&self.config.binding)))
+    }
+
+    /// Refuses a pin (`burn_height`, `burn_hash`) unless `burn_height` is at or below
+    /// this signer's tip and its own block there has exactly `burn_hash` (display byte
+    /// order, what `get-burn-block-info? header-hash` returns). A signer signs only
+    /// burn data it verified against its own chain.
+    ///
+    /// # Errors
+    /// [`Refusal::BurnHeightAhead`], [`Refusal::BurnHash`], or a storage failure.
+    pub async fn check_burn_pin(
+        &self,
+        burn_height: u128,
+        burn_hash: &[u8; 32],
+        tip: u32,
+    ) -> Result<(), AttestError> {
+        let ahead = || Refusal::BurnHeightAhead { burn_height, tip };
+        let height = u32::try_from(burn_height).map_err(|_| ahead())?;
+        if height > tip {
+            return Err(ahead().into());
+        }
+        let block = self
+            .store
+            .block(Height(height))
+            .await
+            .map_err(ObserveError::from)?
+            .ok_or_else(ahead)?;
+        let mut stored = block.hash.to_byte_array();
+        stored.reverse();
+        if &stored != burn_hash {
+            return Err(Refusal::BurnHash {
+                height: burn_height,
+                proposed: hex::encode(burn_hash),
+                stored: hex::encode(stored),
+            }
+            .into());
+        }
+        Ok(())
     }
 }

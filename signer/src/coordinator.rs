@@ -2,7 +2,8 @@
 //! it sends a proposal to every signer, keeps the signatures that recover to that
 //! signer's registered key, and stops at the threshold.
 
-use alkahest_clarity::attestation::{Delivery, RecoverableSignature};
+use alkahest_protocol::key::RecoverableSignature;
+use alkahest_protocol::message::{Binding, Delivery};
 use sha2::{Digest, Sha256};
 
 use crate::exchange::{ProposalJson, SignatureJson};
@@ -50,10 +51,10 @@ pub async fn collect(
     peers: &[Peer],
     proposal: &Delivery,
     threshold: usize,
-    chain_id: u128,
+    binding: &Binding,
 ) -> Result<Vec<RecoverableSignature>, CollectError> {
     let body = ProposalJson::from_delivery(proposal);
-    let id = proposal.id(chain_id);
+    let id = proposal.id(binding);
     let mut sigs = Vec::new();
     let mut refusals = Vec::new();
     for peer in peers {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
-use alkahest_clarity::attestation::Delivery;
+use alkahest_protocol::message::Delivery;
 use alkahest_indexer::storage::DbRead;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -172,7 +172,7 @@ async fn handle<D: DbRead, T: TermsSource>(
     };
     match state.signer.sign(&terms, &proposal).await {
         Ok(sig) => Json(SignatureJson {
-            signer: hex::encode(state.signer.key().public_key_bytes()),
+            signer: hex::encode(state.signer.key().public_key()),
             signature: hex::encode(sig.0),
         })
         .into_response(),

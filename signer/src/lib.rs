@@ -10,13 +10,13 @@
 //! ```
 //! use alkahest_signer::key::SignerKey;
 //! use alkahest_signer::stacks::tx::{sign_contract_call, encode, decode, verify, ContractCall, Network};
-//! use alkahest_clarity::values::uint;
+//! use clarity::vm::Value;
 //!
 //! let key = SignerKey::from_hex(&"11".repeat(32), "example").unwrap();
 //! let call = ContractCall {
-//!     contract_id: "ST37ZXAWCBKQB09TX4FKGR1SM1B6WF42QGD0WHE7Y.silica".into(),
+//!     contract_id: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.silica".into(),
 //!     function: "attest-window".into(),
-//!     args: vec![uint(1)],
+//!     args: vec![Value::UInt(1)],
 //! };
 //! let tx = sign_contract_call(&call, 0, 1_000, &key, Network::Testnet).unwrap();
 //! let decoded = decode(&encode(&tx)).unwrap();

@@ -4,12 +4,10 @@
 //! Everything is integer arithmetic on stored block records, so every honest signer
 //! derives bit-identical numbers from the same chain.
 
-use alkahest_indexer::storage::{BlockRecord, DbRead, StorageError};
+use alkahest_indexer::storage::{DbRead, StorageError};
+use alkahest_protocol::index::{window_index, IndexError, WorkModel};
 use alkahest_indexer::types::Height;
 use bitcoin::ScriptBuf;
-
-/// `86400 · 10^12`: seconds per day times hashes per TH (design.md, "Network index").
-pub const INDEX_SCALE: u128 = 86_400 * 1_000_000_000_000;
 
 /// The on-chain terms of a Silica that fix which blocks and outputs a window covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,31 +33,6 @@ impl WindowTerms {
     }
 }
 
-/// Where a window's work (expected hashes) comes from.
-///
-/// Production reads each block header's work. A regtest devnet cannot: its
-/// minimum-difficulty proof of work makes each block worth 2 expected hashes and the
-/// hashprice index about 2·10^26 sats per TH/s·day, far past any real value. The devnet
-/// therefore declares a simulated network difficulty for the *index only*; blocks,
-/// payouts and deliveries are still the real regtest consensus bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WorkModel {
-    /// Σ of each stored block's header work (mainnet, testnet, signet).
-    #[default]
-    Header,
-    /// Every block counts `difficulty · 2^32` expected hashes (devnet simulation).
-    SimulatedDifficulty(u64),
-}
-
-impl WorkModel {
-    fn work_of(self, b: &BlockRecord) -> Result<u128, ObserveError> {
-        match self {
-            WorkModel::Header => work_of(b),
-            WorkModel::SimulatedDifficulty(d) => Ok(u128::from(d) << 32),
-        }
-    }
-}
-
 /// The signer's own view of one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
@@ -69,7 +42,7 @@ pub struct Observation {
     pub last_height: Height,
     /// Sats paid to the payout script by the window's coinbases.
     pub delivered: u128,
-    /// `floor(86400·10^12 · Σ(subsidy + fees) / Σ work)`, sats per TH/s·day.
+    /// The window's index ([`alkahest_protocol::index`]), 10^-8 sat per TH/s·day.
     pub index: u128,
 }
 
@@ -82,22 +55,12 @@ pub enum ObserveError {
     /// The window's heights overflow.
     #[error("window {0} is out of range")]
     OutOfRange(u32),
-    /// A block's work does not fit 128 bits (no real block comes close).
-    #[error("work of block {0} exceeds 2^128")]
-    WorkOverflow(Height),
+    /// A block's work or the index does not fit 128 bits.
+    #[error("index of block {0}")]
+    Index(Height, #[source] IndexError),
     /// Sums overflowed.
     #[error("arithmetic overflow summing window {0}")]
     Overflow(u32),
-}
-
-fn work_of(b: &BlockRecord) -> Result<u128, ObserveError> {
-    let bytes = b.work.to_be_bytes();
-    if bytes[..16].iter().any(|&x| x != 0) {
-        return Err(ObserveError::WorkOverflow(b.height));
-    }
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&bytes[16..]);
-    Ok(u128::from_be_bytes(low))
 }
 
 /// Observes `window` from `store`; `None` while the store lacks any of its blocks.
@@ -123,9 +86,10 @@ pub async fn observe<D: DbRead>(
     for b in &blocks {
         let r = u128::from(b.subsidy.to_sat()) + u128::from(b.fees.to_sat());
         reward = reward.checked_add(r).ok_or_else(overflow)?;
-        work = work
-            .checked_add(work_model.work_of(b)?)
-            .ok_or_else(overflow)?;
+        let w = work_model
+            .block_work(b.bits)
+            .map_err(|e| ObserveError::Index(b.height, e))?;
+        work = work.checked_add(w).ok_or_else(overflow)?;
     }
     let outputs = store
         .outputs_by_script(&terms.payout_script, first, last)
@@ -134,12 +98,7 @@ pub async fn observe<D: DbRead>(
         .iter()
         .map(|o| u128::from(o.value.to_sat()))
         .sum::<u128>();
-    // An empty window has no work and so no index: 0.
-    let index = INDEX_SCALE
-        .checked_mul(reward)
-        .ok_or_else(overflow)?
-        .checked_div(work)
-        .unwrap_or(0);
+    let index = window_index(reward, work).map_err(|e| ObserveError::Index(last, e))?;
     Ok(Some(Observation {
         window,
         last_height: last,

@@ -1,6 +1,5 @@
 //! Shared setup for the AMM tests: the AMM contracts, mintable test tokens, funded
 //! traders and pool helpers.
-#![allow(dead_code)]
 
 use alkahest_clarity::values::{bool as vbool, principal, tuple, uint, ValueExt};
 use alkahest_clarity::Value;
@@ -44,24 +43,7 @@ pub const TEST_TOKEN: &str = r#"
 (define-read-only (get-token-uri) (ok none))
 "#;
 
-/// Named principals.
-pub struct Actors {
-    pub deployer: String,
-    pub alice: String,
-    pub bob: String,
-    pub carol: String,
-    pub mallory: String,
-}
-
-pub fn actors(sim: &Simnet) -> Actors {
-    Actors {
-        deployer: sim.deployer(),
-        alice: sim.account("wallet_1"),
-        bob: sim.account("wallet_2"),
-        carol: sim.account("wallet_3"),
-        mallory: sim.account("wallet_8"),
-    }
-}
+pub use crate::actors::{actors, Actors};
 
 /// Reads a contract source from clarity/contracts (for patched test copies).
 pub fn source(name: &str) -> String {

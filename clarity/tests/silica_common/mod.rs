@@ -1,16 +1,20 @@
 //! Shared helpers for the signer-registry and silica tests: deterministic signer sets,
-//! signed messages built with `alkahest_clarity::attestation`, sBTC peg-ins, and a
+//! signed messages built with `alkahest_protocol`, sBTC peg-ins, and a
 //! Silica world (miner, buyers, a bootstrapped signer set).
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use alkahest_clarity::attestation::{
-    payout_script, sha256, CompressedKey, Delivery, Deposit, Rotation, SignerKey, CHAIN_ID_TESTNET,
-};
+use alkahest_protocol::script::payout_script;
+use alkahest_protocol::sha256;
+use alkahest_protocol::CompressedKey;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::message::Deposit;
+use alkahest_protocol::message::Rotation;
+use alkahest_protocol::key::SignerKey;
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Simnet, Value};
-use clarity::vm::types::PrincipalData;
+use alkahest_protocol::principal::Principal;
 
 pub const REG: &str = "signer-registry";
 pub const SILICA: &str = "silica";
@@ -112,7 +116,7 @@ pub fn deposit_message(sim: &mut Simnet, recipient: &str, amount: u128) -> Depos
         txid: sha256(format!("deposit {nonce}").as_bytes()),
         vout: 0,
         amount,
-        recipient: PrincipalData::parse(recipient).expect("valid principal"),
+        recipient: Principal::parse(recipient).expect("valid principal"),
         burn_height,
         burn_hash,
     }
@@ -136,7 +140,7 @@ pub fn peg_in(sim: &mut Simnet, signers: &Signers, recipient: &str, amount: u128
         sim.mine(1);
     }
     let d = deposit_message(sim, recipient, amount);
-    let sigs = signers.sign(&d.id(CHAIN_ID_TESTNET));
+    let sigs = signers.sign(&d.id(&binding()));
     let caller = sim.account("wallet_8");
     sim.call(REG, "complete-deposit", &deposit_args(&d, sigs), &caller)
         .expect_ok();
@@ -251,7 +255,7 @@ impl World {
             .field("next-id")
             .to_uint();
         payout_script(
-            CHAIN_ID_TESTNET,
+            &binding(),
             next,
             &self.signers.pubkeys(),
             self.signers.threshold,
@@ -358,7 +362,7 @@ impl World {
         self.mine_to_attestable(id);
         let window = self.field(id, "next-window");
         let d = self.delivery(id, window, delivered, index);
-        let sigs = self.signers.sign(&d.id(CHAIN_ID_TESTNET));
+        let sigs = self.signers.sign(&d.id(&binding()));
         self.submit(&d, sigs)
     }
 

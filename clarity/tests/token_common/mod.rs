@@ -1,5 +1,4 @@
 //! Shared setup for the token, vesting and emission tests.
-#![allow(dead_code)]
 
 use alkahest_clarity::values::{principal, uint};
 use alkahest_clarity::Simnet;
@@ -7,27 +6,7 @@ use alkahest_clarity::Simnet;
 /// 10^8 base units per whole token.
 pub const ONE: u128 = 100_000_000;
 
-/// Named principals used across the foundation tests.
-pub struct Actors {
-    pub deployer: String,
-    pub alice: String,
-    pub bob: String,
-    pub carol: String,
-    /// Approved minter, locker and releaser in [`prepared`].
-    pub operator: String,
-    pub stranger: String,
-}
-
-pub fn actors(sim: &Simnet) -> Actors {
-    Actors {
-        deployer: sim.deployer(),
-        alice: sim.account("wallet_1"),
-        bob: sim.account("wallet_2"),
-        carol: sim.account("wallet_3"),
-        operator: sim.account("wallet_5"),
-        stranger: sim.account("wallet_6"),
-    }
-}
+pub use crate::actors::{actors, Actors};
 
 /// The booted workspace (governance = deployer) with wallet_5 approved as ALEX minter,
 /// locker and emission releaser, and as the sBTC protocol contract.

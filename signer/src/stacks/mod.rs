@@ -2,6 +2,7 @@
 //! transaction building ([`tx`]) and the node RPC implementation ([`rpc`]).
 
 pub mod rpc;
+#[cfg(feature = "simnet")]
 pub mod simnet;
 pub mod tx;
 

@@ -15,7 +15,7 @@ use clarity_repl::codec::{
     TransactionVersion,
 };
 
-use crate::key::SignerKey;
+use crate::key::{stacks_public, stacks_secret, SignerKey};
 
 /// Chain id of Stacks mainnet.
 pub const CHAIN_ID_MAINNET: u32 = 0x0000_0001;
@@ -90,7 +90,7 @@ pub fn address_of(key: &SignerKey, network: Network) -> StacksAddress {
         network.address_version(),
         &AddressHashMode::SerializeP2PKH,
         1,
-        &vec![key.public_key()],
+        &vec![stacks_public(key)],
     )
     .expect("a single compressed key always yields a P2PKH address")
 }
@@ -139,7 +139,7 @@ pub fn sign_contract_call(
     };
     let mut signer = StacksTransactionSigner::new(&unsigned);
     signer
-        .sign_origin(key.secret())
+        .sign_origin(&stacks_secret(key))
         .map_err(|e| TxError::Codec(e.to_string()))?;
     signer
         .get_tx()

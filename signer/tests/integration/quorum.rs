@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use alkahest_clarity::attestation::{Delivery, CHAIN_ID_TESTNET};
+use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, uint, ValueExt};
 use alkahest_clarity::Simnet;
 use alkahest_indexer::chain::{Follower, FollowerConfig};
@@ -22,7 +22,10 @@ use alkahest_signer::attest::{Signer, SignerConfig};
 use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
 use alkahest_signer::exchange::{router, StaticTerms};
 use alkahest_signer::key::SignerKey;
-use alkahest_signer::observer::{observe, WindowTerms, WorkModel, INDEX_SCALE};
+use alkahest_indexer::storage::DbRead;
+use alkahest_protocol::index::{window_index, WorkModel};
+use alkahest_protocol::message::Delivery;
+use alkahest_signer::observer::{observe, WindowTerms};
 use bitcoin::{Amount, Network, ScriptBuf};
 
 const CONFIRMATIONS: u32 = 3;
@@ -70,6 +73,15 @@ async fn index(c: &ChainBuilder) -> SqliteStore {
     f.into_store()
 }
 
+/// The block hash at `h` in this signer's store, in display byte order (what
+/// `get-burn-block-info? header-hash` returns).
+async fn pin(signer: &Signer<SqliteStore>, h: u32) -> [u8; 32] {
+    let block = signer.store().block(Height(h)).await.unwrap().unwrap();
+    let mut hash = block.hash.to_byte_array();
+    hash.reverse();
+    hash
+}
+
 struct Net {
     signers: Vec<Arc<Signer<SqliteStore>>>,
     peers: Vec<Peer>,
@@ -97,13 +109,13 @@ async fn network() -> Net {
     let mut peers = Vec::new();
     for (i, store) in stores.into_iter().enumerate() {
         let key = SignerKey::from_hex(&format!("{:02x}", 0x21 + i).repeat(32), "test").unwrap();
-        let public_key: [u8; 33] = key.public_key_bytes().try_into().unwrap();
+        let public_key: [u8; 33] = key.public_key();
         let signer = Arc::new(Signer::new(
             key,
             store,
             SignerConfig {
                 confirmations: CONFIRMATIONS,
-                chain_id: CHAIN_ID_TESTNET,
+                binding: binding(),
                 work_model: WorkModel::Header,
             },
         ));
@@ -129,14 +141,15 @@ async fn observation_is_exact_integer_arithmetic() {
     assert_eq!(obs.last_height, Height(7));
     // Regtest blocks each carry 2 expected hashes of work.
     let reward: u128 = (4..=7u128).map(|h| 5_000_000_000 + 1_000 + h).sum();
-    assert_eq!(obs.index, INDEX_SCALE * reward / (4 * 2));
+    assert_eq!(obs.index, window_index(reward, 4 * 2).unwrap());
     // A simulated difficulty replaces header work for the index only.
     let sim = observe(&store, &terms(), 0, WorkModel::SimulatedDifficulty(1_000))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(sim.delivered, obs.delivered);
-    assert_eq!(sim.index, INDEX_SCALE * reward / (4 * (1_000u128 << 32)));
+    let work = WorkModel::SimulatedDifficulty(1_000).block_work(0).unwrap();
+    assert_eq!(sim.index, window_index(reward, 4 * work).unwrap());
     // Window 3 (heights 16..=19) is not indexed yet.
     assert!(observe(&store, &terms(), 3, WorkModel::Header)
         .await
@@ -149,21 +162,21 @@ async fn honest_quorum_signs_and_the_liar_is_outvoted() {
     let net = network().await;
     let http = reqwest::Client::new();
     let proposal = net.signers[0]
-        .propose(&terms(), 0, 16, [0x11; 32])
+        .propose(&terms(), 0, 16, pin(&net.signers[0], 16).await)
         .await
         .unwrap();
     assert_eq!(proposal.delivered, 220_000);
 
-    let sigs = collect(&http, &net.peers, &proposal, 2, CHAIN_ID_TESTNET)
+    let sigs = collect(&http, &net.peers, &proposal, 2, &binding())
         .await
         .unwrap();
     assert_eq!(sigs.len(), 2);
-    let id = proposal.id(CHAIN_ID_TESTNET);
+    let id = proposal.id(&binding());
     assert_eq!(sigs[0].recover(&id), Some(net.peers[0].public_key));
     assert_eq!(sigs[1].recover(&id), Some(net.peers[1].public_key));
 
     // The liar, asked alone, refuses the honest numbers: its index disagrees.
-    let e = collect(&http, &net.peers[2..], &proposal, 1, CHAIN_ID_TESTNET)
+    let e = collect(&http, &net.peers[2..], &proposal, 1, &binding())
         .await
         .unwrap_err();
     assert_eq!(e.got, 0);
@@ -172,13 +185,20 @@ async fn honest_quorum_signs_and_the_liar_is_outvoted() {
         "{e}"
     );
 
-    // The liar's own proposal: both honest signers refuse, no quorum.
-    let lie = net.signers[2]
-        .propose(&terms(), 0, 16, [0x11; 32])
-        .await
-        .unwrap();
+    // The liar's numbers, pinned to the honest chain: both honest signers refuse, no
+    // quorum. (Pinned to its own fork, they would refuse the burn hash first.)
+    let own = pin(&net.signers[2], 16).await;
+    let lie = net.signers[2].propose(&terms(), 0, 16, own).await.unwrap();
     assert_eq!(lie.delivered, 440_000);
-    let e = collect(&http, &net.peers, &lie, 2, CHAIN_ID_TESTNET)
+    let e = collect(&http, &net.peers[..2], &lie, 1, &binding())
+        .await
+        .unwrap_err();
+    assert!(e.refusals.iter().all(|r| r.contains("burn hash")), "{e}");
+    let lie = Delivery {
+        burn_hash: proposal.burn_hash,
+        ..lie
+    };
+    let e = collect(&http, &net.peers, &lie, 2, &binding())
         .await
         .unwrap_err();
     assert_eq!((e.got, e.needed), (1, 2));
@@ -201,7 +221,7 @@ async fn unfinished_windows_and_bad_requests_are_refused() {
         burn_height: 18,
         burn_hash: [0; 32],
     };
-    let e = collect(&http, &net.peers, &early, 2, CHAIN_ID_TESTNET)
+    let e = collect(&http, &net.peers, &early, 2, &binding())
         .await
         .unwrap_err();
     assert_eq!(e.got, 0);
@@ -214,9 +234,10 @@ async fn unfinished_windows_and_bad_requests_are_refused() {
 
     // A burn height before finality is refused even when the numbers match.
     let mut p = net.signers[0]
-        .propose(&terms(), 0, 16, [0; 32])
+        .propose(&terms(), 0, 16, pin(&net.signers[0], 16).await)
         .await
         .unwrap();
+    p.burn_hash = pin(&net.signers[0], 9).await;
     p.burn_height = 9;
     let e = net.signers[1].check(&terms(), &p).await.unwrap_err();
     assert!(e.to_string().contains("burn height 9"), "{e}");
@@ -266,7 +287,7 @@ fn proposal_bytes_equal_the_contracts_delivery_message() {
             ],
         )
         .to_buff();
-    assert_eq!(from_vm, p.message(CHAIN_ID_TESTNET));
+    assert_eq!(from_vm, p.message(&binding()));
 }
 
 #[test]
@@ -280,4 +301,48 @@ fn coordinator_choice_is_deterministic_and_spread() {
         seen[c] += 1;
     }
     assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
+}
+
+/// A signer signs only burn data it verified against its own chain: a height past its
+/// tip (even 2^128-1), a made-up hash and another fork's hash are refused with 409s
+/// naming both values; its own block at or below the tip is accepted.
+#[tokio::test]
+async fn burn_pins_are_checked_against_the_signers_own_chain() {
+    let net = network().await;
+    let http = reqwest::Client::new();
+    let good = net.signers[0]
+        .propose(&terms(), 0, 16, pin(&net.signers[0], 16).await)
+        .await
+        .unwrap();
+    let honest = &net.peers[..2];
+    for (burn_height, burn_hash, want) in [
+        (u128::MAX, good.burn_hash, "past this signer's tip 16"),
+        (17, good.burn_hash, "burn height 17 is past"),
+        (16, [0x11; 32], "differs from this signer's block"),
+        (16, pin(&net.signers[2], 16).await, "differs from this signer's block"),
+        (15, good.burn_hash, "at height 15"),
+    ] {
+        let bad = Delivery {
+            burn_height,
+            burn_hash,
+            ..good.clone()
+        };
+        let e = collect(&http, honest, &bad, 1, &binding())
+            .await
+            .unwrap_err();
+        assert_eq!(e.got, 0);
+        for r in &e.refusals {
+            assert!(r.contains("409") && r.contains(want), "{burn_height}: {r}");
+        }
+    }
+    // A pin at the tip that matches, and one a few blocks older (still final), sign.
+    let older = Delivery {
+        burn_height: 11,
+        burn_hash: pin(&net.signers[0], 11).await,
+        ..good.clone()
+    };
+    for ok in [good, older] {
+        let sigs = collect(&http, honest, &ok, 2, &binding()).await.unwrap();
+        assert_eq!(sigs.len(), 2);
+    }
 }

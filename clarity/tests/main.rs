@@ -1,0 +1,32 @@
+//! Every contract test in one binary, so the Clarity VM is linked once instead of once
+//! per file. Each module is one area (a contract, an attack class, a property); shared
+//! helpers live in the `*_common` modules. Run one area with
+//! `cargo test -p alkahest-clarity --test contracts silica_`.
+
+mod actors;
+mod amm_common;
+mod silica_common;
+mod token_common;
+
+mod alex_emission;
+mod alex_token;
+mod alex_vesting;
+mod amm_math;
+mod amm_pld;
+mod amm_pool;
+mod amm_pool_admin;
+mod amm_props;
+mod amm_router;
+mod amm_security;
+mod amm_stx;
+mod authorization;
+mod cost_table;
+mod deploy;
+mod error_coverage;
+mod sbtc_token;
+mod signer_registry;
+mod silica_attacks;
+mod silica_lifecycle;
+mod silica_params;
+mod silica_props;
+mod token_supply_props;

@@ -1,0 +1,228 @@
+//! The messages M of N signers sign, byte for byte as `signer-registry` hashes them.
+//!
+//! Every message is a Clarity tuple that carries `domain`, `chain-id` and `registry`
+//! (the `signer-registry` contract principal that will accept it); its id, what the
+//! signers sign, is `sha256(to-consensus-buff? tuple)`. The `registry` field binds a
+//! signature to one deployment: a second deployment on the same chain with the same
+//! signers (a v2, a redeploy) computes different ids and refuses the first one's
+//! messages, so the same BTC can never be minted twice. The layout and a worked example
+//! are in `docs/attestation.md`.
+
+use crate::principal::{Principal, PrincipalError};
+use crate::{consensus, sha256, CompressedKey, CHAIN_ID_TESTNET};
+
+/// Domain of a Silica delivery attestation (`signer-registry` `DOMAIN_DELIVERY`).
+pub const DOMAIN_DELIVERY: &str = "alkahest-silica-delivery-v2";
+/// Domain of an sBTC peg-in deposit (`DOMAIN_DEPOSIT`).
+pub const DOMAIN_DEPOSIT: &str = "alkahest-sbtc-deposit-v2";
+/// Domain of a signer-set rotation (`DOMAIN_ROTATION`).
+pub const DOMAIN_ROTATION: &str = "alkahest-signer-rotation-v2";
+
+/// The deployment a message or payout script is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// `chain-id` of the Stacks network.
+    pub chain_id: u128,
+    /// The `signer-registry` contract that verifies signatures.
+    pub registry: Principal,
+    /// The `silica` contract whose payout scripts commit to it.
+    pub silica: Principal,
+}
+
+impl Binding {
+    /// The binding of a testnet/devnet deployment by `deployer` (contracts
+    /// `signer-registry` and `silica`).
+    ///
+    /// # Errors
+    /// [`PrincipalError`] when `deployer` is not a standard principal.
+    pub fn testnet(deployer: &str) -> Result<Binding, PrincipalError> {
+        Binding::of_deployer(CHAIN_ID_TESTNET, deployer)
+    }
+
+    /// The binding of the contracts `signer-registry` and `silica` deployed by
+    /// `deployer` on the chain `chain_id`.
+    ///
+    /// # Errors
+    /// [`PrincipalError`] when `deployer` is not a standard principal.
+    pub fn of_deployer(chain_id: u128, deployer: &str) -> Result<Binding, PrincipalError> {
+        let d = Principal::parse(deployer)?;
+        if d.contract_name().is_some() {
+            return Err(PrincipalError::Malformed(deployer.to_string()));
+        }
+        Ok(Binding {
+            chain_id,
+            registry: d.contract("signer-registry")?,
+            silica: d.contract("silica")?,
+        })
+    }
+
+    fn header(&self, domain: &str) -> [(&'static str, Vec<u8>); 3] {
+        [
+            ("domain", consensus::ascii(domain)),
+            ("chain-id", consensus::uint(self.chain_id)),
+            ("registry", consensus::principal(&self.registry)),
+        ]
+    }
+}
+
+/// A Silica delivery attestation for one window (`attest-delivery`, `attest-window`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The Silica id.
+    pub silica_id: u128,
+    /// The 0-based window: burn heights `[start + L·w, start + L·(w+1))`, L the
+    /// Silica's own window length (snapshotted at `create`; 144 on mainnet).
+    pub window: u128,
+    /// Sats paid to the Silica's payout script in the window.
+    pub delivered: u128,
+    /// Network index for the window in [`crate::index::INDEX_UNIT`]s
+    /// (10^-8 sat per TH/s·day).
+    pub index: u128,
+    /// The Bitcoin height whose header hash pins the attested chain.
+    pub burn_height: u128,
+    /// `get-burn-block-info? header-hash burn_height`.
+    pub burn_hash: [u8; 32],
+}
+
+impl Delivery {
+    /// The consensus-serialized message tuple.
+    pub fn message(&self, b: &Binding) -> Vec<u8> {
+        let mut fields = b.header(DOMAIN_DELIVERY).to_vec();
+        fields.extend([
+            ("silica-id", consensus::uint(self.silica_id)),
+            ("window", consensus::uint(self.window)),
+            ("delivered", consensus::uint(self.delivered)),
+            ("index", consensus::uint(self.index)),
+            ("burn-height", consensus::uint(self.burn_height)),
+            ("burn-hash", consensus::buff(&self.burn_hash)),
+        ]);
+        consensus::tuple(&fields)
+    }
+
+    /// The attestation id the signers sign: `sha256` of [`Delivery::message`].
+    pub fn id(&self, b: &Binding) -> [u8; 32] {
+        sha256(&self.message(b))
+    }
+}
+
+/// An sBTC peg-in: output `(txid, vout)` paid `amount` sats to a signer script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposit {
+    /// Bitcoin txid (the byte order the signers agree on; the contract only compares).
+    pub txid: [u8; 32],
+    /// Output index.
+    pub vout: u128,
+    /// Sats, minted 1:1 as sBTC base units.
+    pub amount: u128,
+    /// Who receives the sBTC.
+    pub recipient: Principal,
+    /// The Bitcoin height whose header hash pins the attested chain.
+    pub burn_height: u128,
+    /// `get-burn-block-info? header-hash burn_height`.
+    pub burn_hash: [u8; 32],
+}
+
+impl Deposit {
+    /// The consensus-serialized message tuple.
+    pub fn message(&self, b: &Binding) -> Vec<u8> {
+        let mut fields = b.header(DOMAIN_DEPOSIT).to_vec();
+        fields.extend([
+            ("txid", consensus::buff(&self.txid)),
+            ("vout", consensus::uint(self.vout)),
+            ("amount", consensus::uint(self.amount)),
+            ("recipient", consensus::principal(&self.recipient)),
+            ("burn-height", consensus::uint(self.burn_height)),
+            ("burn-hash", consensus::buff(&self.burn_hash)),
+        ]);
+        consensus::tuple(&fields)
+    }
+
+    /// `sha256` of [`Deposit::message`].
+    pub fn id(&self, b: &Binding) -> [u8; 32] {
+        sha256(&self.message(b))
+    }
+}
+
+/// A signer-set rotation, signed by M of the set it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// Version of the set being replaced.
+    pub version: u128,
+    /// The new keys, strictly ascending.
+    pub signers: Vec<CompressedKey>,
+    /// The new threshold M.
+    pub threshold: u128,
+}
+
+impl Rotation {
+    /// The consensus-serialized message tuple.
+    pub fn message(&self, b: &Binding) -> Vec<u8> {
+        let keys: Vec<Vec<u8>> = self.signers.iter().map(|k| consensus::buff(k)).collect();
+        let mut fields = b.header(DOMAIN_ROTATION).to_vec();
+        fields.extend([
+            ("version", consensus::uint(self.version)),
+            ("signers", consensus::list(&keys)),
+            ("threshold", consensus::uint(self.threshold)),
+        ]);
+        consensus::tuple(&fields)
+    }
+
+    /// `sha256` of [`Rotation::message`].
+    pub fn id(&self, b: &Binding) -> [u8; 32] {
+        sha256(&self.message(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding() -> Binding {
+        Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap()
+    }
+
+    /// The worked example in docs/attestation.md.
+    #[test]
+    fn documented_example() {
+        let d = Delivery {
+            silica_id: 1,
+            window: 0,
+            delivered: 50_000,
+            index: 6_000_000_000,
+            burn_height: 300,
+            burn_hash: [0x11; 32],
+        };
+        let b = binding();
+        let msg = d.message(&b);
+        assert_eq!(msg.len(), 294);
+        assert_eq!(
+            hex::encode(d.id(&b)),
+            "f7b5d06d74318dbd5168e5ab4c63cb1c94d5a0c1b5fffb0628313be5ebcea944"
+        );
+    }
+
+    #[test]
+    fn another_deployment_gets_another_id() {
+        let d = Delivery {
+            silica_id: 1,
+            window: 0,
+            delivered: 1,
+            index: 1,
+            burn_height: 1,
+            burn_hash: [0; 32],
+        };
+        let a = binding();
+        let mut b = a.clone();
+        b.registry = b.registry.deployer().contract("signer-registry-v2").unwrap();
+        assert_ne!(d.id(&a), d.id(&b));
+        let mut c = a.clone();
+        c.chain_id = crate::CHAIN_ID_MAINNET;
+        assert_ne!(d.id(&a), d.id(&c));
+    }
+
+    #[test]
+    fn binding_needs_a_standard_deployer() {
+        assert!(Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.x").is_err());
+        assert!(Binding::testnet("nope").is_err());
+    }
+}
