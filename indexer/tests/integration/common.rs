@@ -75,7 +75,6 @@ pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
 pub fn follower_config(network: Network) -> FollowerConfig {
     FollowerConfig {
         network,
-        progress: false,
         batch_size: 7,
         ..FollowerConfig::default()
     }
