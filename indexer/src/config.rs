@@ -401,7 +401,11 @@ mod tests {
             ("INDEXER_WATCH".to_owned(), r#"["00", "51"]"#.to_owned()),
         ];
         let s = Settings::load(Some(&path), vars).unwrap();
-        assert_eq!(s.db, "sqlite://a");
+        assert_eq!(
+            s.db,
+            format!("sqlite://{}", dir.path().join("a").display()),
+            "relative to the file"
+        );
         assert_eq!(s.window_length, 6);
         assert_eq!(s.rpc.user.as_deref(), Some("u"));
         assert_eq!(
@@ -496,7 +500,10 @@ mod tests {
         let base = dir.path();
         assert_eq!(
             s.db,
-            format!("sqlite://{}", base.join("data/idx.sqlite?mode=rwc").display())
+            format!(
+                "sqlite://{}",
+                base.join("data/idx.sqlite?mode=rwc").display()
+            )
         );
         assert_eq!(s.pools_file, Some(base.join("pools.json")));
         assert_eq!(s.blk.dir, Some(PathBuf::from("/abs/blocks")));

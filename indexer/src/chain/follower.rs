@@ -257,13 +257,14 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
                 break;
             }
             for event in &events {
-                let parsed = parse_coinbase_prefix(&event.prefix, event.size).map_err(|source| {
-                    FollowError::Parse {
-                        height: event.height,
-                        hash: event.hash,
-                        source,
-                    }
-                })?;
+                let parsed =
+                    parse_coinbase_prefix(&event.prefix, event.size).map_err(|source| {
+                        FollowError::Parse {
+                            height: event.height,
+                            hash: event.hash,
+                            source,
+                        }
+                    })?;
                 source = source + parsed.header.work();
             }
             next = Height(next.0 + events.len() as u32);

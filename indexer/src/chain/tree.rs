@@ -124,7 +124,9 @@ impl HeaderTree {
     pub fn tip_work(&self) -> Work {
         self.active
             .last()
-            .map_or(Work::from_be_bytes([0; 32]), |h| self.connected[h].chainwork)
+            .map_or(Work::from_be_bytes([0; 32]), |h| {
+                self.connected[h].chainwork
+            })
     }
 
     /// Returns the height of the first block of the best chain held in the tree.

@@ -93,7 +93,9 @@ impl RestSource {
             count.min(MAX_REST_HEADERS),
             from
         );
-        let body = Self::get(&self.client, self.timeout, url).await?.unwrap_or_default();
+        let body = Self::get(&self.client, self.timeout, url)
+            .await?
+            .unwrap_or_default();
         body.chunks(80)
             .map(|c| {
                 deserialize(c).map_err(|source| SourceError::Decode {
@@ -131,14 +133,14 @@ impl BlockSource for RestSource {
         let Some(body) = Self::get(&self.client, self.timeout, url).await? else {
             return Ok(None);
         };
-        let bytes: [u8; 32] =
-            body.as_slice()
-                .try_into()
-                .map_err(|_| SourceError::BadLength {
-                    what: "blockhashbyheight",
-                    expected: 32,
-                    found: body.len(),
-                })?;
+        let bytes: [u8; 32] = body
+            .as_slice()
+            .try_into()
+            .map_err(|_| SourceError::BadLength {
+                what: "blockhashbyheight",
+                expected: 32,
+                found: body.len(),
+            })?;
         Ok(Some(BlockHash::from_byte_array(bytes)))
     }
 

@@ -81,7 +81,9 @@ fn is_unauthorized(e: &bitcoincore_rpc::Error) -> bool {
     };
     matches!(
         t.downcast_ref::<jsonrpc::simple_http::Error>(),
-        Some(jsonrpc::simple_http::Error::HttpErrorCode(HTTP_UNAUTHORIZED))
+        Some(jsonrpc::simple_http::Error::HttpErrorCode(
+            HTTP_UNAUTHORIZED
+        ))
     )
 }
 

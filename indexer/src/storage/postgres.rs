@@ -39,7 +39,6 @@ impl SqlStore<Postgres> {
         check_database(&pool, &MIGRATOR, spec).await?;
         Ok(SqlStore { pool, spec })
     }
-
 }
 
 /// Drops the password from a URL so it never reaches logs.
@@ -53,7 +52,6 @@ fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

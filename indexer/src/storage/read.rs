@@ -6,8 +6,8 @@ use super::backend::{rows, Arg, Backend, SqlStore};
 use super::sql::{to_amount, to_bytes32, to_hash, to_txid, to_u32, to_u64, BLOCK_COLUMNS};
 use super::write::tip_in;
 use super::{
-    query_err, BlockRecord, DbRead, Delivery, OutputCursor, OutputRecord, PoolShare,
-    StorageError, WindowRecord,
+    query_err, BlockRecord, DbRead, Delivery, OutputCursor, OutputRecord, PoolShare, StorageError,
+    WindowRecord,
 };
 use crate::types::{Height, PoolId, WindowId, WindowSpec};
 
@@ -145,8 +145,9 @@ impl<B: Backend> DbRead for SqlStore<B> {
     }
 
     async fn blocks(&self, from: Height, limit: u32) -> Result<Vec<BlockRecord>, StorageError> {
-        let sql =
-            format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2");
+        let sql = format!(
+            "SELECT {BLOCK_COLUMNS} FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2"
+        );
         let args = vec![from.to_sql().into(), i64::from(limit).into()];
         self.select("select blocks", &sql, args, block_row::<B>)
             .await

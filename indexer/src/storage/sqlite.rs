@@ -58,6 +58,4 @@ impl SqlStore<Sqlite> {
         check_database(&pool, &MIGRATOR, spec).await?;
         Ok(SqlStore { pool, spec })
     }
-
 }
-

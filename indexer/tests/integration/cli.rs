@@ -134,7 +134,14 @@ fn blk_dir_with_nothing_to_index_fails_clearly() {
     std::fs::create_dir(&blocks).unwrap();
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
     let out = indexer()
-        .args(["run", "--source", "blk", "--network", "regtest", "--migrate-db"])
+        .args([
+            "run",
+            "--source",
+            "blk",
+            "--network",
+            "regtest",
+            "--migrate-db",
+        ])
         .args(["--db", &db, "--blk-dir"])
         .arg(&blocks)
         .output()
@@ -158,7 +165,14 @@ fn blk_snapshot_behind_the_database_exits_naming_both_tips() {
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
     let run = |dir: &Path| {
         indexer()
-            .args(["run", "--source", "blk", "--network", "regtest", "--migrate-db"])
+            .args([
+                "run",
+                "--source",
+                "blk",
+                "--network",
+                "regtest",
+                "--migrate-db",
+            ])
             .args(["--db", &db, "--blk-dir"])
             .arg(dir)
             .output()

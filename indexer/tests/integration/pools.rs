@@ -40,8 +40,7 @@ fn block(tag: &[u8], address: &str) -> CoinbaseBlock {
 /// An "all addresses first" matcher gets the first case wrong (BTC.TOP).
 #[test]
 fn tag_and_address_of_different_pools_pick_as_mempool_space() {
-    let Some(dir) = data_dir("tag_and_address_of_different_pools_pick_as_mempool_space")
-    else {
+    let Some(dir) = data_dir("tag_and_address_of_different_pools_pick_as_mempool_space") else {
         return;
     };
     let set = PoolSet::load(&dir.join("pools/pools-v2.json")).unwrap();

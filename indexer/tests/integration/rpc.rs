@@ -316,7 +316,8 @@ async fn rpc_node_reindexing_does_not_roll_back() {
     let full = {
         let mut c = ChainBuilder::new();
         for i in 0..30u8 {
-            c.mine_on_tip(&CoinbaseSpec::default().with_tag(&[i])).unwrap();
+            c.mine_on_tip(&CoinbaseSpec::default().with_tag(&[i]))
+                .unwrap();
         }
         c
     };
