@@ -11,6 +11,11 @@ use super::{
 };
 use crate::types::{Height, PoolId, WindowId, WindowSpec};
 
+/// The arguments of a `key = $1 AND column >= $2 AND column <= $3` query.
+fn range(key: Arg, from: i64, to: i64) -> Vec<Arg> {
+    vec![key, from.into(), to.into()]
+}
+
 fn block_row<B: Backend>(row: &B::Row) -> Result<BlockRecord, StorageError> {
     let e = || query_err("decode block");
     let int = |col| B::i64(row, col).map_err(e());
@@ -173,11 +178,7 @@ impl<B: Backend> DbRead for SqlStore<B> {
             "select outputs by script",
             "SELECT * FROM coinbase_outputs WHERE script_pubkey = $1 AND height >= $2 \
              AND height <= $3 ORDER BY height, vout",
-            vec![
-                script.as_bytes().into(),
-                from.to_sql().into(),
-                to.to_sql().into(),
-            ],
+            range(script.as_bytes().into(), from.to_sql(), to.to_sql()),
             output_row::<B>,
         )
         .await
@@ -221,7 +222,7 @@ impl<B: Backend> DbRead for SqlStore<B> {
             "select outputs by address",
             "SELECT * FROM coinbase_outputs WHERE address = $1 AND height >= $2 \
              AND height <= $3 ORDER BY height, vout",
-            vec![address.into(), from.to_sql().into(), to.to_sql().into()],
+            range(address.into(), from.to_sql(), to.to_sql()),
             output_row::<B>,
         )
         .await
@@ -237,11 +238,7 @@ impl<B: Backend> DbRead for SqlStore<B> {
             "select deliveries",
             "SELECT window_id, sats, outputs FROM deliveries WHERE script_pubkey = $1 \
              AND window_id >= $2 AND window_id <= $3 ORDER BY window_id",
-            vec![
-                script.as_bytes().into(),
-                from.to_sql().into(),
-                to.to_sql().into(),
-            ],
+            range(script.as_bytes().into(), from.to_sql(), to.to_sql()),
             delivery_row::<B>,
         )
         .await
@@ -259,11 +256,7 @@ impl<B: Backend> DbRead for SqlStore<B> {
              COUNT(*) AS outputs FROM coinbase_outputs o JOIN blocks b ON b.height = o.height \
              WHERE o.script_pubkey = $1 AND o.height >= $2 AND o.height <= $3 \
              AND b.window_id IS NOT NULL GROUP BY b.window_id ORDER BY b.window_id",
-            vec![
-                script.as_bytes().into(),
-                from.to_sql().into(),
-                to.to_sql().into(),
-            ],
+            range(script.as_bytes().into(), from.to_sql(), to.to_sql()),
             delivery_row::<B>,
         )
         .await

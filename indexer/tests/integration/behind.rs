@@ -14,22 +14,12 @@ use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::types::{Height, WindowSpec};
 use bitcoin::Network;
 
-use crate::common::{follower_config, memory_store};
+use crate::common::{follower_config, memory_follower, memory_store, tagged_chain};
 
 const SPEC: WindowSpec = WindowSpec {
     origin: Height(0),
     length: 10,
 };
-
-fn chain_of(n: u32) -> ChainBuilder {
-    let mut chain = ChainBuilder::new();
-    for i in 0..n {
-        chain
-            .mine_on_tip(&CoinbaseSpec::default().with_tag(&i.to_le_bytes()))
-            .unwrap();
-    }
-    chain
-}
 
 /// Writes the best-chain blocks at heights `from..=to` as a blk directory.
 fn write_range(dir: &std::path::Path, chain: &ChainBuilder, from: usize, to: usize) {
@@ -51,7 +41,7 @@ fn write_range(dir: &std::path::Path, chain: &ChainBuilder, from: usize, to: usi
 /// follower logged "reorg detected" and rolled back to 25.)
 #[tokio::test]
 async fn blk_snapshot_behind_the_store_keeps_stored_blocks() {
-    let chain = chain_of(60);
+    let chain = tagged_chain(60);
     let full = tempfile::tempdir().unwrap();
     write_range(full.path(), &chain, 0, 60);
     let source = BlkSource::open(full.path(), Network::Regtest, None).unwrap();
@@ -102,14 +92,9 @@ async fn blk_snapshot_behind_the_store_keeps_stored_blocks() {
 /// follower replaces the stored blocks above height 20.
 #[tokio::test]
 async fn shorter_fork_waits_until_it_has_more_work() {
-    let shared = Arc::new(Mutex::new(chain_of(30)));
+    let shared = Arc::new(Mutex::new(tagged_chain(30)));
     let source = RegtestSource::new(shared.clone());
-    let mut f = Follower::new(
-        source,
-        memory_store(SPEC).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, SPEC, Network::Regtest).await;
     f.sync().await.unwrap();
     let stored = f.store().tip().await.unwrap().unwrap();
 
@@ -164,19 +149,14 @@ async fn shorter_fork_waits_until_it_has_more_work() {
 /// (Before, every block was an orphan and nothing was indexed.)
 #[tokio::test]
 async fn pruned_blk_dir_is_anchored_by_bip34_height() {
-    let chain = chain_of(30);
+    let chain = tagged_chain(30);
     let tmp = tempfile::tempdir().unwrap();
     write_range(tmp.path(), &chain, 10, 30);
     let source = BlkSource::open(tmp.path(), Network::Regtest, None).unwrap();
     assert_eq!(source.tree().tip(), Some(chain.tip()));
     assert_eq!(source.first_height(), Height(10));
     assert_eq!(source.tree().orphans(), 0);
-    let mut f = Follower::new(
-        source,
-        memory_store(SPEC).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, SPEC, Network::Regtest).await;
     assert_eq!(f.sync().await.unwrap(), 21);
     let stored = f.store().blocks(Height(0), 100).await.unwrap();
     assert_eq!(stored.first().unwrap().height, Height(10));

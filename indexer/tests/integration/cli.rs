@@ -100,6 +100,16 @@ fn run_blk_then_verify() {
     }
 }
 
+/// `indexer run --source blk` over `dir` into `db` on regtest, default windows.
+fn run_blk(db: &str, dir: &Path) -> std::process::Output {
+    indexer()
+        .args(["run", "--source", "blk", "--network", "regtest"])
+        .args(["--migrate-db", "--db", db, "--blk-dir"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
 /// Steps: `INDEXER_SOURCE=blk` from the environment with `--blk-dir` as a flag (the
 /// environment layer alone is invalid: blk needs a directory), plus an unknown
 /// `INDEXER_BOGUS`; the run succeeds and warns naming the unknown variable. (Before,
@@ -133,19 +143,7 @@ fn blk_dir_with_nothing_to_index_fails_clearly() {
     let blocks = tmp.path().join("blocks");
     std::fs::create_dir(&blocks).unwrap();
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
-    let out = indexer()
-        .args([
-            "run",
-            "--source",
-            "blk",
-            "--network",
-            "regtest",
-            "--migrate-db",
-        ])
-        .args(["--db", &db, "--blk-dir"])
-        .arg(&blocks)
-        .output()
-        .unwrap();
+    let out = run_blk(&db, &blocks);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("nothing can be indexed"), "{stderr}");
@@ -163,23 +161,8 @@ fn blk_snapshot_behind_the_database_exits_naming_both_tips() {
     write_chain(&full, 30);
     write_chain(&short, 10);
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
-    let run = |dir: &Path| {
-        indexer()
-            .args([
-                "run",
-                "--source",
-                "blk",
-                "--network",
-                "regtest",
-                "--migrate-db",
-            ])
-            .args(["--db", &db, "--blk-dir"])
-            .arg(dir)
-            .output()
-            .unwrap()
-    };
-    assert!(run(&full).status.success());
-    let out = run(&short);
+    assert!(run_blk(&db, &full).status.success());
+    let out = run_blk(&db, &short);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(

@@ -19,7 +19,7 @@ use alkahest_indexer::types::{Height, WindowSpec};
 use bitcoin::{BlockHash, Network};
 use serde_json::{json, Value};
 
-use crate::common::{follower_config, fresh_index, memory_store, snapshot};
+use crate::common::{follower_config, fresh_index, memory_follower, snapshot, tagged_chain};
 
 fn answer(chain: &ChainBuilder, method: &str, params: &[Value]) -> (u16, Value) {
     let best = chain.best_chain();
@@ -124,14 +124,7 @@ fn serve_auth(
 /// -8 above the tip reads as "no block".
 #[tokio::test]
 async fn rpc_source_indexes_the_served_chain() {
-    let chain = Arc::new(Mutex::new(ChainBuilder::new()));
-    for i in 0..25u8 {
-        chain
-            .lock()
-            .unwrap()
-            .mine_on_tip(&CoinbaseSpec::default().with_tag(&[i]))
-            .unwrap();
-    }
+    let chain = Arc::new(Mutex::new(tagged_chain(25)));
     let auths = Arc::new(Mutex::new(Vec::new()));
     let url = serve(chain.clone(), auths.clone());
     let tmp = tempfile::tempdir().unwrap();
@@ -147,12 +140,7 @@ async fn rpc_source_indexes_the_served_chain() {
         origin: Height(0),
         length: 10,
     };
-    let mut f = Follower::new(
-        source,
-        memory_store(spec).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, spec, Network::Regtest).await;
     assert_eq!(f.sync().await.unwrap(), 26);
     let final_chain = chain.lock().unwrap().clone();
     let fresh = fresh_index(&final_chain, spec, &[]).await;
@@ -313,14 +301,7 @@ async fn rpc_errors_name_the_cookie_file() {
 /// mined 2 more, the follower appends them. (Before, the store was rolled back to 12.)
 #[tokio::test]
 async fn rpc_node_reindexing_does_not_roll_back() {
-    let full = {
-        let mut c = ChainBuilder::new();
-        for i in 0..30u8 {
-            c.mine_on_tip(&CoinbaseSpec::default().with_tag(&[i]))
-                .unwrap();
-        }
-        c
-    };
+    let full = tagged_chain(30);
     let chain = Arc::new(Mutex::new(full.clone()));
     let url = serve(chain.clone(), Arc::new(Mutex::new(Vec::new())));
     let source = RpcSource::new(&url, RpcAuth::UserPass("u".into(), "p".into())).unwrap();
@@ -328,12 +309,7 @@ async fn rpc_node_reindexing_does_not_roll_back() {
         origin: Height(0),
         length: 10,
     };
-    let mut f = Follower::new(
-        source,
-        memory_store(spec).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, spec, Network::Regtest).await;
     assert_eq!(f.sync().await.unwrap(), 31);
     let stored = f.store().tip().await.unwrap().unwrap();
 
