@@ -28,6 +28,20 @@ pub fn write_chain(dir: &Path, n: u32) {
     write_blk_dir(dir, blocks.iter().map(Vec::as_slice), &options).unwrap();
 }
 
+/// The database flags of the CLI tests: regtest, windows of 6 from height 1.
+pub fn db_args(db: &str) -> [&str; 8] {
+    [
+        "--db",
+        db,
+        "--network",
+        "regtest",
+        "--window-origin",
+        "1",
+        "--window-length",
+        "6",
+    ]
+}
+
 pub fn indexer() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_indexer"));
     c.env("RUST_LOG", "warn");
@@ -43,16 +57,7 @@ fn run_blk_then_verify() {
     std::fs::create_dir(&blocks).unwrap();
     write_chain(&blocks, 40);
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
-    let common = [
-        "--db",
-        &db,
-        "--network",
-        "regtest",
-        "--window-origin",
-        "1",
-        "--window-length",
-        "6",
-    ];
+    let common = db_args(&db);
     let status = indexer()
         .args(["run", "--source", "blk", "--blk-dir"])
         .arg(&blocks)
