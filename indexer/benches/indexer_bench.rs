@@ -154,7 +154,6 @@ async fn backfill_bench(n: u32) {
             network: Network::Regtest,
             start_height: Height(1),
             batch_size: 500,
-            progress: false,
             ..FollowerConfig::default()
         };
         let mut follower = Follower::new(source, store, PoolSet::default(), config);
@@ -204,7 +203,6 @@ async fn tip_latency_bench(history: u32, samples: usize) {
     .unwrap();
     let config = FollowerConfig {
         network: Network::Regtest,
-        progress: false,
         ..FollowerConfig::default()
     };
     let mut follower = Follower::new(

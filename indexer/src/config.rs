@@ -1,13 +1,19 @@
 //! Settings: built-in defaults, then an optional TOML file, then `INDEXER_`-prefixed
 //! environment variables (`__` separates nesting: `INDEXER_RPC__URL`), then command-line
-//! flags applied by the binary. Every key is documented in `indexer/README.md` and in
-//! `indexer/config/indexer.example.toml`. Secrets (the RPC password) are accepted from
-//! the file or the environment only, never from flags.
+//! flags applied by the binary, and only then [`Settings::validate`], so a flag can
+//! complete what a layer below left invalid. Every key is documented in
+//! `indexer/README.md` and in `indexer/config/indexer.example.toml`. Secrets (the RPC
+//! password) are accepted from the file or the environment only, never from flags.
+//!
+//! Relative paths in the file (`pools_file`, `blk.dir`, `rpc.cookie_file`, a `sqlite://`
+//! database) are relative to the file's directory, not to wherever the indexer is
+//! started. An `INDEXER_` variable that names no setting is reported as a warning, since
+//! the environment is shared with other programs.
 
 use std::path::{Path, PathBuf};
 
 use bitcoin::Network;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::types::{Height, WindowSpec};
 
@@ -32,12 +38,23 @@ pub enum ConfigError {
         /// The key.
         key: &'static str,
         /// Why.
-        reason: String,
+        reason: &'static str,
+    },
+}
+
+/// Something in the settings that was ignored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigWarning {
+    /// An `INDEXER_` variable that names no setting.
+    #[error("ignoring environment variable {name}: it names no indexer setting")]
+    UnknownEnv {
+        /// The variable.
+        name: String,
     },
 }
 
 /// Which block source to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// Bitcoin Core JSON-RPC.
@@ -52,7 +69,7 @@ pub enum SourceKind {
 }
 
 /// Bitcoin Core RPC settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RpcSettings {
     /// RPC URL.
@@ -77,7 +94,7 @@ impl Default for RpcSettings {
 }
 
 /// Bitcoin Core REST settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RestSettings {
     /// Base URL of a node started with `-rest=1`.
@@ -97,7 +114,7 @@ impl Default for RestSettings {
 }
 
 /// blk directory settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlkSettings {
     /// The `blocks/` directory.
@@ -105,7 +122,7 @@ pub struct BlkSettings {
 }
 
 /// Regtest generator settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegtestSettings {
     /// Blocks to generate before indexing.
@@ -119,7 +136,7 @@ pub struct RegtestSettings {
 }
 
 /// All indexer settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Database URL: `sqlite://path` or `postgres://…`.
@@ -214,31 +231,105 @@ fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
     }
 }
 
+/// The file keys holding paths, resolved against the file's directory.
+const PATH_KEYS: [&[&str]; 3] = [&["pools_file"], &["blk", "dir"], &["rpc", "cookie_file"]];
+
+/// Makes the relative paths of a file's `table` relative to `base`, the file's directory.
+fn resolve_paths(table: &mut toml::Table, base: &Path) {
+    for key in PATH_KEYS {
+        if let Some(toml::Value::String(p)) = lookup_mut(table, key) {
+            if Path::new(p.as_str()).is_relative() {
+                *p = base.join(p.as_str()).display().to_string();
+            }
+        }
+    }
+    if let Some(toml::Value::String(db)) = table.get_mut("db") {
+        if let Some(path) = db.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or_default();
+            if !file.is_empty() && !file.starts_with(':') && Path::new(file).is_relative() {
+                *db = format!("sqlite://{}", base.join(path).display());
+            }
+        }
+    }
+}
+
+fn lookup_mut<'a>(table: &'a mut toml::Table, key: &[&str]) -> Option<&'a mut toml::Value> {
+    let (first, rest) = key.split_first()?;
+    let value = table.get_mut(*first)?;
+    match (rest.is_empty(), value) {
+        (true, v) => Some(v),
+        (false, toml::Value::Table(inner)) => lookup_mut(inner, rest),
+        (false, _) => None,
+    }
+}
+
+/// True when `path` names a setting: a key of the defaults, serialized with every
+/// optional key present.
+fn is_known_key(path: &[String]) -> bool {
+    let Ok(mut node) = serde_json::to_value(Settings::default()) else {
+        return false;
+    };
+    for part in path {
+        match node.get(part.as_str()) {
+            Some(next) => node = next.clone(),
+            None => return false,
+        }
+    }
+    true
+}
+
 impl Settings {
     /// Loads defaults, then `file` when given, then the environment `vars` (pass
-    /// `std::env::vars()`).
+    /// `std::env::vars()`), logging a warning for each `INDEXER_` variable that names
+    /// no setting. The caller applies its own overrides (flags), then calls
+    /// [`Settings::validate`].
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] for an unreadable or invalid file or an invalid merged value.
+    /// [`ConfigError`] for an unreadable or invalid file or a value of the wrong type.
     pub fn load(
         file: Option<&Path>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
+        let (settings, warnings) = Settings::load_with_warnings(file, vars)?;
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        Ok(settings)
+    }
+
+    /// As [`Settings::load`], returning the warnings instead of logging them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Settings::load`].
+    pub fn load_with_warnings(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(Settings, Vec<ConfigWarning>), ConfigError> {
         let mut table = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| ConfigError::Read(path.to_owned(), e))?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Toml(path.to_owned(), e))?
+                let mut table = text
+                    .parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Toml(path.to_owned(), e))?;
+                let base = path.parent().unwrap_or(Path::new("."));
+                resolve_paths(&mut table, base);
+                table
             }
             None => toml::Table::new(),
         };
+        let mut warnings = Vec::new();
         for (key, value) in vars {
             let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
             let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            if !is_known_key(&path) {
+                warnings.push(ConfigWarning::UnknownEnv { name: key });
+                continue;
+            }
             let last = path.last().expect("split yields at least one part").clone();
             let v = if last == "password" || last == "db" || last == "url" {
                 toml::Value::String(value)
@@ -250,8 +341,7 @@ impl Settings {
         let settings: Settings = toml::Value::Table(table)
             .try_into()
             .map_err(ConfigError::Invalid)?;
-        settings.validate()?;
-        Ok(settings)
+        Ok((settings, warnings))
     }
 
     /// Checks ranges and combinations.
@@ -263,19 +353,19 @@ impl Settings {
         if self.window_length == 0 {
             return Err(ConfigError::Value {
                 key: "window_length",
-                reason: "must be at least 1".into(),
+                reason: "must be at least 1",
             });
         }
         if self.batch_size == 0 {
             return Err(ConfigError::Value {
                 key: "batch_size",
-                reason: "must be at least 1".into(),
+                reason: "must be at least 1",
             });
         }
         if self.source == SourceKind::Blk && self.blk.dir.is_none() {
             return Err(ConfigError::Value {
                 key: "blk.dir",
-                reason: "required with source = blk".into(),
+                reason: "required with source = blk",
             });
         }
         Ok(())
@@ -311,7 +401,11 @@ mod tests {
             ("INDEXER_WATCH".to_owned(), r#"["00", "51"]"#.to_owned()),
         ];
         let s = Settings::load(Some(&path), vars).unwrap();
-        assert_eq!(s.db, "sqlite://a");
+        assert_eq!(
+            s.db,
+            format!("sqlite://{}", dir.path().join("a").display()),
+            "relative to the file"
+        );
         assert_eq!(s.window_length, 6);
         assert_eq!(s.rpc.user.as_deref(), Some("u"));
         assert_eq!(
@@ -337,19 +431,87 @@ mod tests {
     }
 
     #[test]
-    fn rejects_zero_window_and_unknown_keys() {
+    fn rejects_zero_window_and_unknown_file_keys() {
         let vars = [("INDEXER_WINDOW_LENGTH".to_owned(), "0".to_owned())];
         assert!(matches!(
-            Settings::load(None, vars),
+            Settings::load(None, vars).unwrap().validate(),
             Err(ConfigError::Value {
                 key: "window_length",
                 ..
             })
         ));
-        let vars = [("INDEXER_BOGUS".to_owned(), "1".to_owned())];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bogus = 1\n").unwrap();
         assert!(matches!(
-            Settings::load(None, vars),
+            Settings::load(Some(&path), []),
             Err(ConfigError::Invalid(_))
         ));
+    }
+
+    /// An unknown `INDEXER_` variable is a warning naming it; the known ones still
+    /// apply, nested keys included.
+    #[test]
+    fn unknown_env_var_is_a_warning() {
+        let vars = [
+            ("INDEXER_BOGUS".to_owned(), "1".to_owned()),
+            ("INDEXER_RPC__NOPE".to_owned(), "x".to_owned()),
+            ("INDEXER_RPC__COOKIE_FILE".to_owned(), "/c".to_owned()),
+            ("INDEXER_POOLS_FILE".to_owned(), "/p.json".to_owned()),
+            ("INDEXER_BATCH_SIZE".to_owned(), "9".to_owned()),
+        ];
+        let (s, warnings) = Settings::load_with_warnings(None, vars).unwrap();
+        assert_eq!(s.batch_size, 9);
+        assert_eq!(s.rpc.cookie_file, Some(PathBuf::from("/c")));
+        assert_eq!(s.pools_file, Some(PathBuf::from("/p.json")));
+        let names: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].contains("INDEXER_BOGUS"), "{names:?}");
+        assert!(names[1].contains("INDEXER_RPC__NOPE"), "{names:?}");
+    }
+
+    /// Validation runs on the merged layers, so a later layer can complete an earlier
+    /// one: `source = blk` from the environment, the directory set afterwards.
+    #[test]
+    fn validation_waits_for_all_layers() {
+        let vars = [("INDEXER_SOURCE".to_owned(), "blk".to_owned())];
+        let mut s = Settings::load(None, vars).unwrap();
+        assert!(matches!(
+            s.validate(),
+            Err(ConfigError::Value { key: "blk.dir", .. })
+        ));
+        s.blk.dir = Some(PathBuf::from("/blocks"));
+        s.validate().unwrap();
+    }
+
+    /// Relative paths in a file resolve against the file's directory; absolute ones,
+    /// in-memory databases and environment values are kept.
+    #[test]
+    fn file_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "db = \"sqlite://data/idx.sqlite?mode=rwc\"\npools_file = \"pools.json\"\n\
+             [blk]\ndir = \"/abs/blocks\"\n[rpc]\ncookie_file = \"../node/.cookie\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), []).unwrap();
+        let base = dir.path();
+        assert_eq!(
+            s.db,
+            format!(
+                "sqlite://{}",
+                base.join("data/idx.sqlite?mode=rwc").display()
+            )
+        );
+        assert_eq!(s.pools_file, Some(base.join("pools.json")));
+        assert_eq!(s.blk.dir, Some(PathBuf::from("/abs/blocks")));
+        assert_eq!(s.rpc.cookie_file, Some(base.join("../node/.cookie")));
+        std::fs::write(&path, "db = \"sqlite::memory:\"\n").unwrap();
+        let vars = [("INDEXER_POOLS_FILE".to_owned(), "rel.json".to_owned())];
+        let s = Settings::load(Some(&path), vars).unwrap();
+        assert_eq!(s.db, "sqlite::memory:");
+        assert_eq!(s.pools_file, Some(PathBuf::from("rel.json")));
     }
 }

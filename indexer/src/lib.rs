@@ -33,7 +33,7 @@
 //! let windows = WindowSpec { origin: Height(1), length: 6 };
 //! let store = SqliteStore::open("sqlite::memory:", windows, true).await.unwrap();
 //! store.watch_script(&payout, "silica-1").await.unwrap();
-//! let config = FollowerConfig { network: Network::Regtest, progress: false, ..Default::default() };
+//! let config = FollowerConfig { network: Network::Regtest, ..Default::default() };
 //! let mut follower = Follower::new(source, store, PoolSet::default(), config);
 //! follower.sync().await.unwrap();
 //! let store = follower.store();

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alkahest_indexer::chain::{Follower, FollowerConfig};
+use std::io::IsTerminal;
+
+use alkahest_indexer::chain::{Follower, FollowerConfig, Progress};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::config::{Settings, SourceKind};
 use alkahest_indexer::source::blk::BlkSource;
@@ -21,6 +23,7 @@ use alkahest_indexer::types::Height;
 use anyhow::{bail, Context};
 use bitcoin::{Address, Amount, Network, ScriptBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Alkahest Bitcoin indexer.
 #[derive(Parser)]
@@ -329,7 +332,17 @@ async fn run_on<D: DbRead + DbWrite>(settings: Settings, store: D) -> anyhow::Re
         SourceKind::Blk => {
             let dir = settings.blk.dir.as_deref().context("blk.dir is required")?;
             let source = BlkSource::open(dir, settings.network, None)?;
-            follow(Follower::new(source, store, pools, config), true).await
+            let tree = source.tree();
+            if tree.tip().is_none() {
+                bail!(
+                    "nothing can be indexed from {}: {} blocks found, none connects to the \
+                     {} genesis block or to a BIP-0034 height",
+                    dir.display(),
+                    tree.orphans(),
+                    settings.network
+                );
+            }
+            follow(&mut follower(source, store, pools, config), true).await
         }
         SourceKind::Rpc => {
             let auth = match (
@@ -342,13 +355,13 @@ async fn run_on<D: DbRead + DbWrite>(settings: Settings, store: D) -> anyhow::Re
                 _ => bail!("rpc needs rpc.cookie_file, or rpc.user and rpc.password"),
             };
             let source = RpcSource::new(&settings.rpc.url, auth)?;
-            let follower = with_zmq(Follower::new(source, store, pools, config), &settings);
-            follow(follower, settings.exit_at_tip).await
+            let mut f = with_zmq(follower(source, store, pools, config), &settings);
+            follow(&mut f, settings.exit_at_tip).await
         }
         SourceKind::Rest => {
             let source = RestSource::new(&settings.rest.url, settings.rest.parallel);
-            let follower = with_zmq(Follower::new(source, store, pools, config), &settings);
-            follow(follower, settings.exit_at_tip).await
+            let mut f = with_zmq(follower(source, store, pools, config), &settings);
+            follow(&mut f, settings.exit_at_tip).await
         }
         SourceKind::Regtest => {
             if settings.network != Network::Regtest {
@@ -367,9 +380,47 @@ async fn run_on<D: DbRead + DbWrite>(settings: Settings, store: D) -> anyhow::Re
                 chain.mine_on_tip(&spec)?;
             }
             let source = RegtestSource::new(Arc::new(Mutex::new(chain)));
-            follow(Follower::new(source, store, pools, config), true).await
+            follow(&mut follower(source, store, pools, config), true).await
         }
     }
+}
+
+/// Draws the follower's sync progress on stderr; the binary owns the terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&mut self, from: Height, to: Height) {
+        self.0
+            .set_length(u64::from((to.0 + 1).saturating_sub(from.0)));
+        self.0.set_position(0);
+        self.0.reset_eta();
+    }
+    fn applied(&mut self, blocks: u32) {
+        self.0.inc(u64::from(blocks));
+    }
+    fn finish(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A follower drawing a progress bar when stderr is a terminal.
+fn follower<S: BlockSource, D: DbRead + DbWrite>(
+    source: S,
+    store: D,
+    pools: PoolSet,
+    config: FollowerConfig,
+) -> Follower<S, D> {
+    let f = Follower::new(source, store, pools, config);
+    if !std::io::stderr().is_terminal() {
+        return f;
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} blocks  {per_sec}  eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    f.with_progress(Bar(bar))
 }
 
 fn with_zmq<S: BlockSource, D: DbRead + DbWrite>(
@@ -387,7 +438,7 @@ fn with_zmq<S: BlockSource, D: DbRead + DbWrite>(
 }
 
 async fn follow<S: BlockSource, D: DbRead + DbWrite>(
-    mut f: Follower<S, D>,
+    f: &mut Follower<S, D>,
     exit_at_tip: bool,
 ) -> anyhow::Result<()> {
     if exit_at_tip {

@@ -1,11 +1,10 @@
 //! The follower: backfill, reorg handling and tip polling.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bitcoin::pow::Work;
 use bitcoin::{BlockHash, Network};
-use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Notify;
 
 use crate::coinbase::{
@@ -41,6 +40,26 @@ pub enum FollowError {
     /// The source and the store disagree at genesis, so they follow different chains.
     #[error("the source's chain does not share the stored genesis block")]
     DifferentChain,
+    /// The source's chain leaves the stored one but has no more work (for example a
+    /// node that is still syncing or reindexing, or a blk snapshot older than the
+    /// database), so the stored blocks are kept.
+    #[error(
+        "the source is behind: its tip {source_height} {source_hash} has no more work than \
+         the stored tip {stored_height} {stored_hash} (fork at height {fork}); stored blocks \
+         are kept until the source catches up"
+    )]
+    SourceBehind {
+        /// The stored tip's height.
+        stored_height: Height,
+        /// The stored tip's hash.
+        stored_hash: BlockHash,
+        /// The source's tip height.
+        source_height: Height,
+        /// The source's tip hash.
+        source_hash: BlockHash,
+        /// The highest height both chains share.
+        fork: Height,
+    },
 }
 
 impl FollowError {
@@ -51,10 +70,15 @@ impl FollowError {
             FollowError::Storage(e) => {
                 matches!(e, StorageError::Query { .. } | StorageError::Connect { .. })
             }
+            // A syncing node catches up: wait for it.
+            FollowError::SourceBehind { .. } => true,
             _ => false,
         }
     }
 }
+
+/// Stored blocks read per query when summing their work.
+const WORK_PAGE: u32 = 1_000;
 
 /// Follower settings.
 #[derive(Debug, Clone)]
@@ -71,8 +95,6 @@ pub struct FollowerConfig {
     pub min_backoff: Duration,
     /// The longest retry delay.
     pub max_backoff: Duration,
-    /// Draw a progress bar (only when stderr is a terminal).
-    pub progress: bool,
 }
 
 impl Default for FollowerConfig {
@@ -84,7 +106,6 @@ impl Default for FollowerConfig {
             poll_interval: Duration::from_secs(5),
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(60),
-            progress: true,
         }
     }
 }
@@ -105,6 +126,18 @@ pub enum Step {
     Raced,
 }
 
+/// Receives [`Follower::sync`]'s progress. The library never touches the terminal: the
+/// `indexer` binary implements this with a progress bar, tests and embedders may log or
+/// ignore it.
+pub trait Progress: Send + Sync {
+    /// A sync starts with blocks `from` to `to` (the source's tip) to apply.
+    fn start(&mut self, from: Height, to: Height);
+    /// `blocks` blocks were committed.
+    fn applied(&mut self, blocks: u32);
+    /// The sync reached the source's tip or stopped.
+    fn finish(&mut self);
+}
+
 /// Applies a [`BlockSource`]'s best chain to a store.
 pub struct Follower<S, D> {
     source: S,
@@ -112,6 +145,7 @@ pub struct Follower<S, D> {
     pools: PoolSet,
     config: FollowerConfig,
     wake: Option<Arc<Notify>>,
+    progress: Option<Box<dyn Progress>>,
 }
 
 impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
@@ -123,7 +157,14 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
             pools,
             config,
             wake: None,
+            progress: None,
         }
+    }
+
+    /// Reports each sync's progress to `progress`.
+    pub fn with_progress(mut self, progress: impl Progress + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
     }
 
     /// Also wakes the polling loop of [`Follower::run`] whenever `wake` is notified
@@ -165,6 +206,81 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         }
     }
 
+    /// The first height to index on an empty store: the configured start, or the
+    /// source's first block when it starts higher (a pruned blk directory).
+    fn first_height(&self) -> Height {
+        self.config.start_height.max(self.source.first_height())
+    }
+
+    /// Sums the work of the stored blocks above `fork`.
+    async fn stored_work_above(&self, fork: Height) -> Result<Work, FollowError> {
+        let mut total = Work::from_be_bytes([0; 32]);
+        let mut from = Height(fork.0 + 1);
+        loop {
+            let page = self
+                .store
+                .blocks(from, WORK_PAGE)
+                .await
+                .map_err(FollowError::Storage)?;
+            let Some(last) = page.last() else {
+                return Ok(total);
+            };
+            from = Height(last.height.0 + 1);
+            total = page.iter().fold(total, |t, b| t + b.work);
+        }
+    }
+
+    /// Only a chain with more work than the stored one may replace stored blocks: a
+    /// node that is reindexing, or a blk snapshot older than the database, serves a
+    /// shorter chain that would otherwise roll the store back.
+    ///
+    /// # Errors
+    ///
+    /// [`FollowError::SourceBehind`] when the source's blocks above `fork` have no more
+    /// work than the stored ones.
+    async fn require_more_work(
+        &mut self,
+        fork: Height,
+        stored_tip: (Height, BlockHash),
+        source_tip: (Height, BlockHash),
+    ) -> Result<(), FollowError> {
+        let stored = self.stored_work_above(fork).await?;
+        let mut source = Work::from_be_bytes([0; 32]);
+        let mut next = Height(fork.0 + 1);
+        while source <= stored && next <= source_tip.0 {
+            let events = self
+                .source
+                .fetch_coinbases(next, self.config.batch_size)
+                .await
+                .map_err(FollowError::Source)?;
+            if events.is_empty() {
+                break;
+            }
+            for event in &events {
+                let parsed =
+                    parse_coinbase_prefix(&event.prefix, event.size).map_err(|source| {
+                        FollowError::Parse {
+                            height: event.height,
+                            hash: event.hash,
+                            source,
+                        }
+                    })?;
+                source = source + parsed.header.work();
+            }
+            next = Height(next.0 + events.len() as u32);
+        }
+        if source > stored {
+            return Ok(());
+        }
+        Err(FollowError::SourceBehind {
+            stored_height: stored_tip.0,
+            stored_hash: stored_tip.1,
+            source_height: source_tip.0,
+            source_hash: source_tip.1,
+            fork,
+        })
+    }
+
     fn index(&self, event: CoinbaseEvent) -> Result<IndexedBlock, FollowError> {
         let parsed = parse_coinbase_prefix(&event.prefix, event.size).map_err(|source| {
             FollowError::Parse {
@@ -187,17 +303,18 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
     /// [`FollowError`]; nothing is committed when a step fails.
     pub async fn step(&mut self) -> Result<Step, FollowError> {
         let local = self.store.tip().await.map_err(FollowError::Storage)?;
-        let Some((source_tip, _)) = self.source.tip().await.map_err(FollowError::Source)? else {
+        let Some(source_tip) = self.source.tip().await.map_err(FollowError::Source)? else {
             return Ok(Step::AtTip);
         };
         let mut rollback = None;
         let (next, mut expected_parent) = match local {
-            None => (self.config.start_height, None),
+            None => (self.first_height(), None),
             Some((h, hash)) => {
                 if self.source.hash_at(h).await.map_err(FollowError::Source)? == Some(hash) {
                     (Height(h.0 + 1), Some(hash))
                 } else {
                     let fork = self.fork_point(h).await?;
+                    self.require_more_work(fork, (h, hash), source_tip).await?;
                     tracing::warn!(stored_tip = %h, fork = %fork, depth = h.0 - fork.0, "reorg detected");
                     rollback = Some(fork);
                     let parent = self
@@ -209,7 +326,7 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
                 }
             }
         };
-        if next > source_tip && rollback.is_none() {
+        if next > source_tip.0 && rollback.is_none() {
             return Ok(Step::AtTip);
         }
         let events = self
@@ -240,43 +357,42 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         })
     }
 
-    /// Steps until the store reaches the source's tip, drawing a progress bar when
-    /// enabled and stderr is a terminal. Returns the blocks applied.
+    /// Steps until the store reaches the source's tip, reporting to the
+    /// [`Progress`] set with [`Follower::with_progress`]. Returns the blocks applied.
     ///
     /// # Errors
     ///
     /// The first failed step's error.
     pub async fn sync(&mut self) -> Result<u64, FollowError> {
-        let bar = self.progress_bar().await?;
+        if self.progress.is_some() {
+            let local = self.store.tip().await.map_err(FollowError::Storage)?;
+            let tip = self.source.tip().await.map_err(FollowError::Source)?;
+            let from = local.map_or_else(|| self.first_height(), |(h, _)| Height(h.0 + 1));
+            if let (Some(p), Some((to, _))) = (self.progress.as_mut(), tip) {
+                p.start(from, to);
+            }
+        }
+        let result = self.sync_steps().await;
+        if let Some(p) = self.progress.as_mut() {
+            p.finish();
+        }
+        result
+    }
+
+    async fn sync_steps(&mut self) -> Result<u64, FollowError> {
         let mut applied = 0u64;
         loop {
             match self.step().await? {
                 Step::Applied { blocks, .. } => {
                     applied += u64::from(blocks);
-                    bar.inc(u64::from(blocks));
+                    if let Some(p) = self.progress.as_mut() {
+                        p.applied(blocks);
+                    }
                 }
                 Step::Raced => continue,
-                Step::AtTip => break,
+                Step::AtTip => return Ok(applied),
             }
         }
-        bar.finish_and_clear();
-        Ok(applied)
-    }
-
-    async fn progress_bar(&mut self) -> Result<ProgressBar, FollowError> {
-        if !self.config.progress || !std::io::stderr().is_terminal() {
-            return Ok(ProgressBar::hidden());
-        }
-        let local = self.store.tip().await.map_err(FollowError::Storage)?;
-        let tip = self.source.tip().await.map_err(FollowError::Source)?;
-        let from = local.map_or(self.config.start_height.0, |(h, _)| h.0 + 1);
-        let total = tip.map_or(0, |(h, _)| u64::from((h.0 + 1).saturating_sub(from)));
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} blocks  {per_sec}  eta {eta}")
-                .expect("the template is valid"),
-        );
-        Ok(bar)
     }
 
     /// Follows the source until `shutdown` resolves (checked during syncs and waits

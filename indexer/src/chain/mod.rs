@@ -5,7 +5,7 @@
 mod follower;
 mod tree;
 
-pub use follower::{FollowError, Follower, FollowerConfig, Step};
+pub use follower::{FollowError, Follower, FollowerConfig, Progress, Step};
 pub use tree::HeaderTree;
 
 use crate::coinbase::merkle::{coinbase_proof, CoinbaseProof, MerkleProofError};

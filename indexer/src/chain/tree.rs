@@ -120,6 +120,15 @@ impl HeaderTree {
         Some((self.connected[&hash].height, hash))
     }
 
+    /// Returns the cumulative work of the best tip above the anchor (zero when empty).
+    pub fn tip_work(&self) -> Work {
+        self.active
+            .last()
+            .map_or(Work::from_be_bytes([0; 32]), |h| {
+                self.connected[h].chainwork
+            })
+    }
+
     /// Returns the height of the first block of the best chain held in the tree.
     pub fn first_height(&self) -> Option<Height> {
         self.active.first().map(|h| self.connected[h].height)

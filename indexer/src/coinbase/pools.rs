@@ -1,8 +1,12 @@
 //! Mining-pool identification from mempool.space's `pools-v2.json`.
 //!
-//! Matching follows mempool.space: first any coinbase output address listed by a pool,
-//! then each tag as a case-insensitive regex against the scriptSig decoded one byte per
-//! character; pools are tried in array order and the first match wins.
+//! Matching is mempool.space's `PoolsParser.matchBlockMiner`
+//! (`backend/src/api/pools-parser.ts` in github.com/mempool/mempool, called from
+//! `$findBlockMiner` in `backend/src/api/blocks.ts`): pools are tried in array order,
+//! and for each pool first its addresses against the coinbase output addresses, then
+//! each of its tags as a case-insensitive regex against the scriptSig decoded one byte
+//! per character (`hex2ascii`). The first pool with either match wins, so an earlier
+//! pool's tag beats a later pool's address.
 
 use std::path::{Path, PathBuf};
 
@@ -103,7 +107,7 @@ impl PoolSet {
         self.pools.is_empty()
     }
 
-    /// Identifies the pool of a block: output addresses first, then tags.
+    /// Identifies the pool of a block as mempool.space does (see the module docs).
     pub fn identify(&self, block: &CoinbaseBlock) -> Option<&Pool> {
         let addresses: Vec<&str> = block
             .outputs
@@ -113,25 +117,23 @@ impl PoolSet {
         self.identify_parts(&addresses, block.script_sig.as_bytes())
     }
 
-    /// Identifies a pool from output addresses and a raw scriptSig.
+    /// Identifies a pool from output addresses and a raw scriptSig: the first pool, in
+    /// file order, listing one of `addresses` or having a tag that matches the
+    /// scriptSig. This is the loop of mempool.space's `PoolsParser.matchBlockMiner`
+    /// (`backend/src/api/pools-parser.ts`): per pool, addresses then regexes.
     pub fn identify_parts(&self, addresses: &[&str], script_sig: &[u8]) -> Option<&Pool> {
-        if let Some(p) = self
-            .pools
-            .iter()
-            .find(|p| p.addresses.iter().any(|a| addresses.contains(&a.as_str())))
-        {
-            return Some(p);
-        }
-        // One char per byte, as mempool.space's hex2ascii does.
+        // One char per byte, as mempool.space's `transactionUtils.hex2ascii` does.
         let text: String = script_sig.iter().map(|b| char::from(*b)).collect();
-        self.pools
-            .iter()
-            .find(|p| p.tags.iter().any(|t| t.is_match(&text)))
+        self.pools.iter().find(|p| {
+            p.addresses.iter().any(|a| addresses.contains(&a.as_str()))
+                || p.tags.iter().any(|t| t.is_match(&text))
+        })
     }
 }
 
-/// Compiles a tag as a case-insensitive regex; a tag that is not a valid regex is
-/// matched literally.
+/// Compiles a tag as a case-insensitive regex (`new RegExp(tag, 'i')` in mempool.space);
+/// a tag that is not a valid regex here is matched literally rather than failing the
+/// whole pools file.
 fn compile_tag(tag: &str) -> Regex {
     RegexBuilder::new(tag)
         .case_insensitive(true)
@@ -155,10 +157,16 @@ mod tests {
     ]"#;
 
     #[test]
-    fn address_beats_tag_and_array_order_wins() {
+    fn earlier_pool_wins_whether_by_tag_or_address() {
         let set = PoolSet::from_json(JSON).unwrap();
+        // Pool 1's tag comes before pool 2's address, as in mempool.space.
         let p = set
             .identify_parts(&["1PzVut5X6Nx7Mv4JHHKPtVM9Jr9LJ4Rbry"], b"ocean.xyz")
+            .unwrap();
+        assert_eq!(p.id, PoolId(1));
+        // Pool 2's address comes before pool 3's tag.
+        let p = set
+            .identify_parts(&["1PzVut5X6Nx7Mv4JHHKPtVM9Jr9LJ4Rbry"], b"ocean")
             .unwrap();
         assert_eq!(p.id, PoolId(2));
         let p = set.identify_parts(&[], b"\x03abcOcean-xyz").unwrap();

@@ -4,8 +4,10 @@
 //! Core 28+ obfuscates the files with the 8-byte key in `xor.dat`, applied by position
 //! within each file; the key is used when the file is present. Blocks may be stored out
 //! of order and include orphans, so the reader indexes every header and resolves the best
-//! chain from a known anchor (genesis by default) with [`HeaderTree`]. A file ends at a
-//! zero-filled tail (preallocated space) or at a frame cut short by a crash.
+//! chain from a known anchor (genesis by default) with [`HeaderTree`]. A pruned node's
+//! directory lacks genesis: then the chain is anchored at the BIP-0034 height that the
+//! first block's coinbase declares. A file ends at a zero-filled tail (preallocated
+//! space) or at a frame cut short by a crash.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -20,7 +22,7 @@ use bitcoin::{BlockHash, Network};
 
 use super::{BlockEvent, BlockSource, CoinbaseEvent, SourceError};
 use crate::chain::HeaderTree;
-use crate::coinbase::{parse_coinbase_prefix, CoinbaseParseError};
+use crate::coinbase::{decode_bip34_height, parse_coinbase_prefix, CoinbaseParseError};
 use crate::types::Height;
 
 /// Bytes read per block by [`BlkSource`]'s `fetch_coinbases`: enough for a coinbase
@@ -43,7 +45,9 @@ struct Location {
 pub struct BlkSource {
     dir: PathBuf,
     magic: [u8; 4],
-    anchor: (Height, BlockHash),
+    /// The caller's anchor; `None` means genesis, or the BIP-0034 anchor without it.
+    explicit_anchor: Option<(Height, BlockHash)>,
+    genesis: BlockHash,
     xor: Option<[u8; 8]>,
     files: Vec<PathBuf>,
     locations: HashMap<BlockHash, Location>,
@@ -80,27 +84,30 @@ impl BlkSource {
     }
 
     /// Scans `dir` for `network`'s blocks. `anchor` is a trusted `(height, hash)` the
-    /// chain descends from; `None` means the network's genesis at height 0.
+    /// chain descends from; `None` means the network's genesis at height 0 or, when no
+    /// block descends from genesis (a pruned node), the parent of the first block at
+    /// the height its coinbase declares (BIP-0034).
     ///
     /// # Errors
     ///
     /// [`SourceError::Io`] for unreadable files, [`SourceError::BadMagic`] for a frame
-    /// with another network's or garbage magic, [`SourceError::Malformed`] for an
-    /// undecodable header.
+    /// with another network's or garbage magic, [`SourceError::BadHeader`] for an
+    /// undecodable header, [`SourceError::BadXorKey`] for a bad `xor.dat`.
     pub fn open(
         dir: &Path,
         network: Network,
         anchor: Option<(Height, BlockHash)>,
     ) -> Result<BlkSource, SourceError> {
-        let anchor = anchor.unwrap_or_else(|| (Height(0), genesis_block(network).block_hash()));
+        let genesis = genesis_block(network).block_hash();
         let mut source = BlkSource {
             dir: dir.to_owned(),
             magic: network.magic().to_bytes(),
-            anchor,
+            explicit_anchor: anchor,
+            genesis,
             xor: None,
             files: Vec::new(),
             locations: HashMap::new(),
-            tree: HeaderTree::build(anchor, []),
+            tree: HeaderTree::build(anchor.unwrap_or((Height(0), genesis)), []),
         };
         source.rescan()?;
         Ok(source)
@@ -115,13 +122,14 @@ impl BlkSource {
         let xor_path = self.dir.join("xor.dat");
         self.xor = match std::fs::read(&xor_path) {
             Ok(bytes) => {
-                let key: [u8; 8] = bytes.as_slice().try_into().map_err(|_| {
-                    SourceError::Malformed(format!(
-                        "{} holds {} bytes, expected 8",
-                        xor_path.display(),
-                        bytes.len()
-                    ))
-                })?;
+                let key: [u8; 8] =
+                    bytes
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| SourceError::BadXorKey {
+                            path: xor_path.clone(),
+                            len: bytes.len(),
+                        })?;
                 (key != [0; 8]).then_some(key)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -147,18 +155,64 @@ impl BlkSource {
         for (file_idx, path) in files.iter().enumerate() {
             self.scan_file(file_idx, path, &mut headers, &mut locations)?;
         }
-        self.tree = HeaderTree::build(self.anchor, headers);
+        self.files = files;
+        self.locations = locations;
+        self.tree = match self.explicit_anchor {
+            Some(anchor) => HeaderTree::build(anchor, headers),
+            None => self.genesis_or_bip34_tree(headers)?,
+        };
         tracing::info!(
             dir = %self.dir.display(),
-            files = files.len(),
-            blocks = locations.len(),
+            files = self.files.len(),
+            blocks = self.locations.len(),
+            anchor = ?self.tree.anchor(),
             orphans = self.tree.orphans(),
             tip = ?self.tree.tip(),
             "scanned blk directory"
         );
-        self.files = files;
-        self.locations = locations;
         Ok(())
+    }
+
+    /// Builds the tree from genesis; when nothing descends from it, from the parent of
+    /// each block whose parent is absent (a root), at the height the root's coinbase
+    /// declares, keeping the tree whose tip has the most work.
+    fn genesis_or_bip34_tree(&self, headers: Vec<Header>) -> Result<HeaderTree, SourceError> {
+        let from_genesis = HeaderTree::build((Height(0), self.genesis), headers.iter().copied());
+        if from_genesis.tip().is_some() {
+            return Ok(from_genesis);
+        }
+        let mut best: Option<HeaderTree> = None;
+        for root in headers
+            .iter()
+            .filter(|h| !self.locations.contains_key(&h.prev_blockhash))
+        {
+            let hash = root.block_hash();
+            let prefix = self.read_block_prefix(&hash, COINBASE_PREFIX)?;
+            let size = self.locations.get(&hash).map_or(0, |l| u64::from(l.len));
+            let height = parse_coinbase_prefix(&prefix, size)
+                .ok()
+                .and_then(|p| decode_bip34_height(p.script_sig.as_bytes()))
+                .and_then(|h| u32::try_from(h).ok())
+                .filter(|h| *h > 0);
+            let Some(height) = height else {
+                tracing::debug!(block = %hash, "root block declares no BIP-0034 height");
+                continue;
+            };
+            let tree = HeaderTree::build(
+                (Height(height - 1), root.prev_blockhash),
+                headers.iter().copied(),
+            );
+            if best.as_ref().is_none_or(|b| tree.tip_work() > b.tip_work()) {
+                best = Some(tree);
+            }
+        }
+        Ok(match best {
+            Some(tree) => {
+                tracing::info!(anchor = ?tree.anchor(), "no genesis block: anchored at the first block's BIP-0034 height");
+                tree
+            }
+            None => from_genesis,
+        })
     }
 
     fn scan_file(
@@ -186,7 +240,7 @@ impl BlkSource {
                 return Err(SourceError::BadMagic {
                     path: path.to_owned(),
                     offset: pos,
-                    found: hex::encode(&frame[..4]),
+                    found: [frame[0], frame[1], frame[2], frame[3]],
                 });
             }
             let len = u32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]);
@@ -197,9 +251,12 @@ impl BlkSource {
             file.read_exact_at(&mut frame[8..], pos + 8)
                 .map_err(io_err(path))?;
             xor_at(&mut frame[8..], self.xor.as_ref(), pos + 8);
-            let header: Header = deserialize(&frame[8..]).map_err(|e| {
-                SourceError::Malformed(format!("header in {} at {pos}: {e}", path.display()))
-            })?;
+            let header: Header =
+                deserialize(&frame[8..]).map_err(|source| SourceError::BadHeader {
+                    path: path.to_owned(),
+                    offset: pos,
+                    source,
+                })?;
             let hash = header.block_hash();
             locations.entry(hash).or_insert(Location {
                 file: file_idx,
@@ -221,12 +278,12 @@ impl BlkSource {
     ///
     /// # Errors
     ///
-    /// As [`BlkSource::read_block`].
+    /// [`SourceError::UnknownBlock`] when the block was not scanned, I/O errors.
     pub fn read_block_prefix(&self, hash: &BlockHash, max: usize) -> Result<Vec<u8>, SourceError> {
         let loc = self
             .locations
             .get(hash)
-            .ok_or_else(|| SourceError::Malformed(format!("block {hash} not in blk files")))?;
+            .ok_or(SourceError::UnknownBlock(*hash))?;
         let path = &self.files[loc.file];
         let file = File::open(path).map_err(io_err(path))?;
         let mut buf = vec![0u8; (loc.len as usize).min(max)];
@@ -240,25 +297,19 @@ impl BlkSource {
     ///
     /// # Errors
     ///
-    /// [`SourceError::Missing`]-style errors when the block is unknown, I/O errors.
+    /// As [`BlkSource::read_block_prefix`].
     pub fn read_block(&self, hash: &BlockHash) -> Result<Vec<u8>, SourceError> {
-        let loc = self
-            .locations
-            .get(hash)
-            .ok_or_else(|| SourceError::Malformed(format!("block {hash} not in blk files")))?;
-        let path = &self.files[loc.file];
-        let file = File::open(path).map_err(io_err(path))?;
-        let mut buf = vec![0u8; loc.len as usize];
-        file.read_exact_at(&mut buf, loc.offset)
-            .map_err(io_err(path))?;
-        xor_at(&mut buf, self.xor.as_ref(), loc.offset);
-        Ok(buf)
+        self.read_block_prefix(hash, usize::MAX)
     }
 }
 
 impl BlockSource for BlkSource {
     async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
         Ok(self.tree.tip())
+    }
+
+    fn first_height(&self) -> Height {
+        self.tree.first_height().unwrap_or(Height(0))
     }
 
     async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {

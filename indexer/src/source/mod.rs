@@ -42,13 +42,32 @@ pub struct BlockEvent {
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// A Bitcoin Core RPC call failed.
-    #[error("bitcoind rpc {call} failed")]
+    #[error("bitcoind rpc {call} to {url} failed{}", cookie_note(.cookie.as_deref()))]
     Rpc {
         /// The RPC method.
         call: &'static str,
+        /// The node's URL.
+        url: String,
+        /// The cookie file authenticating the call, if any.
+        cookie: Option<PathBuf>,
         /// The client error.
         #[source]
         source: bitcoincore_rpc::Error,
+    },
+    /// The RPC cookie file could not be read.
+    #[error("cannot read the bitcoind cookie file {path}")]
+    Cookie {
+        /// The cookie file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The RPC cookie file is not `user:password`.
+    #[error("the bitcoind cookie file {path} does not hold user:password")]
+    BadCookie {
+        /// The cookie file.
+        path: PathBuf,
     },
     /// An HTTP request failed before a response arrived.
     #[error("http request to {url} failed")]
@@ -77,18 +96,94 @@ pub enum SourceError {
         source: std::io::Error,
     },
     /// A blk file frame does not start with the network magic.
-    #[error("bad magic {found} in {path} at offset {offset}")]
+    #[error("bad magic {} in {path} at offset {offset}", hex::encode(.found))]
     BadMagic {
         /// The file.
         path: PathBuf,
         /// The frame offset.
         offset: u64,
-        /// The bytes found, hex.
-        found: String,
+        /// The bytes found.
+        found: [u8; 4],
     },
-    /// Bytes that should be a header, block or hash do not decode.
-    #[error("malformed data from source: {0}")]
-    Malformed(String),
+    /// A blk frame's header does not decode.
+    #[error("undecodable block header in {path} at offset {offset}")]
+    BadHeader {
+        /// The file.
+        path: PathBuf,
+        /// The frame offset.
+        offset: u64,
+        /// The decoding error.
+        #[source]
+        source: bitcoin::consensus::encode::Error,
+    },
+    /// `xor.dat` is not an 8-byte key.
+    #[error("{path} holds {len} bytes, expected an 8-byte key")]
+    BadXorKey {
+        /// The key file.
+        path: PathBuf,
+        /// Its length.
+        len: usize,
+    },
+    /// A block was asked for that the blk scan did not find.
+    #[error("block {0} is not in the blk files")]
+    UnknownBlock(BlockHash),
+    /// Bytes that should be a header or block do not decode.
+    #[error("malformed {what} from the source")]
+    Decode {
+        /// What was being decoded.
+        what: &'static str,
+        /// The decoding error.
+        #[source]
+        source: bitcoin::consensus::encode::Error,
+    },
+    /// A hex string from the source does not decode.
+    #[error("malformed hex in {what} from the source")]
+    Hex {
+        /// What was being decoded.
+        what: &'static str,
+        /// The decoding error.
+        #[source]
+        source: hex::FromHexError,
+    },
+    /// A JSON document from the source does not fit the expected shape.
+    #[error("malformed JSON in {what} from the source")]
+    Json {
+        /// What was being decoded.
+        what: &'static str,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A block hash from the source does not parse.
+    #[error("malformed block hash in {what} from the source")]
+    BadHash {
+        /// What was being decoded.
+        what: &'static str,
+        /// The parse error.
+        #[source]
+        source: bitcoin::hex::HexToArrayError,
+    },
+    /// A binary answer has the wrong length.
+    #[error("{what} from the source has {found} bytes, expected {expected}")]
+    BadLength {
+        /// What was being read.
+        what: &'static str,
+        /// The expected length.
+        expected: usize,
+        /// The length received.
+        found: usize,
+    },
+    /// The source returned another block than the one requested.
+    #[error("asked for block {requested}, the source returned {returned}")]
+    WrongBlock {
+        /// The requested hash.
+        requested: BlockHash,
+        /// The hash of the returned block.
+        returned: BlockHash,
+    },
+    /// The source reported a block count that is not a `u32` height.
+    #[error("the source reports {0} blocks, more than a height can hold")]
+    HeightOverflow(u64),
     /// The source has no block at this height on its best chain.
     #[error("no block at height {0}")]
     Missing(Height),
@@ -101,9 +196,23 @@ pub enum SourceError {
         #[source]
         source: zeromq::ZmqError,
     },
+    /// A ZMQ message is not a `hashblock` notification.
+    #[error("unexpected zmq message on {endpoint}")]
+    UnexpectedZmq {
+        /// The endpoint.
+        endpoint: String,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("source task failed")]
     Join(#[source] tokio::task::JoinError),
+}
+
+/// Names the cookie file in RPC errors: a stale or unreadable cookie is the usual cause
+/// of a refused connection.
+fn cookie_note(cookie: Option<&std::path::Path>) -> String {
+    cookie.map_or_else(String::new, |p| {
+        format!(" (authenticating with cookie file {})", p.display())
+    })
 }
 
 impl SourceError {
@@ -112,6 +221,7 @@ impl SourceError {
         matches!(
             self,
             SourceError::Rpc { .. }
+                | SourceError::Cookie { .. }
                 | SourceError::Http { .. }
                 | SourceError::HttpStatus { .. }
                 | SourceError::Zmq { .. }
@@ -125,6 +235,12 @@ pub trait BlockSource: Send {
     fn tip(
         &mut self,
     ) -> impl Future<Output = Result<Option<(Height, BlockHash)>, SourceError>> + Send;
+
+    /// Returns the lowest height the source can serve: 0, except for a pruned blk
+    /// directory anchored above genesis.
+    fn first_height(&self) -> Height {
+        Height(0)
+    }
 
     /// Returns the hash at `height` on the best chain, or `None` above the tip.
     fn hash_at(

@@ -2,6 +2,8 @@
 //! `/rest/blockhashbyheight/<h>.bin`, `/rest/headers/<n>/<hash>.bin` to list a range
 //! and `/rest/block/<hash>.bin` fetched with a configurable number of parallel requests.
 
+use std::time::Duration;
+
 use bitcoin::block::Header;
 use bitcoin::consensus::deserialize;
 use bitcoin::hashes::Hash;
@@ -15,12 +17,18 @@ use crate::types::Height;
 /// Bitcoin Core's `MAX_REST_HEADERS_RESULTS`: the most headers one request returns.
 const MAX_REST_HEADERS: u32 = 2000;
 
+/// How long one REST request may take, connection to last byte, before it fails as a
+/// transient error and the follower retries: a 4 MB block from a busy local node is
+/// well within it, and a hung node no longer stalls the follower forever.
+pub const REST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A [`BlockSource`] over Bitcoin Core's REST interface.
 #[derive(Debug, Clone)]
 pub struct RestSource {
     base: String,
     client: reqwest::Client,
     parallel: usize,
+    timeout: Duration,
 }
 
 #[derive(Deserialize)]
@@ -31,18 +39,30 @@ struct ChainInfo {
 
 impl RestSource {
     /// Creates a source for `base` (e.g. `http://127.0.0.1:8332`) fetching up to
-    /// `parallel` blocks at once (at least one).
+    /// `parallel` blocks at once (at least one), each request limited to
+    /// [`REST_TIMEOUT`].
     pub fn new(base: &str, parallel: usize) -> RestSource {
+        RestSource::with_timeout(base, parallel, REST_TIMEOUT)
+    }
+
+    /// As [`RestSource::new`], with another per-request `timeout`.
+    pub fn with_timeout(base: &str, parallel: usize, timeout: Duration) -> RestSource {
         RestSource {
             base: base.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
             parallel: parallel.max(1),
+            timeout,
         }
     }
 
-    async fn get(client: &reqwest::Client, url: String) -> Result<Option<Vec<u8>>, SourceError> {
+    async fn get(
+        client: &reqwest::Client,
+        timeout: Duration,
+        url: String,
+    ) -> Result<Option<Vec<u8>>, SourceError> {
         let resp = client
             .get(&url)
+            .timeout(timeout)
             .send()
             .await
             .map_err(|source| SourceError::Http {
@@ -73,10 +93,15 @@ impl RestSource {
             count.min(MAX_REST_HEADERS),
             from
         );
-        let body = Self::get(&self.client, url).await?.unwrap_or_default();
+        let body = Self::get(&self.client, self.timeout, url)
+            .await?
+            .unwrap_or_default();
         body.chunks(80)
             .map(|c| {
-                deserialize(c).map_err(|e| SourceError::Malformed(format!("rest header: {e}")))
+                deserialize(c).map_err(|source| SourceError::Decode {
+                    what: "rest header",
+                    source,
+                })
             })
             .collect()
     }
@@ -85,27 +110,37 @@ impl RestSource {
 impl BlockSource for RestSource {
     async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
         let url = format!("{}/rest/chaininfo.json", self.base);
-        let Some(body) = Self::get(&self.client, url).await? else {
+        let Some(body) = Self::get(&self.client, self.timeout, url).await? else {
             return Ok(None);
         };
-        let info: ChainInfo = serde_json::from_slice(&body)
-            .map_err(|e| SourceError::Malformed(format!("chaininfo: {e}")))?;
+        let info: ChainInfo =
+            serde_json::from_slice(&body).map_err(|source| SourceError::Json {
+                what: "chaininfo",
+                source,
+            })?;
         let hash = info
             .bestblockhash
             .parse()
-            .map_err(|e| SourceError::Malformed(format!("chaininfo hash: {e}")))?;
+            .map_err(|source| SourceError::BadHash {
+                what: "chaininfo",
+                source,
+            })?;
         Ok(Some((Height(info.blocks), hash)))
     }
 
     async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {
         let url = format!("{}/rest/blockhashbyheight/{}.bin", self.base, height.0);
-        let Some(body) = Self::get(&self.client, url).await? else {
+        let Some(body) = Self::get(&self.client, self.timeout, url).await? else {
             return Ok(None);
         };
         let bytes: [u8; 32] = body
             .as_slice()
             .try_into()
-            .map_err(|_| SourceError::Malformed("blockhashbyheight length".into()))?;
+            .map_err(|_| SourceError::BadLength {
+                what: "blockhashbyheight",
+                expected: 32,
+                found: body.len(),
+            })?;
         Ok(Some(BlockHash::from_byte_array(bytes)))
     }
 
@@ -121,7 +156,8 @@ impl BlockSource for RestSource {
                 let hash = header.block_hash();
                 let url = format!("{}/rest/block/{}.bin", self.base, hash);
                 let client = self.client.clone();
-                set.spawn(async move { (i, Self::get(&client, url).await) });
+                let timeout = self.timeout;
+                set.spawn(async move { (i, Self::get(&client, timeout, url).await) });
             }
             let mut bodies = vec![None; chunk.len()];
             while let Some(joined) = set.join_next().await {

@@ -66,8 +66,8 @@ impl HashblockListener {
     ///
     /// # Errors
     ///
-    /// [`SourceError::Zmq`] on a socket error, [`SourceError::Malformed`] for a message
-    /// that is not a `hashblock` notification.
+    /// [`SourceError::Zmq`] on a socket error, [`SourceError::UnexpectedZmq`] for a
+    /// message that is not a `hashblock` notification.
     pub async fn next(&mut self) -> Result<BlockHash, SourceError> {
         let msg = self.socket.recv().await.map_err(zmq_err(&self.endpoint))?;
         let topic = msg.get(0).map(|b| b.as_ref());
@@ -78,10 +78,9 @@ impl HashblockListener {
                 bytes.reverse(); // display order to internal order
                 Ok(BlockHash::from_byte_array(bytes))
             }
-            _ => Err(SourceError::Malformed(format!(
-                "unexpected zmq message on {}",
-                self.endpoint
-            ))),
+            _ => Err(SourceError::UnexpectedZmq {
+                endpoint: self.endpoint.clone(),
+            }),
         }
     }
 }
@@ -102,7 +101,7 @@ pub fn spawn_wake(endpoint: String, wake: Arc<Notify>) -> JoinHandle<()> {
                                 retry = Duration::from_millis(500);
                                 wake.notify_one();
                             }
-                            Err(e @ SourceError::Malformed(_)) => {
+                            Err(e @ SourceError::UnexpectedZmq { .. }) => {
                                 tracing::warn!(error = %e, "ignoring zmq message")
                             }
                             Err(e) => {

@@ -2,23 +2,29 @@
 //! per-window hashprice index and delivered sats per (script, window).
 //!
 //! [`DbRead`] is the query side the signer and API use; [`DbWrite`] is used only by the
-//! follower. [`SqliteStore`] (WAL mode, the default) and [`PgStore`] implement both from
-//! one body of SQL, so the same test-suite runs against each. Every write is one
+//! follower. [`SqliteStore`] (WAL mode, the default) and [`PgStore`] are the one generic
+//! [`SqlStore`] over the two databases (see [`Backend`]), so one body of SQL implements
+//! both traits and the same test-suite runs against each. Every write is one
 //! transaction: a batch of blocks, or a reorg's deletion together with the blocks that
 //! replace it. The schema is versioned by the migrations under `indexer/migrations/` and
 //! documented in `indexer/docs/schema.md`.
 
+mod backend;
 mod model;
 mod postgres;
+mod read;
 mod sql;
-mod sql_read;
 mod sqlite;
+mod write;
 
 use std::future::Future;
 
 use bitcoin::{BlockHash, ScriptBuf};
 
-pub use model::{BlockRecord, Delivery, IndexedBlock, OutputRecord, PoolShare, WindowRecord};
+pub use backend::{Arg, Backend, BoxFuture, SqlStore};
+pub use model::{
+    BlockRecord, Delivery, IndexedBlock, OutputCursor, OutputRecord, PoolShare, WindowRecord,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -125,6 +131,18 @@ pub trait DbRead: Send + Sync {
         script: &ScriptBuf,
         from: Height,
         to: Height,
+    ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
+    /// Returns one page of the outputs paying `script` in `[from, to]`: up to `limit`
+    /// outputs ordered by `(height, vout)` that come strictly after `after` (the last
+    /// record of the previous page, see [`OutputCursor::of`]; `None` for the first page).
+    /// A page shorter than `limit` is the last one.
+    fn outputs_by_script_page(
+        &self,
+        script: &ScriptBuf,
+        from: Height,
+        to: Height,
+        after: Option<OutputCursor>,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
     /// Returns outputs paying `address` in `[from, to]`.
     fn outputs_by_address(

@@ -113,3 +113,23 @@ pub struct PoolShare {
     /// Blocks found.
     pub blocks: u64,
 }
+
+/// A position in the `(height, vout)` order of coinbase outputs, for paging through
+/// [`super::DbRead::outputs_by_script_page`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutputCursor {
+    /// Block height.
+    pub height: Height,
+    /// Output index.
+    pub vout: u32,
+}
+
+impl OutputCursor {
+    /// The cursor just past `record`: pass the last record of a page to get the next.
+    pub fn of(record: &OutputRecord) -> OutputCursor {
+        OutputCursor {
+            height: record.height,
+            vout: record.vout,
+        }
+    }
+}

@@ -3,7 +3,8 @@
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 
-use super::sql::impl_store;
+use super::backend::SqlStore;
+use super::write::check_database;
 use super::StorageError;
 use crate::types::WindowSpec;
 
@@ -13,13 +14,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 const MAX_CONNECTIONS: u32 = 8;
 
 /// A PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: sqlx::Pool<Postgres>,
-    spec: WindowSpec,
-}
+pub type PgStore = SqlStore<Postgres>;
 
-impl PgStore {
+impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://…`), runs migrations when `migrate` is set, and
     /// checks the schema version and window settings.
     ///
@@ -39,13 +36,8 @@ impl PgStore {
         if migrate {
             MIGRATOR.run(&pool).await.map_err(StorageError::Migrate)?;
         }
-        store_write::check_database(&pool, &MIGRATOR, spec).await?;
-        Ok(PgStore { pool, spec })
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
+        check_database(&pool, &MIGRATOR, spec).await?;
+        Ok(SqlStore { pool, spec })
     }
 }
 
@@ -60,8 +52,6 @@ fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
-
-impl_store!(PgStore, sqlx::Postgres);
 
 #[cfg(test)]
 mod tests {

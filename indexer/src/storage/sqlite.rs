@@ -8,7 +8,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
 
-use super::sql::impl_store;
+use super::backend::SqlStore;
+use super::write::check_database;
 use super::StorageError;
 use crate::types::WindowSpec;
 
@@ -18,13 +19,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A SQLite database in WAL mode.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: sqlx::Pool<Sqlite>,
-    spec: WindowSpec,
-}
+pub type SqliteStore = SqlStore<Sqlite>;
 
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or
     /// `sqlite::memory:`), runs migrations when `migrate` is set, and checks the schema
     /// version and window settings.
@@ -58,14 +55,7 @@ impl SqliteStore {
         if migrate {
             MIGRATOR.run(&pool).await.map_err(StorageError::Migrate)?;
         }
-        store_write::check_database(&pool, &MIGRATOR, spec).await?;
-        Ok(SqliteStore { pool, spec })
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
+        check_database(&pool, &MIGRATOR, spec).await?;
+        Ok(SqlStore { pool, spec })
     }
 }
-
-impl_store!(SqliteStore, sqlx::Sqlite);

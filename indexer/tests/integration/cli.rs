@@ -28,6 +28,20 @@ pub fn write_chain(dir: &Path, n: u32) {
     write_blk_dir(dir, blocks.iter().map(Vec::as_slice), &options).unwrap();
 }
 
+/// The database flags of the CLI tests: regtest, windows of 6 from height 1.
+pub fn db_args(db: &str) -> [&str; 8] {
+    [
+        "--db",
+        db,
+        "--network",
+        "regtest",
+        "--window-origin",
+        "1",
+        "--window-length",
+        "6",
+    ]
+}
+
 pub fn indexer() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_indexer"));
     c.env("RUST_LOG", "warn");
@@ -43,16 +57,7 @@ fn run_blk_then_verify() {
     std::fs::create_dir(&blocks).unwrap();
     write_chain(&blocks, 40);
     let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
-    let common = [
-        "--db",
-        &db,
-        "--network",
-        "regtest",
-        "--window-origin",
-        "1",
-        "--window-length",
-        "6",
-    ];
+    let common = db_args(&db);
     let status = indexer()
         .args(["run", "--source", "blk", "--blk-dir"])
         .arg(&blocks)
@@ -98,4 +103,85 @@ fn run_blk_then_verify() {
             (1..=40u64).map(|h| h * 100).sum::<u64>()
         )));
     }
+}
+
+/// `indexer run --source blk` over `dir` into `db` on regtest, default windows.
+fn run_blk(db: &str, dir: &Path) -> std::process::Output {
+    indexer()
+        .args(["run", "--source", "blk", "--network", "regtest"])
+        .args(["--migrate-db", "--db", db, "--blk-dir"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Steps: `INDEXER_SOURCE=blk` from the environment with `--blk-dir` as a flag (the
+/// environment layer alone is invalid: blk needs a directory), plus an unknown
+/// `INDEXER_BOGUS`; the run succeeds and warns naming the unknown variable. (Before,
+/// validation of the environment layer failed first, and an unknown variable was fatal.)
+#[test]
+fn flags_complete_the_environment_before_validation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocks = tmp.path().join("blocks");
+    std::fs::create_dir(&blocks).unwrap();
+    write_chain(&blocks, 5);
+    let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
+    let out = indexer()
+        .env("INDEXER_SOURCE", "blk")
+        .env("INDEXER_NETWORK", "regtest")
+        .env("INDEXER_BOGUS", "1")
+        .args(["run", "--migrate-db", "--db", &db, "--blk-dir"])
+        .arg(&blocks)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INDEXER_BOGUS"), "{stderr}");
+}
+
+/// Steps: a blk directory with no block connected to genesis or to a BIP-0034 height
+/// (here: empty); `indexer run` exits non-zero and says nothing could be indexed.
+/// (Before, it exited 0 having indexed 0 blocks.)
+#[test]
+fn blk_dir_with_nothing_to_index_fails_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocks = tmp.path().join("blocks");
+    std::fs::create_dir(&blocks).unwrap();
+    let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
+    let out = run_blk(&db, &blocks);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("nothing can be indexed"), "{stderr}");
+}
+
+/// Steps: index 30 blocks from a blk directory, then run the same database against a
+/// directory of the first 10; the run exits non-zero naming both tips, and `verify`
+/// still sees all 30 blocks.
+#[test]
+fn blk_snapshot_behind_the_database_exits_naming_both_tips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (full, short) = (tmp.path().join("full"), tmp.path().join("short"));
+    std::fs::create_dir(&full).unwrap();
+    std::fs::create_dir(&short).unwrap();
+    write_chain(&full, 30);
+    write_chain(&short, 10);
+    let db = format!("sqlite://{}", tmp.path().join("idx.sqlite").display());
+    assert!(run_blk(&db, &full).status.success());
+    let out = run_blk(&db, &short);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("source is behind")
+            && stderr.contains("tip 10 ")
+            && stderr.contains("stored tip 30 "),
+        "{stderr}"
+    );
+    let out = indexer()
+        .args(["verify", PAYOUT_HEX, "--from", "0", "--to", "30"])
+        .args(["--db", &db, "--network", "regtest"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let total: u64 = (1..=30u64).map(|h| h * 100).sum();
+    assert!(text.contains(&format!("total {total} sats")), "{text}");
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
-use alkahest_indexer::source::regtest::ChainBuilder;
+use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::{BlockSource, RegtestSource};
 use alkahest_indexer::storage::{
     BlockRecord, DbRead, DbWrite, Delivery, OutputRecord, SqliteStore, WindowRecord,
@@ -75,7 +75,6 @@ pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
 pub fn follower_config(network: Network) -> FollowerConfig {
     FollowerConfig {
         network,
-        progress: false,
         batch_size: 7,
         ..FollowerConfig::default()
     }
@@ -91,6 +90,31 @@ pub async fn memory_store(spec: WindowSpec) -> SqliteStore {
     SqliteStore::open("sqlite::memory:", spec, true)
         .await
         .unwrap()
+}
+
+/// A chain of `n` blocks on genesis, block `i` tagged with `i`'s bytes.
+pub fn tagged_chain(n: u32) -> ChainBuilder {
+    let mut chain = ChainBuilder::new();
+    for i in 0..n {
+        chain
+            .mine_on_tip(&CoinbaseSpec::default().with_tag(&i.to_le_bytes()))
+            .unwrap();
+    }
+    chain
+}
+
+/// A follower of `source` into a fresh in-memory store, without pools.
+pub async fn memory_follower<S: BlockSource>(
+    source: S,
+    spec: WindowSpec,
+    network: Network,
+) -> Follower<S, SqliteStore> {
+    Follower::new(
+        source,
+        memory_store(spec).await,
+        PoolSet::default(),
+        follower_config(network),
+    )
 }
 
 /// Indexes the builder's current best chain from scratch.

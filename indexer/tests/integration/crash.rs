@@ -7,7 +7,7 @@ use alkahest_indexer::storage::{DbRead, SqliteStore};
 use alkahest_indexer::types::{Height, WindowSpec};
 use bitcoin::Network;
 
-use crate::cli::{indexer, write_chain, PAYOUT_HEX};
+use crate::cli::{db_args, indexer, write_chain, PAYOUT_HEX};
 use crate::common::{memory_store, snapshot, sync};
 
 const BLOCKS: u32 = 1_500;
@@ -36,16 +36,7 @@ async fn kill_during_backfill_then_resume() {
     let args = |c: &mut std::process::Command| {
         c.args(["run", "--source", "blk", "--blk-dir"])
             .arg(&blocks)
-            .args([
-                "--db",
-                &db,
-                "--network",
-                "regtest",
-                "--window-origin",
-                "1",
-                "--window-length",
-                "6",
-            ])
+            .args(db_args(&db))
             .args(["--migrate-db", "--batch-size", "1", "--watch", PAYOUT_HEX]);
     };
     let mut cmd = indexer();

@@ -3,10 +3,12 @@
 //! when no server answers at `postgres://postgres@127.0.0.1:5432/test`.
 #![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
+mod behind;
 mod cli;
 mod common;
 mod crash;
 mod malformed;
+mod pools;
 mod real_blocks;
 mod reorg;
 mod rest;

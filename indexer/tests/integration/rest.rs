@@ -4,9 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use alkahest_indexer::chain::Follower;
-use alkahest_indexer::coinbase::PoolSet;
-use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
+use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder};
 use alkahest_indexer::source::rest::RestSource;
 use alkahest_indexer::source::{BlockSource, SourceError};
 use alkahest_indexer::types::{Height, WindowSpec};
@@ -16,7 +14,7 @@ use bitcoin::{BlockHash, Network};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::common::{follower_config, fresh_index, memory_store, snapshot};
+use crate::common::{fresh_index, memory_follower, snapshot, tagged_chain};
 
 fn respond(chain: &ChainBuilder, path: &str) -> (u16, Vec<u8>) {
     let best = chain.best_chain();
@@ -101,14 +99,7 @@ async fn serve(chain: Arc<Mutex<ChainBuilder>>) -> String {
 /// transient HTTP status error.
 #[tokio::test]
 async fn rest_source_indexes_the_served_chain() {
-    let chain = Arc::new(Mutex::new(ChainBuilder::new()));
-    for i in 0..30u8 {
-        chain
-            .lock()
-            .unwrap()
-            .mine_on_tip(&CoinbaseSpec::default().with_tag(&[i]))
-            .unwrap();
-    }
+    let chain = Arc::new(Mutex::new(tagged_chain(30)));
     let url = serve(chain.clone()).await;
     let spec = WindowSpec {
         origin: Height(0),
@@ -120,12 +111,7 @@ async fn rest_source_indexes_the_served_chain() {
         Some(chain.lock().unwrap().tip())
     );
     assert_eq!(source.hash_at(Height(31)).await.unwrap(), None);
-    let mut f = Follower::new(
-        source,
-        memory_store(spec).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, spec, Network::Regtest).await;
     assert_eq!(f.sync().await.unwrap(), 31);
     let final_chain = chain.lock().unwrap().clone();
     let fresh = fresh_index(&final_chain, spec, &[]).await;
@@ -137,4 +123,27 @@ async fn rest_source_indexes_the_served_chain() {
         matches!(err, SourceError::HttpStatus { status: 503, .. }) && err.is_transient(),
         "{err}"
     );
+}
+
+/// Steps: a node that accepts the connection and never answers; a REST call with a
+/// 200 ms timeout fails with a transient `Http` error well within 10 s instead of
+/// hanging the follower. (Before, the client had no timeout.)
+#[tokio::test]
+async fn rest_request_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut source = RestSource::with_timeout(&url, 1, std::time::Duration::from_millis(200));
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), source.tip())
+        .await
+        .expect("the request must time out by itself");
+    let err = result.unwrap_err();
+    assert!(matches!(err, SourceError::Http { .. }), "{err:?}");
+    assert!(err.is_transient());
+    hold.abort();
 }

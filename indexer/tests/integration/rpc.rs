@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alkahest_indexer::chain::{Follower, FollowerConfig};
+use alkahest_indexer::chain::{FollowError, Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::rpc::{RpcAuth, RpcSource};
@@ -19,7 +19,7 @@ use alkahest_indexer::types::{Height, WindowSpec};
 use bitcoin::{BlockHash, Network};
 use serde_json::{json, Value};
 
-use crate::common::{follower_config, fresh_index, memory_store, snapshot};
+use crate::common::{follower_config, fresh_index, memory_follower, snapshot, tagged_chain};
 
 fn answer(chain: &ChainBuilder, method: &str, params: &[Value]) -> (u16, Value) {
     let best = chain.best_chain();
@@ -43,17 +43,28 @@ fn answer(chain: &ChainBuilder, method: &str, params: &[Value]) -> (u16, Value) 
 }
 
 fn serve(chain: Arc<Mutex<ChainBuilder>>, auths: Arc<Mutex<Vec<String>>>) -> String {
+    serve_auth(chain, auths, Arc::new(Mutex::new(None)))
+}
+
+/// As [`serve`], answering HTTP 401 (no body, as Bitcoin Core) to requests whose
+/// `Authorization` header does not end with `required`, when set.
+fn serve_auth(
+    chain: Arc<Mutex<ChainBuilder>>,
+    auths: Arc<Mutex<Vec<String>>>,
+    required: Arc<Mutex<Option<String>>>,
+) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
-            let (chain, auths) = (chain.clone(), auths.clone());
+            let (chain, auths, required) = (chain.clone(), auths.clone(), required.clone());
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut writer = stream;
                 loop {
                     let mut len = 0usize;
+                    let mut auth = String::new();
                     let mut line = String::new();
                     loop {
                         line.clear();
@@ -65,7 +76,8 @@ fn serve(chain: Arc<Mutex<ChainBuilder>>, auths: Arc<Mutex<Vec<String>>>) -> Str
                             len = v.trim().parse().unwrap();
                         }
                         if lower.starts_with("authorization:") {
-                            auths.lock().unwrap().push(line.trim().to_owned());
+                            auth = line.trim().to_owned();
+                            auths.lock().unwrap().push(auth.clone());
                         }
                         if line == "\r\n" {
                             break;
@@ -73,6 +85,16 @@ fn serve(chain: Arc<Mutex<ChainBuilder>>, auths: Arc<Mutex<Vec<String>>>) -> Str
                     }
                     let mut body = vec![0u8; len];
                     reader.read_exact(&mut body).unwrap();
+                    let refused = required
+                        .lock()
+                        .unwrap()
+                        .as_ref()
+                        .is_some_and(|r| !auth.ends_with(r.as_str()));
+                    if refused {
+                        let head = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+                        writer.write_all(head.as_bytes()).unwrap();
+                        continue;
+                    }
                     let req: Value = serde_json::from_slice(&body).unwrap();
                     let params = req["params"].as_array().cloned().unwrap_or_default();
                     let (status, mut resp) = answer(
@@ -102,14 +124,7 @@ fn serve(chain: Arc<Mutex<ChainBuilder>>, auths: Arc<Mutex<Vec<String>>>) -> Str
 /// -8 above the tip reads as "no block".
 #[tokio::test]
 async fn rpc_source_indexes_the_served_chain() {
-    let chain = Arc::new(Mutex::new(ChainBuilder::new()));
-    for i in 0..25u8 {
-        chain
-            .lock()
-            .unwrap()
-            .mine_on_tip(&CoinbaseSpec::default().with_tag(&[i]))
-            .unwrap();
-    }
+    let chain = Arc::new(Mutex::new(tagged_chain(25)));
     let auths = Arc::new(Mutex::new(Vec::new()));
     let url = serve(chain.clone(), auths.clone());
     let tmp = tempfile::tempdir().unwrap();
@@ -125,12 +140,7 @@ async fn rpc_source_indexes_the_served_chain() {
         origin: Height(0),
         length: 10,
     };
-    let mut f = Follower::new(
-        source,
-        memory_store(spec).await,
-        PoolSet::default(),
-        follower_config(Network::Regtest),
-    );
+    let mut f = memory_follower(source, spec, Network::Regtest).await;
     assert_eq!(f.sync().await.unwrap(), 26);
     let final_chain = chain.lock().unwrap().clone();
     let fresh = fresh_index(&final_chain, spec, &[]).await;
@@ -209,5 +219,125 @@ async fn run_backs_off_and_recovers() {
     };
     f.run(shutdown).await.unwrap();
     assert_eq!(failures.load(Ordering::SeqCst), 0);
+    assert_eq!(f.store().tip().await.unwrap(), Some(tip));
+}
+
+/// base64 of `__cookie__:<password>`, as the server sees it.
+fn basic(password: &str) -> String {
+    match password {
+        "old" => "X19jb29raWVfXzpvbGQ=",
+        "new" => "X19jb29raWVfXzpuZXc=",
+        "other" => "X19jb29raWVfXzpvdGhlcg==",
+        p => panic!("no fixture for {p}"),
+    }
+    .to_owned()
+}
+
+/// Steps: connect with cookie `old`; bitcoind "restarts" and writes cookie `new`, and
+/// the server refuses `old` with 401; the next call re-reads the cookie file and
+/// succeeds, and later calls keep the new credentials. (Before, every call failed with
+/// the stale cookie until the indexer was restarted.)
+#[tokio::test]
+async fn rpc_rereads_the_cookie_after_401() {
+    let chain = Arc::new(Mutex::new(ChainBuilder::new()));
+    chain
+        .lock()
+        .unwrap()
+        .mine_on_tip(&CoinbaseSpec::default())
+        .unwrap();
+    let auths = Arc::new(Mutex::new(Vec::new()));
+    let required = Arc::new(Mutex::new(Some(basic("old"))));
+    let url = serve_auth(chain.clone(), auths.clone(), required.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let cookie = tmp.path().join(".cookie");
+    std::fs::write(&cookie, "__cookie__:old").unwrap();
+    let mut source = RpcSource::new(&url, RpcAuth::Cookie(cookie.clone())).unwrap();
+    let tip = Some(chain.lock().unwrap().tip());
+    assert_eq!(source.tip().await.unwrap(), tip);
+
+    std::fs::write(&cookie, "__cookie__:new").unwrap();
+    *required.lock().unwrap() = Some(basic("new"));
+    assert_eq!(source.tip().await.unwrap(), tip);
+    assert_eq!(source.hash_at(Height(1)).await.unwrap(), tip.map(|t| t.1));
+    let auths = auths.lock().unwrap();
+    let last = auths.last().unwrap();
+    assert!(last.ends_with(&basic("new")), "{auths:?}");
+}
+
+/// Steps: a cookie that stays refused, a missing cookie file, and a node that is not
+/// listening: each error message names the cookie file.
+#[tokio::test]
+async fn rpc_errors_name_the_cookie_file() {
+    let chain = Arc::new(Mutex::new(ChainBuilder::new()));
+    let required = Arc::new(Mutex::new(Some(basic("other"))));
+    let url = serve_auth(chain, Arc::new(Mutex::new(Vec::new())), required);
+    let tmp = tempfile::tempdir().unwrap();
+    let cookie = tmp.path().join(".cookie");
+    std::fs::write(&cookie, "__cookie__:stale").unwrap();
+    let path = cookie.display().to_string();
+    let mut source = RpcSource::new(&url, RpcAuth::Cookie(cookie.clone())).unwrap();
+    let err = source.tip().await.unwrap_err();
+    assert!(err.to_string().contains(&path), "{err}");
+
+    let missing = tmp.path().join("missing.cookie");
+    let err = RpcSource::new(&url, RpcAuth::Cookie(missing.clone())).unwrap_err();
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
+
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut source = RpcSource::new(&dead, RpcAuth::Cookie(cookie)).unwrap();
+    let err = source.tip().await.unwrap_err();
+    assert!(err.to_string().contains(&path), "{err}");
+    assert!(err.to_string().contains(&dead), "{err}");
+}
+
+/// Steps: index 30 blocks over RPC; the node restarts with `-reindex` and serves only
+/// heights 0-12 of the same chain; stepping fails with `SourceBehind` (transient: the
+/// follower waits) and the store keeps its 31 blocks; once the node has caught up and
+/// mined 2 more, the follower appends them. (Before, the store was rolled back to 12.)
+#[tokio::test]
+async fn rpc_node_reindexing_does_not_roll_back() {
+    let full = tagged_chain(30);
+    let chain = Arc::new(Mutex::new(full.clone()));
+    let url = serve(chain.clone(), Arc::new(Mutex::new(Vec::new())));
+    let source = RpcSource::new(&url, RpcAuth::UserPass("u".into(), "p".into())).unwrap();
+    let spec = WindowSpec {
+        origin: Height(0),
+        length: 10,
+    };
+    let mut f = memory_follower(source, spec, Network::Regtest).await;
+    assert_eq!(f.sync().await.unwrap(), 31);
+    let stored = f.store().tip().await.unwrap().unwrap();
+
+    let mut reindexing = ChainBuilder::new();
+    for b in full.best_chain()[1..=12].iter() {
+        reindexing.import((*b).clone()).unwrap();
+    }
+    *chain.lock().unwrap() = reindexing;
+    let err = f.step().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FollowError::SourceBehind {
+                source_height: Height(12),
+                stored_height: Height(30),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    assert_eq!(f.store().tip().await.unwrap(), Some(stored));
+
+    let mut caught_up = full;
+    caught_up.mine_on_tip(&CoinbaseSpec::default()).unwrap();
+    caught_up.mine_on_tip(&CoinbaseSpec::default()).unwrap();
+    let tip = caught_up.tip();
+    *chain.lock().unwrap() = caught_up;
+    assert_eq!(f.sync().await.unwrap(), 2);
     assert_eq!(f.store().tip().await.unwrap(), Some(tip));
 }

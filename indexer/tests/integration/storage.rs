@@ -7,7 +7,7 @@ use alkahest_indexer::coinbase::{parse_coinbase, CoinbaseBlock, PoolSet};
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::{
-    index_value, DbRead, DbWrite, IndexedBlock, PgStore, SqliteStore, StorageError,
+    index_value, DbRead, DbWrite, IndexedBlock, OutputCursor, PgStore, SqliteStore, StorageError,
 };
 use alkahest_indexer::types::{Height, PoolId, WindowId, WindowSpec};
 use bitcoin::{Address, Amount, Network, ScriptBuf};
@@ -100,6 +100,40 @@ async fn suite<D: DbRead + DbWrite + Clone>(store: D) {
         .await
         .unwrap();
     assert_eq!(by_script.len(), 30);
+    // The same outputs paged 7 at a time, resuming after each page's last record.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .outputs_by_script_page(&payout(), Height(1), Height(30), after, 7)
+            .await
+            .unwrap();
+        after = page.last().map(OutputCursor::of);
+        let last = page.len() < 7;
+        paged.extend(page);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(paged, by_script);
+    let tail = store
+        .outputs_by_script_page(
+            &payout(),
+            Height(1),
+            Height(30),
+            Some(OutputCursor {
+                height: Height(28),
+                vout: 0,
+            }),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        tail.iter().map(|o| o.height.0).collect::<Vec<_>>(),
+        vec![29, 30],
+        "strictly after the cursor"
+    );
     let address = Address::from_script(&payout(), Network::Regtest)
         .unwrap()
         .to_string();
