@@ -43,6 +43,7 @@ pub struct BlockPage {
     /// Blocks by height.
     pub blocks: Vec<Block>,
     /// The `from` of the next page; null when this page is the last.
+    #[schema(required = true)]
     pub next_from: Option<u32>,
 }
 

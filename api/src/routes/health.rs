@@ -17,6 +17,7 @@ pub struct Health {
     /// Always `ok`: the server answered and read its database.
     pub status: HealthStatus,
     /// The highest indexed block; null before the first.
+    #[schema(required = true)]
     pub tip: Option<Tip>,
 }
 

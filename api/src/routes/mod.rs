@@ -1,6 +1,10 @@
 //! One module per endpoint group; each handler reads through `DbRead` only, takes its
 //! parameters as typed structs ([`crate::params`]) and answers with a serde struct
 //! whose schema is in the OpenAPI document.
+//!
+//! Responses never leave a field out: an absent value is `null`. So `Option` fields
+//! carry `#[schema(required = true)]`, documenting them as required and nullable, which
+//! is what a client generated from the document should expect.
 
 pub mod blocks;
 pub mod health;
@@ -27,6 +31,7 @@ pub struct Block {
     /// Header time, Unix seconds.
     pub time: u32,
     /// Median of the last 11 block times, once all 11 are indexed.
+    #[schema(required = true)]
     pub median_time_past: Option<u32>,
     /// Compact target, 8 hex digits.
     pub bits: String,
@@ -49,8 +54,10 @@ pub struct Block {
     /// The coinbase claimed less than the subsidy.
     pub underclaimed: bool,
     /// Identified mining pool.
+    #[schema(required = true)]
     pub pool_id: Option<u32>,
     /// Day-window, when at or above the window origin.
+    #[schema(required = true)]
     pub window: Option<u32>,
 }
 
@@ -90,6 +97,7 @@ pub struct Output {
     /// Locking script, hex.
     pub script_pubkey: String,
     /// Standard address of the script, if it has one.
+    #[schema(required = true)]
     pub address: Option<String>,
 }
 

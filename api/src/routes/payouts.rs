@@ -67,6 +67,7 @@ pub struct PayoutPage {
     /// Payouts by height and output index.
     pub payouts: Vec<Output>,
     /// Pass as `after` for the next page; null when this page is the last.
+    #[schema(required = true)]
     pub next: Option<PayoutCursor>,
 }
 

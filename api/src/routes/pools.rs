@@ -41,6 +41,7 @@ pub struct PoolShares {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PoolShare {
     /// The pool; null for blocks no pool was identified for.
+    #[schema(required = true)]
     pub pool_id: Option<u32>,
     /// Its name; "unknown" when unidentified.
     pub name: String,

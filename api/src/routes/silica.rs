@@ -45,6 +45,7 @@ pub struct SilicaView {
     /// Windows attested so far, in order.
     pub attested: Vec<AttestedWindow>,
     /// Settlement: buyers' pool and the miner's amount, once settled.
+    #[schema(required = true)]
     pub settlement: Option<Settlement>,
 }
 
@@ -113,10 +114,13 @@ pub struct SilicaWindow {
     /// Sats this server indexed as paid to the payout script in the window.
     pub indexed_delivered_sats: u64,
     /// Sats delivered, as attested; null until attested.
+    #[schema(required = true)]
     pub attested_delivered_sats: Option<String>,
     /// Sats due, as attested; null until attested.
+    #[schema(required = true)]
     pub due_sats: Option<String>,
     /// Network index used, as attested; null until attested.
+    #[schema(required = true)]
     pub index: Option<String>,
 }
 
