@@ -1,52 +1,69 @@
-//! [`ApiError`]: the one error type every handler returns. Client mistakes keep their
-//! 4xx status and say what was wrong; storage failures become a generic 500 whose
-//! details go to the log, never to the client.
+//! [`ApiError`]: the one error type every handler and extractor returns. Client mistakes
+//! keep their 4xx status and say what was wrong; storage failures become a generic 500
+//! whose details go to the log, never to the client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// An error response: `{"error": code, "message": text}`.
+/// What kind of error a response reports; the `error` field of [`ErrorBody`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A parameter is missing, malformed or out of range (400).
+    BadRequest,
+    /// The thing asked for does not exist (404).
+    NotFound,
+    /// The server failed; the details are in its log (500).
+    Internal,
+}
+
+/// Every error response body: `{"error": code, "message": text}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The kind of error.
+    pub error: ErrorCode,
+    /// What was wrong: for a 400, the parameter and the value it had.
+    pub message: String,
+}
+
+/// An error response.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: &'a str,
+    body: ErrorBody,
 }
 
 impl ApiError {
     /// 400: a parameter is missing, malformed or out of range.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: message.into(),
-        }
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
     /// 404: the thing asked for does not exist.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: message.into(),
-        }
+        ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     /// 500: logged with its cause; the client sees only that it was internal.
     pub fn internal(cause: &dyn std::error::Error) -> ApiError {
-        tracing::error!(error = %cause, "storage failure while serving a request");
+        tracing::error!(error = %cause, "failure while serving a request");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error",
+        )
+    }
+
+    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "internal error".into(),
+            status,
+            body: ErrorBody {
+                error,
+                message: message.into(),
+            },
         }
     }
 
@@ -54,20 +71,27 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The body the client receives.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: self.code,
-            message: &self.message,
-        };
-        (self.status, Json(body)).into_response()
+        (self.status, Json(self.body)).into_response()
     }
 }
 
 impl From<alkahest_indexer::storage::StorageError> for ApiError {
     fn from(e: alkahest_indexer::storage::StorageError) -> ApiError {
         ApiError::internal(&e)
+    }
+}
+
+impl From<crate::params::ParamError> for ApiError {
+    fn from(e: crate::params::ParamError) -> ApiError {
+        ApiError::bad_request(e.to_string())
     }
 }

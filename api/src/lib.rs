@@ -21,41 +21,50 @@
 
 mod error;
 pub mod openapi;
-mod params;
+pub mod params;
 pub mod routes;
 
 use std::sync::Arc;
 
 use alkahest_indexer::storage::DbRead;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::Router;
 
-pub use error::ApiError;
-
-/// Every route, as documented in the OpenAPI document (checked by a test).
-pub const ROUTES: [&str; 9] = [
-    "/v1/health",
-    "/v1/blocks",
-    "/v1/blocks/{height}",
-    "/v1/blocks/{height}/coinbase",
-    "/v1/addresses/{addr}/payouts",
-    "/v1/index",
-    "/v1/pools",
-    "/v1/openapi.json",
-    "/v1/silica/{id}",
-];
+pub use error::{ApiError, ErrorBody, ErrorCode};
+use openapi::Documented;
 
 /// The largest request body accepted: every route is a GET, so bodies are refused
 /// beyond a token size rather than buffered.
 pub const BODY_LIMIT: usize = 1024;
 
-/// Shared handler state: the indexer store and the Silica chain-state source.
+/// Shared handler state: the indexer store, the Silica chain-state source and the
+/// OpenAPI document. Handlers take the part they need (`State<Arc<D>>`, ...).
 pub struct AppState<D, S> {
-    /// The indexer, read side only.
-    pub store: Arc<D>,
-    /// Silica chain state.
-    pub silica: Arc<S>,
+    store: Arc<D>,
+    silica: Arc<S>,
+    openapi: Arc<utoipa::openapi::OpenApi>,
+}
+
+impl<D, S> Clone for AppState<D, S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: self.store.clone(),
+            silica: self.silica.clone(),
+            openapi: self.openapi.clone(),
+        }
+    }
+}
+
+impl<D, S> FromRef<AppState<D, S>> for Arc<D> {
+    fn from_ref(state: &AppState<D, S>) -> Arc<D> {
+        state.store.clone()
+    }
+}
+
+impl<D, S> FromRef<AppState<D, S>> for openapi::Document {
+    fn from_ref(state: &AppState<D, S>) -> openapi::Document {
+        openapi::Document(state.openapi.clone())
+    }
 }
 
 /// Builds the API over a store, without Stacks access (`/v1/silica/{id}` answers 404).
@@ -63,27 +72,32 @@ pub fn router<D: DbRead + 'static>(store: Arc<D>) -> Router {
     router_with_silica(store, Arc::new(routes::silica::NoSilica))
 }
 
-/// Builds the API over a store and a Silica chain-state source.
+/// Builds the API over a store and a Silica chain-state source. Each route is added
+/// with its documentation ([`Documented`]), so `/v1/openapi.json` lists exactly the
+/// routes served.
 pub fn router_with_silica<D, S>(store: Arc<D>, silica: Arc<S>) -> Router
 where
     D: DbRead + 'static,
     S: routes::silica::SilicaSource + 'static,
 {
-    let by_store = Router::new()
-        .route(ROUTES[0], get(routes::health::health::<D>))
-        .route(ROUTES[1], get(routes::blocks::list::<D>))
-        .route(ROUTES[2], get(routes::blocks::one::<D>))
-        .route(ROUTES[3], get(routes::blocks::coinbase::<D>))
-        .route(ROUTES[4], get(routes::payouts::payouts::<D>))
-        .route(ROUTES[5], get(routes::index::index::<D>))
-        .route(ROUTES[6], get(routes::pools::pools::<D>))
-        .with_state(store.clone());
-    let by_silica = Router::new()
-        .route(ROUTES[8], get(routes::silica::silica::<D, S>))
-        .with_state(Arc::new(AppState { store, silica }));
-    by_store
-        .merge(by_silica)
-        .route(ROUTES[7], get(openapi::serve))
+    use routes::{blocks, health, index, payouts, pools, silica as si};
+    let (router, doc) = Documented::<AppState<D, S>>::new()
+        .route::<health::__path_health, _, _>(health::health::<D>)
+        .route::<blocks::__path_list, _, _>(blocks::list::<D>)
+        .route::<blocks::__path_one, _, _>(blocks::one::<D>)
+        .route::<blocks::__path_coinbase, _, _>(blocks::coinbase::<D>)
+        .route::<payouts::__path_payouts, _, _>(payouts::payouts::<D>)
+        .route::<index::__path_index, _, _>(index::index::<D>)
+        .route::<pools::__path_pools, _, _>(pools::pools::<D>)
+        .route::<si::__path_silica, _, _>(si::silica::<D, S>)
+        .route::<openapi::__path_serve, _, _>(openapi::serve)
+        .finish();
+    router
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(AppState {
+            store,
+            silica,
+            openapi: Arc::new(doc),
+        })
 }

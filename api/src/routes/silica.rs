@@ -3,22 +3,22 @@
 //! indexer saw paid to the payout script.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::types::Height;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use bitcoin::ScriptBuf;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::{BadRequest, Internal, NotFound};
 use crate::error::ApiError;
-use crate::params::parse_u32;
+use crate::params::ApiPath;
 use crate::AppState;
 
 /// A Silica as the contracts hold it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SilicaView {
     /// Id.
     pub id: u128,
@@ -45,11 +45,12 @@ pub struct SilicaView {
     /// Windows attested so far, in order.
     pub attested: Vec<AttestedWindow>,
     /// Settlement: buyers' pool and the miner's amount, once settled.
+    #[schema(required = true)]
     pub settlement: Option<Settlement>,
 }
 
 /// One attested window, as recorded on chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct AttestedWindow {
     /// Window number.
     pub window: u32,
@@ -62,7 +63,7 @@ pub struct AttestedWindow {
 }
 
 /// How a settled Silica pays out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Settlement {
     /// sBTC left for share holders.
     pub buyers_pool: u128,
@@ -89,20 +90,69 @@ impl SilicaSource for NoSilica {
     }
 }
 
+/// Path of `/v1/silica/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SilicaPath {
+    /// Silica id.
+    pub id: u32,
+}
+
+/// One window of a Silica: the heights it covers, what this server's indexer saw paid
+/// to the payout script, and what the contract recorded when it was attested.
+///
+/// The attested figures are Clarity `uint`s, sent as decimal strings because they can
+/// exceed the integers JSON readers hold exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SilicaWindow {
+    /// Window number.
+    pub window: u32,
+    /// Its first burn height.
+    pub first_height: u32,
+    /// Its last burn height.
+    pub last_height: u32,
+    /// Sats this server indexed as paid to the payout script in the window.
+    pub indexed_delivered_sats: u64,
+    /// Sats delivered, as attested; null until attested.
+    #[schema(required = true)]
+    pub attested_delivered_sats: Option<String>,
+    /// Sats due, as attested; null until attested.
+    #[schema(required = true)]
+    pub due_sats: Option<String>,
+    /// Network index used, as attested; null until attested.
+    #[schema(required = true)]
+    pub index: Option<String>,
+}
+
+/// A Silica as the contracts hold it, with its windows as this server sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SilicaDetail {
+    /// Terms, status, attested windows and settlement from chain state.
+    #[serde(flatten)]
+    pub view: SilicaView,
+    /// Every window, attested or not.
+    pub per_window: Vec<SilicaWindow>,
+}
+
 /// The Silica with this server's own per-window delivery count.
+#[utoipa::path(get, path = "/v1/silica/{id}", params(SilicaPath), responses(
+    (status = 200, description = "Terms and status from chain state, per-window attested and indexed deliveries", body = SilicaDetail),
+    BadRequest, NotFound, Internal))]
 pub async fn silica<D: DbRead, S: SilicaSource>(
-    State(state): State<Arc<AppState<D, S>>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = u128::from(parse_u32("silica id", &id)?);
+    State(state): State<AppState<D, S>>,
+    ApiPath(path): ApiPath<SilicaPath>,
+) -> Result<Json<SilicaDetail>, ApiError> {
+    let id = u128::from(path.id);
     let view = state
         .silica
         .silica(id)
         .await
         .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
         .ok_or_else(|| ApiError::not_found(format!("no silica {id}")))?;
-    let script = ScriptBuf::from_bytes(hex::decode(&view.payout_script).unwrap_or_default());
-    let mut windows = Vec::new();
+    let script = hex::decode(&view.payout_script)
+        .map(ScriptBuf::from_bytes)
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut per_window = Vec::new();
     for w in 0..view.windows {
         let first = view
             .start
@@ -112,19 +162,16 @@ pub async fn silica<D: DbRead, S: SilicaSource>(
             .store
             .outputs_by_script(&script, Height(first), Height(last))
             .await?;
-        let indexed: u64 = outputs.iter().map(|o| o.value.to_sat()).sum();
         let attested = view.attested.iter().find(|a| a.window == w);
-        windows.push(json!({
-            "window": w,
-            "first_height": first,
-            "last_height": last,
-            "indexed_delivered_sats": indexed,
-            "attested_delivered_sats": attested.map(|a| a.delivered.to_string()),
-            "due_sats": attested.map(|a| a.due.to_string()),
-            "index": attested.map(|a| a.index.to_string()),
-        }));
+        per_window.push(SilicaWindow {
+            window: w,
+            first_height: first,
+            last_height: last,
+            indexed_delivered_sats: outputs.iter().map(|o| o.value.to_sat()).sum(),
+            attested_delivered_sats: attested.map(|a| a.delivered.to_string()),
+            due_sats: attested.map(|a| a.due.to_string()),
+            index: attested.map(|a| a.index.to_string()),
+        });
     }
-    let mut body = serde_json::to_value(&view).map_err(|e| ApiError::internal(&e))?;
-    body["per_window"] = Value::Array(windows);
-    Ok(Json(body))
+    Ok(Json(SilicaDetail { view, per_window }))
 }

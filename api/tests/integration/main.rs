@@ -1,5 +1,9 @@
 //! API integration tests: a regtest chain generated with real consensus bytes is
 //! indexed by the production follower into SQLite, then every route is queried in
-//! process (no socket) and compared with the chain; bad input gets a 4xx JSON error.
+//! process (no socket) and compared with the chain and with the generated OpenAPI
+//! document; bad input gets a 4xx JSON error.
 
+mod fixture;
+mod openapi;
+mod payouts;
 mod routes;

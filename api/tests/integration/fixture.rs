@@ -1,0 +1,128 @@
+//! The shared fixture: mine 12 regtest blocks (6 tagged `/TestPool/`; heights 2 and 3
+//! pay a watched address 1,000 sats each, height 5 pays it twice, 500 and 700), index
+//! them with windows of 4 blocks, and serve them in process (no socket).
+
+use std::sync::{Arc, Mutex};
+
+use alkahest_api::router_with_silica;
+use alkahest_api::routes::silica::{AttestedWindow, Settlement, SilicaSource, SilicaView};
+use alkahest_indexer::chain::{Follower, FollowerConfig};
+use alkahest_indexer::coinbase::PoolSet;
+use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
+use alkahest_indexer::source::RegtestSource;
+use alkahest_indexer::storage::{DbWrite, SqliteStore};
+use alkahest_indexer::types::{Height, WindowSpec};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use bitcoin::{Address, Amount, CompressedPublicKey, Network};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const POOLS: &str =
+    r#"[{"id": 7, "name": "TestPool", "addresses": [], "tags": ["/TestPool/"], "link": ""}]"#;
+
+pub fn payee() -> Address {
+    let secp = bitcoin::secp256k1::Secp256k1::new();
+    let sk = bitcoin::secp256k1::SecretKey::from_slice(&[7u8; 32]).unwrap();
+    let pk = CompressedPublicKey(sk.public_key(&secp));
+    Address::p2wpkh(&pk, Network::Regtest)
+}
+
+pub struct Fixture {
+    /// The API over the indexed chain, with [`StubSilica`] as its Silica source.
+    pub app: Router,
+    /// The chain.
+    pub chain: ChainBuilder,
+}
+
+pub async fn fixture() -> Fixture {
+    let mut chain = ChainBuilder::new();
+    let payee = payee().script_pubkey();
+    for h in 1..=12u32 {
+        let mut spec = CoinbaseSpec::default().with_fees(Amount::from_sat(500 * h as u64));
+        if h <= 6 {
+            spec = spec.with_tag(b"/TestPool/");
+        }
+        if h == 2 || h == 3 {
+            spec = spec.pay(payee.clone(), Amount::from_sat(1_000));
+        }
+        if h == 5 {
+            spec = spec
+                .pay(payee.clone(), Amount::from_sat(500))
+                .pay(payee.clone(), Amount::from_sat(700));
+        }
+        chain.mine_on_tip(&spec).unwrap();
+    }
+    let spec = WindowSpec {
+        origin: Height(0),
+        length: 4,
+    };
+    let store = SqliteStore::open("sqlite::memory:", spec, true)
+        .await
+        .unwrap();
+    let pools = PoolSet::from_json(POOLS).unwrap();
+    store.upsert_pools(&pools).await.unwrap();
+    let source = RegtestSource::new(Arc::new(Mutex::new(chain.clone())));
+    let config = FollowerConfig {
+        network: Network::Regtest,
+        progress: false,
+        ..FollowerConfig::default()
+    };
+    let mut follower = Follower::new(source, store, pools, config);
+    follower.sync().await.unwrap();
+    Fixture {
+        app: router_with_silica(Arc::new(follower.into_store()), Arc::new(StubSilica)),
+        chain,
+    }
+}
+
+pub async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
+    let resp = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("{uri}: non-JSON body {:?}", String::from_utf8_lossy(&bytes)));
+    (status, json)
+}
+
+/// Silica 1: three windows of 4 blocks from height 0 paying [`payee`], windows 0 and 1
+/// attested, settled. Every other id is unknown.
+pub struct StubSilica;
+
+impl SilicaSource for StubSilica {
+    async fn silica(&self, id: u128) -> Result<Option<SilicaView>, String> {
+        Ok((id == 1).then(|| SilicaView {
+            id,
+            status: "FINISHED".into(),
+            miner: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM".into(),
+            hashrate: 10,
+            sold: 10,
+            windows: 3,
+            start: 0,
+            window_length: 4,
+            price: 1_000,
+            collateral: 5_000,
+            payout_script: hex::encode(payee().script_pubkey().as_bytes()),
+            attested: (0..2)
+                .map(|window| AttestedWindow {
+                    window,
+                    delivered: 2_000,
+                    due: 1_500,
+                    index: u128::from(u64::MAX) + 1,
+                })
+                .collect(),
+            settlement: Some(Settlement {
+                buyers_pool: 0,
+                shares: 0,
+                miner_amount: 500,
+                collected: true,
+            }),
+        }))
+    }
+}
