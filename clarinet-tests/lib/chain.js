@@ -55,8 +55,10 @@ export const hexToBytes = (hex) => Uint8Array.from(Buffer.from(hex.replace(/^0x/
 export const bytesToHex = (bytes) => Buffer.from(bytes).toString("hex");
 
 export class Chain {
-  constructor(simnet, deployer, label) {
+  constructor(simnet, deployer, label, clarityVersion) {
     this.simnet = simnet;
+    /** Clarity version for test-only contracts (the SDK's own default ignores the epoch). */
+    this.clarityVersion = clarityVersion;
     this.accounts = simnet.getAccounts();
     /** The address that deployed this contract set (plays `deployer`). */
     this.deployer = deployer;
@@ -75,6 +77,11 @@ export class Chain {
     return contract.includes(".") ? contract : `${this.deployer}.${contract}`;
   }
 
+  /** Deploys a test-only contract as this set's deployer; throws if it fails. */
+  deployTestContract(name, src) {
+    return this.simnet.deployContract(name, src, { clarityVersion: this.clarityVersion }, this.deployer);
+  }
+
   /** A contract of this set as a Clarity principal (trait arguments). */
   contract(name) {
     return Cl.principal(this.id(name));
@@ -86,6 +93,16 @@ export class Chain {
 
   readOnly(contract, fn, args = [], sender = this.deployer) {
     return this.simnet.callReadOnlyFn(this.id(contract), fn, args, sender).result;
+  }
+
+  /**
+   * A read-only call's value as plain JS, `(ok v)` unwrapped, like the Rust harness's
+   * `Simnet::read_only`; throws on `(err ..)`.
+   */
+  view(contract, fn, args = []) {
+    const r = this.readOnly(contract, fn, args);
+    if (r.type === "err") throw new Error(`${contract}::${fn} returned ${cvToString(r)}`);
+    return plain(r.type === "ok" ? r.value : r);
   }
 
   /** The `ok` value of a receipt as plain JS; throws with the outcome otherwise. */
@@ -181,7 +198,7 @@ export const NEWEST_DEPLOYER = "wallet_7";
  */
 export async function declaredChain() {
   const simnet = await initSimnet(MANIFEST_PATH);
-  const chain = new Chain(simnet, simnet.getAccounts().get("deployer"), "declared");
+  const chain = new Chain(simnet, simnet.getAccounts().get("deployer"), "declared", 2);
   for (const { call, receipt } of chain.replayBootstrap()) {
     if (receipt.result.type !== "ok") {
       throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
@@ -232,7 +249,7 @@ export async function newestChain() {
   for (const [name, d] of Object.entries(deployment)) {
     if (d.used === null) throw new Error(`${name} deploys under no Clarity version: ${JSON.stringify(d.failures)}`);
   }
-  const chain = new Chain(simnet, deployer, `newest (epoch ${NEWEST_EPOCH})`);
+  const chain = new Chain(simnet, deployer, `newest (epoch ${NEWEST_EPOCH})`, NEWEST_CLARITY);
   chain.deployment = deployment;
   for (const { call, receipt } of chain.replayBootstrap()) {
     if (receipt.result.type !== "ok") {

@@ -3,11 +3,12 @@
 // under each newer Clarity version on the SDK's newest epoch.
 import { describe, expect, it } from "vitest";
 import { initSimnet } from "@stacks/clarinet-sdk";
-import { cvToString } from "@stacks/transactions";
+import { Cl, cvToString } from "@stacks/transactions";
 import {
   CLARITY_VERSIONS,
   Chain,
   NEWEST_EPOCH,
+  declaredChain,
   deployAll,
   newestChain,
   plain,
@@ -47,7 +48,7 @@ describe("deployment", () => {
       expect(iface.clarity_version, name).toBe(`Clarity${declared.clarity_version}`);
       expect(iface.epoch, name).toBe(`Epoch${String(declared.epoch).replace(".", "")}`);
     }
-    const chain = new Chain(simnet, deployer, "declared");
+    const chain = new Chain(simnet, deployer, "declared", 2);
     const replayed = chain.replayBootstrap();
     expect(replayed.length).toBe(bootstrapCalls.length);
     for (const { call, receipt } of replayed) {
@@ -55,6 +56,15 @@ describe("deployment", () => {
     }
     // The two devnet pools exist, as in the Rust harness's Simnet::new().
     expect(plain(chain.readOnly("amm-pool", "get-pool-count", []))).toBe(2n);
+  });
+
+  it("every chain starts from genesis (initSimnet resets the session)", async () => {
+    const first = await declaredChain();
+    const [from, to] = [first.deployer, first.account("wallet_1")];
+    first.ok(first.call("alex-token", "transfer", [Cl.uint(1n), Cl.principal(from), Cl.principal(to), Cl.none()], from));
+    expect(first.ftBalance("alex-token", to)).toBe(1n);
+    const second = await declaredChain();
+    expect(second.ftBalance("alex-token", to)).toBe(0n);
   });
 
   it(`reports which contracts compile as Clarity ${CLARITY_VERSIONS.join("/")} on epoch ${NEWEST_EPOCH}`, async () => {
