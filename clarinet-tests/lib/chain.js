@@ -10,7 +10,7 @@
 // Both replay deployments/bootstrap.toml as their deployer.
 import { initSimnet } from "@stacks/clarinet-sdk";
 import { Cl, cvToString } from "@stacks/transactions";
-import { MANIFEST_PATH, bootstrapCalls, deployOrder, devnetSettings, source } from "./project.js";
+import { MANIFEST_PATH, bootstrapCalls, deployOrder, source } from "./project.js";
 
 /** The newest epoch and Clarity version this SDK runs. */
 export const NEWEST_EPOCH = "4.0";
@@ -124,8 +124,13 @@ export class Chain {
     return this.ok(this.readOnly(token, "get-balance", [Cl.principal(who)]));
   }
 
+  /**
+   * `burn-block-height` as a transaction sees it, like the Rust harness's
+   * `Simnet::burn_block_height`. (On epoch 2.x the SDK's `simnet.burnBlockHeight` is
+   * one more than this; on epoch 3+ they are equal.)
+   */
   get burnHeight() {
-    return BigInt(this.simnet.burnBlockHeight);
+    return plain(this.simnet.execute("burn-block-height").result);
   }
 
   mineBurnBlocks(n) {
@@ -139,16 +144,14 @@ export class Chain {
   }
 
   /**
-   * The newest burn height whose header hash the VM reports, with that hash: what a
-   * signer pins an attestation to. (The simnet may not know the hash of the height
-   * `burn-block-height` reports inside a transaction; the Rust harness does.)
+   * The current burn height and its header hash, what a signer pins a message to
+   * (silica_common::burn_tip in the Rust tests).
    */
   burnTip() {
-    for (let h = this.burnHeight; h >= 0n; h--) {
-      const hash = this.burnHash(h);
-      if (hash !== null) return { height: h, hash };
-    }
-    throw new Error("the simnet reports no burn-block header hash at all");
+    const height = this.burnHeight;
+    const hash = this.burnHash(height);
+    if (hash === null) throw new Error(`the VM reports no header hash for burn height ${height}`);
+    return { height, hash };
   }
 
   /** Parses a bootstrap.toml argument: a Clarity literal, `.name` = this set's contract. */
@@ -220,11 +223,10 @@ export function deployAll(simnet, sender, versions) {
     for (const v of versions) {
       const options = v === null ? null : { clarityVersion: v };
       try {
-        const r = simnet.deployContract(name, source(name), options, sender);
-        if (r.result.type === "true" || r.result.type === "ok" || r.result) {
-          used = v;
-          break;
-        }
+        // clarinet-sdk throws when a contract does not analyse or initialise.
+        simnet.deployContract(name, source(name), options, sender);
+        used = v;
+        break;
       } catch (e) {
         failures[v] = String(e.message ?? e);
       }
@@ -233,8 +235,6 @@ export function deployAll(simnet, sender, versions) {
   }
   return outcome;
 }
-
-let newestDeployment = null;
 
 /**
  * A fresh session moved to NEWEST_EPOCH, where NEWEST_DEPLOYER deploys every contract
@@ -256,12 +256,7 @@ export async function newestChain() {
       throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
     }
   }
-  newestDeployment = deployment;
   return chain;
-}
-
-export function lastNewestDeployment() {
-  return newestDeployment;
 }
 
 /** Both deployments, for `describe.each`. */
@@ -269,5 +264,3 @@ export const CHAINS = [
   ["declared (Clarinet.toml: epoch 2.4, Clarity 2)", declaredChain],
   [`newest (epoch ${NEWEST_EPOCH}, newest Clarity that compiles)`, newestChain],
 ];
-
-export { devnetSettings };

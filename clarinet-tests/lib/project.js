@@ -57,7 +57,8 @@ export function errorCode(contract, constant) {
  */
 export function dependencies(name) {
   const deps = new Set();
-  const re = /\((?:contract-call\?|impl-trait|use-trait\s+[A-Za-z0-9_-]+)\s+'?(?:[0-9A-Z]+)?\.([a-zA-Z][a-zA-Z0-9_-]*)/g;
+  // Only `.name` (this deployer's contracts); fully qualified ids are other deployers'.
+  const re = /\((?:contract-call\?|impl-trait|use-trait\s+[A-Za-z0-9_-]+)\s+\.([a-zA-Z][a-zA-Z0-9_-]*)/g;
   for (const m of source(name).matchAll(re)) if (m[1] !== name) deps.add(m[1]);
   return deps;
 }

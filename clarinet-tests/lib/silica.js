@@ -4,7 +4,7 @@
 // contract's own `signer-registry.*-message` read-only functions, sha256'd here.
 import { Cl } from "@stacks/transactions";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, plain } from "./chain.js";
+import { plain } from "./chain.js";
 import { Signers, messageId } from "./signers.js";
 
 export const REG = "signer-registry";
@@ -104,5 +104,3 @@ export class World {
     return this.chain.call(SILICA, "collect", [Cl.uint(id)], this.miner);
   }
 }
-
-export { bytesToHex };

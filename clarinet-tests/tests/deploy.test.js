@@ -67,6 +67,24 @@ describe("deployment", () => {
     expect(second.ftBalance("alex-token", to)).toBe(0n);
   });
 
+  // A finding, pinned: which burn-block header hashes a transaction can read. The
+  // Rust harness and these scenarios pin messages to `burn-block-height`, which works
+  // on both; but on epoch 2.4 this simnet also answers for burn-block-height + 1.
+  it("burn-block header hashes visible to a transaction, epoch 2.4 vs the newest", async () => {
+    const chain = await declaredChain();
+    const probe = () => {
+      const h = chain.burnHeight;
+      return [h, h + 1n, h + 2n].map((x) => chain.burnHash(x) !== null);
+    };
+    expect(chain.simnet.currentEpoch).toBe("2.4");
+    expect(BigInt(chain.simnet.burnBlockHeight)).toBe(chain.burnHeight + 1n);
+    expect(probe()).toEqual([true, true, false]);
+    chain.simnet.setEpoch(NEWEST_EPOCH);
+    chain.mineBurnBlocks(2);
+    expect(BigInt(chain.simnet.burnBlockHeight)).toBe(chain.burnHeight);
+    expect(probe()).toEqual([true, false, false]);
+  });
+
   it(`reports which contracts compile as Clarity ${CLARITY_VERSIONS.join("/")} on epoch ${NEWEST_EPOCH}`, async () => {
     const simnet = await initSimnet(MANIFEST_PATH);
     simnet.setEpoch(NEWEST_EPOCH);
