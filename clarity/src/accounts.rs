@@ -214,7 +214,11 @@ mod tests {
     fn bad_inputs_get_clear_errors() {
         let e = Account::from_raw(
             "x",
-            raw(CLARINET_DEPLOYER, None, Some("ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5")),
+            raw(
+                CLARINET_DEPLOYER,
+                None,
+                Some("ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5"),
+            ),
         )
         .unwrap_err();
         assert!(

@@ -87,6 +87,9 @@ fn manifest_with_account_address_not_matching_its_mnemonic_is_refused() {
     .unwrap();
     let e = Manifest::load(dir.path()).unwrap_err().to_string();
     assert!(e.contains("does not match its mnemonic"), "{e}");
-    assert!(e.contains("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM"), "{e}");
+    assert!(
+        e.contains("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM"),
+        "{e}"
+    );
     assert!(workspace_root().join("Clarinet.toml").is_file());
 }
