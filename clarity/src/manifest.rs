@@ -105,7 +105,8 @@ impl Manifest {
     /// # Errors
     /// A missing file, bad TOML, an unsupported version or epoch, a contract that does
     /// not parse, a reference to an unlisted contract, a dependency cycle, or an
-    /// account whose address does not match its key.
+    /// account with a bad mnemonic or derivation path, or whose `address` does not
+    /// match its mnemonic.
     pub fn load(root: impl AsRef<Path>) -> Result<Manifest, HarnessError> {
         let root = root.as_ref().to_path_buf();
         let manifest_path = root.join("Clarinet.toml");
@@ -140,11 +141,10 @@ impl Manifest {
 
         let mut accounts = BTreeMap::new();
         for (name, raw) in settings.accounts {
-            let account =
-                Account::from_raw(&name, raw).map_err(|reason| HarnessError::Manifest {
-                    path: settings_path.clone(),
-                    reason,
-                })?;
+            let account = Account::from_raw(&name, raw).map_err(|e| HarnessError::Manifest {
+                path: settings_path.clone(),
+                reason: format!("account `{name}`: {e}"),
+            })?;
             accounts.insert(name, account);
         }
         if !accounts.contains_key("deployer") {

@@ -71,7 +71,7 @@ fn broken_contract_error_names_contract_line_and_reason() {
 }
 
 #[test]
-fn manifest_with_bad_account_key_is_refused() {
+fn manifest_with_account_address_not_matching_its_mnemonic_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("settings")).unwrap();
     std::fs::write(
@@ -81,10 +81,15 @@ fn manifest_with_bad_account_key_is_refused() {
     .unwrap();
     std::fs::write(
         dir.path().join("settings/Devnet.toml"),
-        "[accounts.deployer]\nsecret_key = \"d91c611dad20df521b049d63b1a38df069bba3f8763dc550fc67f426af6e41e701\"\naddress = \"ST1BE9S8QS0HZ5DXJTG5FQKMQ952VY2N5EP2E9C1E\"\nbalance = 1\n",
+        // Clarinet's default deployer mnemonic, with wallet_1's address.
+        "[network]\nname = \"devnet\"\n\n[accounts.deployer]\nmnemonic = \"twice kind fence tip hidden tilt action fragile skin nothing glory cousin green tomorrow spring wrist shed math olympic multiply hip blue scout claw\"\naddress = \"ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5\"\nbalance = 1\n",
     )
     .unwrap();
     let e = Manifest::load(dir.path()).unwrap_err().to_string();
-    assert!(e.contains("does not match its key"), "{e}");
+    assert!(e.contains("does not match its mnemonic"), "{e}");
+    assert!(
+        e.contains("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM"),
+        "{e}"
+    );
     assert!(workspace_root().join("Clarinet.toml").is_file());
 }
