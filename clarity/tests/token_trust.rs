@@ -106,8 +106,8 @@ fn vesting_follows_burn_height() {
     assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 500 * ONE);
 }
 
-/// Clarity 3 removed `block-height`: no contract may use it (only `burn-block-height`
-/// and `stacks-block-height`-free code deploys unchanged as Clarity 3).
+/// Clarity 3 removed `block-height`: no contract code (comments aside) may use it, so
+/// every contract deploys unchanged as Clarity 3 (`burn-block-height` is fine).
 #[test]
 fn no_contract_uses_the_stacks_block_height_keyword() {
     let sim = Simnet::new();
