@@ -10,6 +10,13 @@
 ;; locker contracts (governance's voting contracts) lock and unlock, and locked tokens
 ;; can be neither transferred nor burnt.
 ;;
+;; Consent: an owner's tokens move, burn or lock only when the owner is tx-sender or
+;; contract-caller, exactly as for a SIP-010 transfer. So governance or a minter burns
+;; only tokens it holds itself (a bridge burns what users sent it), and a locker locks
+;; only the tokens of the holder who called it (the holder calls the voting contract,
+;; which calls `lock` with owner = tx-sender). Unlocking needs no consent: it only
+;; frees the holder's tokens.
+;;
 ;; Authorisation is always on `contract-caller`: code running under another contract's
 ;; `as-contract`, or a contract the user merely called, is never trusted.
 
@@ -33,7 +40,8 @@
 ;; Errors: block 1xx (see clarity/README.md).
 ;; The caller is not governance, an approved minter or an approved locker as required.
 (define-constant ERR_NOT_AUTHORIZED (err u100))
-;; `sender` is neither tx-sender nor contract-caller.
+;; The owner (`sender` of a transfer, `owner` of a burn or lock) is neither tx-sender
+;; nor contract-caller.
 (define-constant ERR_NOT_OWNER (err u101))
 ;; Governance was already bootstrapped.
 (define-constant ERR_ALREADY_BOOTSTRAPPED (err u102))
@@ -88,7 +96,7 @@
 
 (define-public (transfer (amount uint) (sender principal) (recipient principal) (memo (optional (buff 34))))
   (begin
-    (asserts! (or (is-eq tx-sender sender) (is-eq contract-caller sender)) ERR_NOT_OWNER)
+    (asserts! (is-owner sender) ERR_NOT_OWNER)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
     (asserts! (not (is-eq sender recipient)) ERR_SELF_TRANSFER)
     (asserts! (<= amount (get-available sender)) ERR_INSUFFICIENT_BALANCE)
@@ -154,10 +162,12 @@
     (print {topic: "mint", amount: amount, recipient: recipient, by: contract-caller})
     (ok true)))
 
-;; Burns unlocked tokens of `owner`. Governance or an approved minter only.
+;; Burns unlocked tokens of `owner`. Governance or an approved minter only, and only
+;; its own tokens or those of the tx-sender that called it (see Consent above).
 (define-public (burn (amount uint) (owner principal))
   (begin
     (asserts! (can-mint) ERR_NOT_AUTHORIZED)
+    (asserts! (is-owner owner) ERR_NOT_OWNER)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
     (asserts! (<= amount (get-available owner)) ERR_INSUFFICIENT_BALANCE)
     (try! (ft-burn? alex amount owner))
@@ -166,9 +176,12 @@
 
 ;; Public: lock ledger
 
+;; Locks unlocked tokens of `owner`. An approved locker only, with the owner's consent:
+;; the owner is tx-sender (the holder called the locker) or the locker itself.
 (define-public (lock (amount uint) (owner principal))
   (let ((now-locked (+ (get-locked owner) amount)))
     (asserts! (is-locker contract-caller) ERR_NOT_AUTHORIZED)
+    (asserts! (is-owner owner) ERR_NOT_OWNER)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
     (asserts! (<= amount (get-available owner)) ERR_INSUFFICIENT_BALANCE)
     (map-set locked owner now-locked)
@@ -185,6 +198,10 @@
     (ok (- was-locked amount))))
 
 ;; Private
+
+;; The owner consents: it is the tx-sender or the calling contract itself.
+(define-private (is-owner (owner principal))
+  (or (is-eq tx-sender owner) (is-eq contract-caller owner)))
 
 (define-private (is-governance)
   (is-eq (some contract-caller) (var-get governance)))

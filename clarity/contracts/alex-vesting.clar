@@ -1,8 +1,10 @@
 ;; alex-vesting: holds the 30% team/adviser/investor allocation of ALEX and releases it
 ;; to registered beneficiaries on a cliff plus linear schedule.
 ;;
-;; The deployer registers each beneficiary once (amount, start, cliff, end, in Stacks
-;; block heights); a registration can never be changed or repeated, and the sum of
+;; The deployer registers each beneficiary once (amount, start, cliff, end, as
+;; `burn-block-height` values, like every other contract here: Clarity 3 dropped the
+;; Stacks height keyword, and burn blocks keep their ~10 minute pace across Nakamoto);
+;; a registration can never be changed or repeated, and the sum of
 ;; registrations can never exceed what the contract holds. Vested amount at height h:
 ;;   0                                   if h < cliff
 ;;   total * (h - start) / (end - start) if cliff <= h < end   (rounded down)
@@ -55,11 +57,11 @@
     b (vested-amount b height)
     u0))
 
-(define-read-only (get-vested (who principal)) (vested-at who block-height))
+(define-read-only (get-vested (who principal)) (vested-at who burn-block-height))
 
 (define-read-only (get-claimable (who principal))
   (match (map-get? beneficiaries who)
-    b (- (vested-amount b block-height) (get claimed b))
+    b (- (vested-amount b burn-block-height) (get claimed b))
     u0))
 
 ;; Public
@@ -81,7 +83,7 @@
 (define-public (claim)
   (let ((who contract-caller)
         (b (unwrap! (map-get? beneficiaries who) ERR_NOT_BENEFICIARY))
-        (amount (- (vested-amount b block-height) (get claimed b))))
+        (amount (- (vested-amount b burn-block-height) (get claimed b))))
     (asserts! (> amount u0) ERR_NOTHING_TO_CLAIM)
     (map-set beneficiaries who (merge b {claimed: (+ (get claimed b) amount)}))
     (var-set total-claimed (+ (var-get total-claimed) amount))

@@ -4,6 +4,33 @@
 ;; SIP-013 `amm-lp-token` with id = pool id. Progressive liquidity decentralisation
 ;; (per-LP cap, withdrawal gate) lives in the liquidity functions here.
 ;;
+;; LP cap: with lp-cap set, no holder other than this contract (the gate's escrow) may
+;; end a deposit or an LP transfer above lp-cap of the pool's LP supply. The cap is
+;; mirrored into amm-lp-token (`set-cap`) and checked there by `within-cap`, the one
+;; check that both add-liquidity and SIP-013 transfers reach. The first deposit of a
+;; pool is exempt (it holds the whole supply by definition).
+;;
+;; Withdrawal gate (gate-pct, gate-window): net LP outflow per window is bounded by
+;; gate-pct of the supply at the window's first touch, and it is shared fairly:
+;;  - A window opens at the first liquidity call after the previous one closed and
+;;    closes at the next multiple of gate-window (a burn height, stored, so a later
+;;    change of gate-window only shapes later windows).
+;;  - Withdrawals above what is left of the allowance are escrowed into one FIFO queue
+;;    per pool. Each claim stores its place in the queue and the burn height at which
+;;    it becomes payable (the close of the window it was queued in).
+;;  - Every allowance serves the queue first, in order: the queue is released up to the
+;;    allowance before any instant withdrawal is paid, so a newcomer never overtakes a
+;;    queued claim. A holder may add to its claim only while it is the last in line.
+;;  - Deposits count against the window: LP minted in a window refills what left in
+;;    it (never above the allowance), and the refill again serves the queue first. So
+;;    removing the allowance and adding it back blocks nobody, and keeping it out is a
+;;    real withdrawal that delays queued claims by one window at most.
+;; With gate-pct 0 the gate is off and every queued claim is payable at once.
+;;
+;; Oracle: the resilient price is an EMA updated at most once per burn block, from the
+;; pre-trade price of the block's first swap, so trades within one block cannot walk
+;; it; `get-oracle-height` tells a reader (lending) how fresh it is.
+;;
 ;; Custody: the tokens of all pools sit with this contract. In Clarity 2 a token
 ;; contract that this contract calls under `as-contract` runs with this contract as
 ;; tx-sender and could move any asset it holds (the June 2025 ALEX self-listing drain).
@@ -63,6 +90,8 @@
 (define-constant ERR_SAME_TOKEN (err u918))
 ;; The trade or withdrawal rounds to zero output.
 (define-constant ERR_ZERO_OUT (err u919))
+;; The caller's queued claim is no longer last in line: claim it before queueing more.
+(define-constant ERR_QUEUE_PENDING (err u920))
 
 (define-constant ONE_8 u100000000)
 (define-constant SELF (as-contract tx-sender))
@@ -96,10 +125,16 @@
   fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint,
   oracle-average: uint, oracle-resilient: uint, paused: bool,
   lp-cap: uint, gate-pct: uint, gate-window: uint})
-;; Withdrawal gate: LP withdrawn in the current window, against the supply at its start.
-(define-map gates uint {window: uint, base: uint, used: uint})
-;; LP escrowed by the gate, per (pool, owner), and the window it was queued in.
-(define-map queued {id: uint, owner: principal} {amount: uint, window: uint})
+;; Withdrawal gate per pool: the burn height at which the current window closes, the
+;; supply at its first touch (base), the net LP that left or was released in it (used),
+;; and the FIFO queue as running totals of LP released to claims and LP ever queued.
+(define-map gates uint {closes: uint, base: uint, used: uint, released: uint, tail: uint})
+;; LP escrowed by the gate, per (pool, owner): the claim covers queue positions
+;; [position - amount, position) and is payable from burn height payable-at.
+(define-map queued {id: uint, owner: principal} {amount: uint, position: uint, payable-at: uint})
+;; Burn height of each pool's last EMA update.
+(define-map oracle-heights uint uint)
+(define-constant NO_GATE {closes: u0, base: u0, used: u0, released: u0, tail: u0})
 
 ;; Read-only
 
@@ -112,25 +147,47 @@
 (define-read-only (get-pool-id (token-x principal) (token-y principal) (curve uint) (weight-x uint))
   (map-get? pool-ids {token-x: token-x, token-y: token-y, curve: curve, weight-x: weight-x}))
 (define-read-only (get-queued (id uint) (owner principal))
-  (default-to {amount: u0, window: u0} (map-get? queued {id: id, owner: owner})))
-(define-read-only (get-gate (id uint)) (map-get? gates id))
+  (default-to {amount: u0, position: u0, payable-at: u0} (map-get? queued {id: id, owner: owner})))
+
+;; The gate as the next liquidity call will see it (a closed window rolled over, the
+;; queue served).
+(define-read-only (get-gate (id uint))
+  (let ((pool (try! (get-pool id))))
+    (ok (window-state id pool (unwrap-panic (contract-call? .amm-lp-token get-total-supply id))))))
+
+;; LP of `owner`'s queued claim that claim-withdrawal would pay now.
+(define-read-only (get-claimable (id uint) (owner principal))
+  (let ((pool (try! (get-pool id)))
+        (q (get-queued id owner)))
+    (ok (if (or (is-eq (get gate-pct pool) u0) (>= burn-block-height (get payable-at q)))
+          (released-part q (window-state id pool (unwrap-panic (contract-call? .amm-lp-token get-total-supply id))))
+          u0))))
 
 ;; The current gate window of a pool (burn-block-height / window length).
 (define-read-only (get-window (id uint))
   (ok (/ burn-block-height (get gate-window (try! (get-pool id))))))
 
-;; LP units that may still leave pool `id` in the current window (all, when disabled).
+;; LP units that remove-liquidity would pay at once in pool `id` now (the supply when
+;; the gate is off; 0 while queued claims wait).
 (define-read-only (get-gate-allowance (id uint))
-  (let ((pool (try! (get-pool id))))
-    (ok (gate-allowance id pool (unwrap-panic (contract-call? .amm-lp-token get-total-supply id))))))
+  (let ((pool (try! (get-pool id)))
+        (supply (unwrap-panic (contract-call? .amm-lp-token get-total-supply id))))
+    (ok (instant-allowance pool (window-state id pool supply) supply))))
 
 ;; Instant price of x in y (units of y per unit of x, 8 decimals).
 (define-read-only (get-oracle-instant (id uint))
   (ok (instant-price (try! (get-pool id)))))
 
-;; EMA price, updated on each swap from the pre-trade instant price.
+;; EMA price, updated at most once per burn block, by the block's first swap, from its
+;; pre-trade instant price.
 (define-read-only (get-oracle-resilient (id uint))
   (ok (get oracle-resilient (try! (get-pool id)))))
+
+;; Burn height of the last EMA update (0 before the first swap).
+(define-read-only (get-oracle-height (id uint))
+  (begin
+    (try! (get-pool id))
+    (ok (default-to u0 (map-get? oracle-heights id)))))
 
 ;; Quote for selling `dx` of `token-in` into pool `id`: {dy, fee, rebate}. The same
 ;; code prices the swap, so a quote is exactly what `swap` pays.
@@ -224,9 +281,10 @@
     (print {topic: "pool-set-oracle", id: id, average: average})
     (ok true)))
 
-;; PLD: lp-cap = max share of LP supply one holder may reach by depositing (0 = off,
-;; else 1%..100%); gate-pct = share of supply that may leave per window (0 = off);
-;; gate-window in burn blocks (1..4320).
+;; PLD: lp-cap = max share of LP supply one holder may reach by depositing or by
+;; receiving LP (0 = off, else 1%..100%); gate-pct = share of supply that may leave per
+;; window (0 = off); gate-window in burn blocks (1..4320), applied from the next window
+;; on (the open window keeps its stored close, queued claims their payable height).
 (define-public (set-pool-pld (id uint) (lp-cap uint) (gate-pct uint) (gate-window uint))
   (let ((pool (try! (get-pool id))))
     (try! (check-governance))
@@ -234,7 +292,7 @@
     (asserts! (<= gate-pct ONE_8) ERR_INVALID_PARAM)
     (asserts! (and (> gate-window u0) (<= gate-window MAX_GATE_WINDOW)) ERR_INVALID_PARAM)
     (map-set pools id (merge pool {lp-cap: lp-cap, gate-pct: gate-pct, gate-window: gate-window}))
-    (map-delete gates id)
+    (try! (contract-call? .amm-lp-token set-cap id lp-cap))
     (print {topic: "pool-set-pld", id: id, lp-cap: lp-cap, gate-pct: gate-pct, gate-window: gate-window})
     (ok true)))
 
@@ -280,48 +338,55 @@
         (try! (contract-call? .amm-lp-token mint id (- lp MIN_LIQUIDITY) provider)))
       (try! (contract-call? .amm-lp-token mint id lp provider)))
     ;; PLD cap: no holder above lp-cap of the supply after a deposit (first mint exempt).
-    (asserts! (or first (is-eq (get lp-cap pool) u0)
-                  (<= (* (unwrap-panic (contract-call? .amm-lp-token get-balance id provider)) ONE_8)
-                      (* (get lp-cap pool) (+ supply lp))))
-              ERR_LP_CAP)
+    (asserts! (or first (contract-call? .amm-lp-token within-cap id provider)) ERR_LP_CAP)
+    (refill-gate id pool lp)
     (map-set pools id (merge pool {balance-x: (+ (get balance-x pool) dx), balance-y: (+ (get balance-y pool) dy)}))
     (print {topic: "pool-add", id: id, provider: provider, dx: dx, dy: dy, lp: lp, supply: (+ supply lp)})
     (ok {dx: dx, dy: dy, lp: lp})))
 
 ;; Burns lp and pays the pro-rata balances. Under the withdrawal gate, the part above
-;; this window's allowance is escrowed and queued (claim-withdrawal pays it later);
-;; min-dx and min-dy then apply pro rata to the part paid now.
+;; what the window still allows (nothing while claims wait) is escrowed and queued at
+;; the end of the line (claim-withdrawal pays it later); min-dx and min-dy then apply
+;; pro rata to the part paid now.
 (define-public (remove-liquidity (id uint) (token-x <ft>) (token-y <ft>) (lp uint) (min-dx uint) (min-dy uint) (deadline uint))
   (let (
       (pool (try! (check-pool id token-x token-y deadline)))
       (owner tx-sender)
       (supply (unwrap-panic (contract-call? .amm-lp-token get-total-supply id)))
-      (now (min-of lp (gate-allowance id pool supply)))
+      (g (window-state id pool supply))
+      (now (min-of lp (instant-allowance pool g supply)))
       (later (- lp now)))
     (asserts! (> lp u0) ERR_INVALID_AMOUNT)
     (if (> later u0)
-      (let ((q (get-queued id owner)))
+      (let ((q (get-queued id owner))
+            (position (+ (get tail g) later)))
+        ;; Extending a claim keeps it contiguous only while it is last in line.
+        (asserts! (or (is-eq (get amount q) u0) (is-eq (get position q) (get tail g))) ERR_QUEUE_PENDING)
         (try! (contract-call? .amm-lp-token transfer id later owner SELF))
-        (map-set queued {id: id, owner: owner} {amount: (+ (get amount q) later), window: (current-window pool)})
-        (print {topic: "pool-queue-withdrawal", id: id, owner: owner, lp: later, queued: (+ (get amount q) later)})
+        (map-set queued {id: id, owner: owner} {amount: (+ (get amount q) later), position: position, payable-at: (get closes g)})
+        (print {topic: "pool-queue-withdrawal", id: id, owner: owner, lp: later, queued: (+ (get amount q) later),
+                position: position, payable-at: (get closes g)})
         true)
       true)
+    (map-set gates id (merge g {used: (+ (get used g) now), tail: (+ (get tail g) later)}))
     (if (> now u0)
       (pay-out id pool token-x token-y owner now supply (/ (* min-dx now) lp) (/ (* min-dy now) lp) false)
       (ok {dx: u0, dy: u0, lp: u0}))))
 
-;; Pays the caller's queued withdrawal of pool `id`, in a window after the one it was
-;; queued in, up to that window's allowance. min-dx/min-dy apply pro rata.
+;; Pays the caller's queued withdrawal of pool `id` from its payable height on, as far
+;; as the queue has been released up to its place. min-dx/min-dy apply pro rata.
 (define-public (claim-withdrawal (id uint) (token-x <ft>) (token-y <ft>) (min-dx uint) (min-dy uint) (deadline uint))
   (let (
       (pool (try! (check-pool id token-x token-y deadline)))
       (owner tx-sender)
       (q (get-queued id owner))
       (supply (unwrap-panic (contract-call? .amm-lp-token get-total-supply id)))
-      (amount (min-of (get amount q) (gate-allowance id pool supply))))
+      (g (window-state id pool supply))
+      (amount (released-part q g)))
     (asserts! (> (get amount q) u0) ERR_NOTHING_QUEUED)
-    (asserts! (or (is-eq (get gate-pct pool) u0) (> (current-window pool) (get window q))) ERR_GATE_WAIT)
+    (asserts! (or (is-eq (get gate-pct pool) u0) (>= burn-block-height (get payable-at q))) ERR_GATE_WAIT)
     (asserts! (> amount u0) ERR_GATE_WAIT)
+    (map-set gates id g)
     (if (is-eq amount (get amount q))
       (map-delete queued {id: id, owner: owner})
       (map-set queued {id: id, owner: owner} (merge q {amount: (- (get amount q) amount)})))
@@ -343,7 +408,13 @@
       (kept (- dx to-reserve))
       (trader tx-sender)
       (price (instant-price pool))
-      (ema (get oracle-resilient pool)))
+      (ema (get oracle-resilient pool))
+      ;; Only the block's first swap moves the EMA, from its pre-trade price.
+      (fresh (not (is-eq (map-get? oracle-heights id) (some burn-block-height))))
+      (new-ema (if fresh
+                 (if (is-eq ema u0) price
+                   (/ (+ (* ema (get oracle-average pool)) (* price (- ONE_8 (get oracle-average pool)))) ONE_8))
+                 ema)))
     (asserts! (is-eq (contract-of token-out) (if x-to-y (get token-y pool) (get token-x pool))) ERR_TOKEN_MISMATCH)
     (asserts! (>= dy min-dy) ERR_SLIPPAGE)
     (try! (contract-call? token-in transfer dx trader SELF none))
@@ -354,9 +425,9 @@
     (map-set pools id (merge pool {
       balance-x: (if x-to-y (+ (get balance-x pool) kept) (- (get balance-x pool) dy)),
       balance-y: (if x-to-y (- (get balance-y pool) dy) (+ (get balance-y pool) kept)),
-      oracle-resilient: (if (is-eq ema u0) price
-        (/ (+ (* ema (get oracle-average pool)) (* price (- ONE_8 (get oracle-average pool)))) ONE_8))}))
-    (print {topic: "swap", id: id, trader: trader, token-in: (contract-of token-in), dx: dx, dy: dy, fee: (get fee q), to-reserve: to-reserve, price: price})
+      oracle-resilient: new-ema}))
+    (and fresh (map-set oracle-heights id burn-block-height))
+    (print {topic: "swap", id: id, trader: trader, token-in: (contract-of token-in), dx: dx, dy: dy, fee: (get fee q), to-reserve: to-reserve, price: price, ema: new-ema})
     (ok {dy: dy, fee: (get fee q)})))
 
 ;; Private
@@ -424,37 +495,58 @@
         (contract-call? .amm-math spot-stable x y)
         (/ (* y (get weight-x pool) ONE_8) (* x (- ONE_8 (get weight-x pool))))))))
 
-(define-private (current-window (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}))
-  (/ burn-block-height (get gate-window pool)))
-
-;; LP that may leave in the current window: gate-pct of the supply at the window's
-;; first withdrawal, less what left since. Without a gate, everything.
-(define-private (gate-allowance (id uint) (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (supply uint))
-  (if (is-eq (get gate-pct pool) u0)
-    supply
-    (let ((g (window-state id pool supply))
-          (cap (/ (* (get base g) (get gate-pct pool)) ONE_8)))
-      (if (> cap (get used g)) (- cap (get used g)) u0))))
-
+;; The gate as of now: a closed window rolls over (base = supply, nothing used, closing
+;; at the next multiple of gate-window) and the allowance left serves the queue first.
+;; With the gate off every queued claim counts as released.
 (define-private (window-state (id uint) (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (supply uint))
-  (let ((w (current-window pool)))
-    (match (map-get? gates id)
-      g (if (is-eq (get window g) w) g {window: w, base: supply, used: u0})
-      {window: w, base: supply, used: u0})))
+  (let ((g (default-to NO_GATE (map-get? gates id)))
+        (w (get gate-window pool)))
+    (if (is-eq (get gate-pct pool) u0)
+      (merge g {released: (get tail g)})
+      (serve-queue pool
+        (if (< burn-block-height (get closes g))
+          g
+          (merge g {closes: (* (+ (/ burn-block-height w) u1) w), base: supply, used: u0}))))))
+
+;; Releases queued LP, in order, into what is left of the window's allowance.
+(define-private (serve-queue (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (g {closes: uint, base: uint, used: uint, released: uint, tail: uint}))
+  (let ((n (min-of (room pool g) (- (get tail g) (get released g)))))
+    (merge g {used: (+ (get used g) n), released: (+ (get released g) n)})))
+
+;; What is left of the window's allowance: gate-pct of base, less what was used.
+(define-private (room (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (g {closes: uint, base: uint, used: uint, released: uint, tail: uint}))
+  (let ((cap (/ (* (get base g) (get gate-pct pool)) ONE_8)))
+    (if (> cap (get used g)) (- cap (get used g)) u0)))
+
+;; LP a withdrawal may take at once: everything with the gate off, else what the queue
+;; left of the allowance (serve-queue ran first, so nothing while claims wait).
+(define-private (instant-allowance (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (g {closes: uint, base: uint, used: uint, released: uint, tail: uint}) (supply uint))
+  (if (is-eq (get gate-pct pool) u0) supply (room pool g)))
+
+;; The part of a claim at queue positions the gate has released.
+(define-private (released-part (q {amount: uint, position: uint, payable-at: uint}) (g {closes: uint, base: uint, used: uint, released: uint, tail: uint}))
+  (let ((start (- (get position q) (get amount q))))
+    (if (> (get released g) start) (min-of (get amount q) (- (get released g) start)) u0)))
+
+;; A deposit of lp during an open window refills what left in it (used never below 0)
+;; and the refill serves the queue first. No-op without a gate or an open window.
+(define-private (refill-gate (id uint) (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (lp uint))
+  (match (map-get? gates id)
+    g (and (> (get gate-pct pool) u0) (< burn-block-height (get closes g))
+           (map-set gates id (serve-queue pool (merge g {used: (- (get used g) (min-of (get used g) lp))}))))
+    false))
 
 ;; Burns lp (from the owner, or from escrow for a claim) and pays its pro-rata share.
 (define-private (pay-out (id uint) (pool {token-x: principal, token-y: principal, curve: uint, weight-x: uint, balance-x: uint, balance-y: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-resilient: uint, paused: bool, lp-cap: uint, gate-pct: uint, gate-window: uint}) (token-x <ft>) (token-y <ft>) (owner principal) (lp uint) (supply uint) (min-dx uint) (min-dy uint) (escrowed bool))
   (let (
       (dx (/ (* lp (get balance-x pool)) supply))
-      (dy (/ (* lp (get balance-y pool)) supply))
-      (g (window-state id pool supply)))
+      (dy (/ (* lp (get balance-y pool)) supply)))
     (asserts! (and (> dx u0) (> dy u0)) ERR_ZERO_OUT)
     (asserts! (and (>= dx min-dx) (>= dy min-dy)) ERR_SLIPPAGE)
     (try! (contract-call? .amm-lp-token burn id lp (if escrowed SELF owner)))
     (try! (as-contract (contract-call? token-x transfer dx SELF owner none)))
     (try! (as-contract (contract-call? token-y transfer dy SELF owner none)))
     (map-set pools id (merge pool {balance-x: (- (get balance-x pool) dx), balance-y: (- (get balance-y pool) dy)}))
-    (and (> (get gate-pct pool) u0) (map-set gates id (merge g {used: (+ (get used g) lp)})))
     (print {topic: "pool-remove", id: id, owner: owner, dx: dx, dy: dy, lp: lp, supply: (- supply lp), queued-claim: escrowed})
     (ok {dx: dx, dy: dy, lp: lp})))
 

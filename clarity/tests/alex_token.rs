@@ -4,7 +4,7 @@
 
 use alkahest_clarity::values::{buff, none, principal, some, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
-use crate::token_common::{fund_alex, prepared, ONE};
+use crate::token_common::{desk, fund_alex, prepared, ONE};
 
 const T: &str = "alex-token";
 
@@ -143,29 +143,24 @@ fn minter_list_add_remove_and_supply_changes() {
         supply0 + 6 * ONE
     );
 
-    let r = sim.call(
-        T,
-        "burn",
-        &[uint(2 * ONE), principal(&a.alice)],
-        &a.operator,
-    );
+    // A minter burns tokens it holds (third parties: token_trust.rs).
+    fund_alex(&mut sim, &a.operator, 6 * ONE);
+    let own = |amt: u128| [uint(amt), principal(&a.operator)];
+    let r = sim.call(T, "burn", &own(2 * ONE), &a.operator);
     r.expect_ok();
     assert!(r
         .events
         .iter()
         .any(|e| matches!(e, Event::FtBurn { amount, .. } if *amount == 2 * ONE)));
-    sim.call(T, "burn", &[uint(0), principal(&a.alice)], &a.operator)
+    assert!(r.print_with_topic("burn").is_some());
+    sim.call(T, "burn", &own(0), &a.operator)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
-    sim.call(
-        T,
-        "burn",
-        &[uint(4 * ONE + 1), principal(&a.alice)],
-        &a.operator,
-    )
-    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(T, "burn", &own(4 * ONE + 1), &a.operator)
+        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
     sim.call(T, "burn", &[uint(1), principal(&a.alice)], &a.alice)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    assert_eq!(sim.ft_balance(T, &a.alice), 4 * ONE);
+    assert_eq!(sim.ft_balance(T, &a.operator), 4 * ONE);
+    assert_eq!(sim.ft_balance(T, &a.alice), 6 * ONE);
 
     // Removal is real: the removed minter can no longer mint or burn.
     sim.call(T, "remove-minter", &[principal(&a.operator)], &a.alice)
@@ -177,7 +172,7 @@ fn minter_list_add_remove_and_supply_changes() {
         .expect_err(err(&sim, "ERR_NOT_LISTED"));
     sim.call(T, "mint", &[uint(1), principal(&a.alice)], &a.operator)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
-    sim.call(T, "burn", &[uint(1), principal(&a.alice)], &a.operator)
+    sim.call(T, "burn", &[uint(1), principal(&a.operator)], &a.operator)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     assert!(!sim
         .read_only(T, "is-minter", &[principal(&a.operator)])
@@ -187,14 +182,12 @@ fn minter_list_add_remove_and_supply_changes() {
 #[test]
 fn lock_ledger_blocks_transfer_and_burn_of_locked_tokens() {
     let (mut sim, a) = prepared();
+    let desk = desk(&mut sim);
     fund_alex(&mut sim, &a.alice, 10 * ONE);
-    let r = sim.call(
-        T,
-        "lock",
-        &[uint(7 * ONE), principal(&a.alice)],
-        &a.operator,
-    );
+    // Alice locks through a locker contract (her consent: she calls it).
+    let r = sim.call(&desk, "lock-mine", &[uint(7 * ONE)], &a.alice);
     assert_eq!(r.expect_ok().to_uint(), 7 * ONE);
+    assert!(r.print_with_topic("lock").is_some());
     assert_eq!(
         sim.read_only(T, "get-locked", &[principal(&a.alice)])
             .to_uint(),
@@ -210,21 +203,11 @@ fn lock_ledger_blocks_transfer_and_burn_of_locked_tokens() {
     let xfer = |amt| [uint(amt), principal(&a.alice), principal(&a.bob), none()];
     sim.call(T, "transfer", &xfer(3 * ONE + 1), &a.alice)
         .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
-    sim.call(
-        T,
-        "burn",
-        &[uint(3 * ONE + 1), principal(&a.alice)],
-        &a.operator,
-    )
-    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
-    sim.call(
-        T,
-        "lock",
-        &[uint(3 * ONE + 1), principal(&a.alice)],
-        &a.operator,
-    )
-    .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
-    sim.call(T, "lock", &[uint(0), principal(&a.alice)], &a.operator)
+    sim.call(&desk, "burn-mine", &[uint(3 * ONE + 1)], &a.alice)
+        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(&desk, "lock-mine", &[uint(3 * ONE + 1)], &a.alice)
+        .expect_err(err(&sim, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(&desk, "lock-mine", &[uint(0)], &a.alice)
         .expect_err(err(&sim, "ERR_INVALID_AMOUNT"));
     sim.call(T, "lock", &[uint(1), principal(&a.alice)], &a.alice)
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));

@@ -28,8 +28,9 @@ fn register(sim: &mut Simnet, who: &str) {
     assert!(r.print_with_topic("add-beneficiary").is_some());
 }
 
+/// Mines until `burn-block-height` (the vesting clock) is `height`.
 fn mine_to(sim: &mut Simnet, height: u32) {
-    let now = sim.block_height();
+    let now = u32::try_from(sim.burn_block_height()).expect("burn height fits u32");
     assert!(height >= now, "cannot mine back from {now} to {height}");
     sim.mine(height - now);
 }

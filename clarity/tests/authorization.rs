@@ -77,14 +77,15 @@ fn matrix() -> Vec<Entry> {
         e("alex-token", "mint", Legit::Operator, |a| {
             vec![uint(ONE), principal(&a.carol)]
         }),
+        // Burn and lock act on the caller's own ALEX only (token_trust.rs).
         e("alex-token", "burn", Legit::Operator, |a| {
-            vec![uint(ONE), principal(&a.alice)]
+            vec![uint(ONE), principal(&a.operator)]
         }),
         e("alex-token", "lock", Legit::Operator, |a| {
-            vec![uint(ONE), principal(&a.alice)]
+            vec![uint(ONE), principal(&a.operator)]
         }),
         e("alex-token", "unlock", Legit::Operator, |a| {
-            vec![uint(ONE), principal(&a.bob)]
+            vec![uint(ONE), principal(&a.operator)]
         }),
         e("sbtc-token", "mint", Legit::Operator, |a| {
             vec![uint(ONE), principal(&a.carol)]
@@ -122,11 +123,11 @@ fn chain_for(entry: &Entry) -> (Simnet, Actors) {
     }
     let (mut sim, a) = prepared();
     fund_alex(&mut sim, &a.alice, 5 * ONE);
-    fund_alex(&mut sim, &a.bob, 5 * ONE);
+    fund_alex(&mut sim, &a.operator, 5 * ONE);
     sim.call(
         "alex-token",
         "lock",
-        &[uint(2 * ONE), principal(&a.bob)],
+        &[uint(2 * ONE), principal(&a.operator)],
         &a.operator,
     )
     .expect_ok();

@@ -67,3 +67,26 @@ pub fn fund_alex(sim: &mut Simnet, to: &str, amount: u128) {
     )
     .expect_ok();
 }
+
+/// A holder-facing desk contract, approved as ALEX minter and locker: a holder calls it
+/// to burn or lock their own ALEX (tx-sender = owner), as a bridge or a voting contract
+/// would. `burn-for` and `lock-for` try to act on someone else's ALEX instead.
+pub const DESK: &str = r#"
+(define-public (burn-mine (amount uint)) (contract-call? .alex-token burn amount tx-sender))
+(define-public (lock-mine (amount uint)) (contract-call? .alex-token lock amount tx-sender))
+(define-public (burn-for (amount uint) (owner principal)) (contract-call? .alex-token burn amount owner))
+(define-public (lock-for (amount uint) (owner principal)) (contract-call? .alex-token lock amount owner))
+"#;
+
+/// Deploys [`DESK`] as the deployer, approves it as minter and locker, and returns its
+/// contract id.
+pub fn desk(sim: &mut Simnet) -> String {
+    let d = sim.deployer();
+    sim.deploy_contract("alex-desk", DESK, &d)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = sim.contract_id("alex-desk");
+    for f in ["add-minter", "add-locker"] {
+        sim.call("alex-token", f, &[principal(&id)], &d).expect_ok();
+    }
+    id
+}
