@@ -23,6 +23,7 @@
 
 pub mod accounts;
 pub mod attestation;
+pub mod burn;
 pub mod costs;
 mod error;
 pub mod manifest;

@@ -19,7 +19,7 @@ mod silica_common;
 use alkahest_clarity::attestation::{payout_script, SignerKey, CHAIN_ID_TESTNET};
 use alkahest_clarity::values::{buff, list, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet, Value};
-use silica_common::{Signers, Terms, World, SILICA};
+use silica_common::{Signers, Terms, World, SAT, SILICA};
 
 /// A fully sold Silica (alice holds all 100 TH/s), mined to window 0's attestable height.
 fn running() -> (World, u128) {
@@ -36,7 +36,7 @@ fn attestation_attacks_fail_by_name_and_leave_no_trace() {
     let (mut w, id) = running();
     let escrow = w.escrow();
     let outsider = SignerKey::from_seed(b"outsider");
-    let d = w.delivery(id, 0, 5_000, 50);
+    let d = w.delivery(id, 0, 5_000, 50 * SAT);
     let msg = d.id(CHAIN_ID_TESTNET);
     let s = w.signers.clone();
 
@@ -85,7 +85,7 @@ fn windows_go_in_order_and_only_after_confirmations() {
     assert_eq!(final_height, start + 144 - 1 + confirmations);
 
     // Pinned one block too early.
-    let mut early = w.delivery(id, 0, 5_000, 50);
+    let mut early = w.delivery(id, 0, 5_000, 50 * SAT);
     early.burn_height = final_height - 1;
     early.burn_hash = silica_common::burn_hash(&mut w.sim, final_height - 1);
     let sigs = w.signers.sign(&early.id(CHAIN_ID_TESTNET));
@@ -94,18 +94,18 @@ fn windows_go_in_order_and_only_after_confirmations() {
 
     // Window 1 before window 0, even once window 1 is final.
     w.sim.mine(144);
-    let skip = w.delivery(id, 1, 5_000, 50);
+    let skip = w.delivery(id, 1, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&skip.id(CHAIN_ID_TESTNET));
     w.submit(&skip, sigs)
         .expect_err(w.err("ERR_WINDOW_OUT_OF_ORDER"));
 
-    let unknown = w.delivery(999, 0, 5_000, 50);
+    let unknown = w.delivery(999, 0, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&unknown.id(CHAIN_ID_TESTNET));
     w.submit(&unknown, sigs)
         .expect_err(w.err("ERR_UNKNOWN_SILICA"));
 
-    w.attest(id, 5_000, 50).expect_ok();
-    w.attest(id, 5_000, 50).expect_ok();
+    w.attest(id, 5_000, 50 * SAT).expect_ok();
+    w.attest(id, 5_000, 50 * SAT).expect_ok();
     assert_eq!(w.field(id, "next-window"), 2);
 }
 
@@ -160,12 +160,12 @@ fn market_misuse_fails_by_name() {
     w.mine_to_start(other);
     w.buy(other, &bob, 1).expect_err(w.err("ERR_SALE_CLOSED"));
     // Nothing sold: attestation is refused; the listing can only expire.
-    let d = w.delivery(other, 0, 1, 50);
+    let d = w.delivery(other, 0, 1, 50 * SAT);
     let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
     w.submit(&d, sigs).expect_err(w.err("ERR_BAD_STATUS"));
 
     for _ in 0..4 {
-        w.attest(id, 5_000, 50).expect_ok();
+        w.attest(id, 5_000, 50 * SAT).expect_ok();
     }
     w.collect(id).expect_ok();
     w.collect(id).expect_err(w.err("ERR_ALREADY_COLLECTED"));
@@ -241,6 +241,9 @@ fn matrix() -> Vec<Entry> {
         e("set-window-length", Legit::Governance, false, |_, _| {
             vec![uint(6)]
         }),
+        e("set-stall-grace", Legit::Governance, false, |_, _| {
+            vec![uint(6)]
+        }),
     ]
 }
 
@@ -255,7 +258,7 @@ fn chain_for(settled: bool) -> (World, u128) {
     if settled {
         let alice = w.alice.clone();
         w.buy(id, &alice, 100).expect_ok();
-        w.attest(id, 5_000, 50).expect_ok();
+        w.attest(id, 5_000, 50 * SAT).expect_ok();
     }
     (w, id)
 }
@@ -366,7 +369,7 @@ fn costs_stay_within_budget() {
     for _ in 0..4 {
         w.mine_to_attestable(id);
         let window = w.field(id, "next-window");
-        let d = w.delivery(id, window, 5_100, 50);
+        let d = w.delivery(id, window, 5_100, 50 * SAT);
         let sigs = w.signers.sign_all(&d.id(CHAIN_ID_TESTNET));
         assert_eq!(sigs.to_list().len(), 15);
         let r = w.submit(&d, sigs);
