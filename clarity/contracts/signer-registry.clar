@@ -26,8 +26,9 @@
 ;; || recovery id (1 byte, 0..3). Every signature must recover to a key of the current
 ;; set and no key may sign twice (a bitmask over set positions); at least M must sign.
 ;; Every accepted message hash (the attestation id) is recorded and never accepted
-;; again. Messages that move value carry `burn-height` and `burn-hash`, and burn-hash
-;; must equal `get-burn-block-info? header-hash burn-height` (reorg guard).
+;; again. Messages that move value carry `burn-height` and `burn-hash`: burn-height
+;; must be below burn-block-height and burn-hash must equal
+;; `get-burn-block-info? header-hash burn-height` (reorg guard).
 
 (define-constant DEPLOYER tx-sender)
 
@@ -80,6 +81,9 @@
 (define-constant ERR_DEPOSIT_REPLAYED (err u514))
 ;; A txid must be 32 bytes.
 (define-constant ERR_INVALID_TXID (err u515))
+;; burn-height is not below burn-block-height: that block is not final on this chain
+;; (its header hash is not visible to contracts yet, or it does not exist).
+(define-constant ERR_BURN_HEIGHT_NOT_PAST (err u516))
 
 ;; Current set: version 0 means not bootstrapped; each install increments it.
 (define-data-var set-version uint u0)
@@ -207,9 +211,14 @@
 
 ;; Private
 
+;; The message's burn block must be strictly below the tip (so a VM that answers for
+;; the tip or beyond cannot make a guess at a future hash count) and carry this
+;; chain's header hash at that height.
 (define-private (check-burn-hash (burn-height uint) (burn-hash (buff 32)))
-  (ok (asserts! (is-eq (get-burn-block-info? header-hash burn-height) (some burn-hash))
-                ERR_BURN_HASH_MISMATCH)))
+  (begin
+    (asserts! (< burn-height burn-block-height) ERR_BURN_HEIGHT_NOT_PAST)
+    (ok (asserts! (is-eq (get-burn-block-info? header-hash burn-height) (some burn-hash))
+                  ERR_BURN_HASH_MISMATCH))))
 
 ;; Checks `sigs` over `id` against the current set, records `id`, returns the number of
 ;; distinct signers.

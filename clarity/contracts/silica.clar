@@ -10,8 +10,14 @@
 ;; contract, and the obligation test runs:
 ;;
 ;;   default at the first window d where  sum(<=d) delivered + topups + locked(d) < sum(<=d) due,
-;;   due_d = sold * index_d,   locked(d) = C for d < ceil(N/4),
+;;   due_d = floor(sold * index_d / INDEX_SCALE),   locked(d) = C for d < ceil(N/4),
 ;;                                         C - floor(C/4) for d < ceil(N/2), else 0.
+;;
+;; Index unit: `index` (attested, in events and in `windows`) is in 1e-8 sat per
+;; TH/s*day (INDEX_SCALE = 1e8), so a hashprice of 42.38 sats is 4_238_000_000. Every
+;; product with an index is divided by INDEX_SCALE once, at the end: due_d is floored
+;; once per window (the remainder, under 1 sat per window, stays with the miner), and
+;; collateral C = ceil(H * N * reference-index * collateral-bps / (BPS * INDEX_SCALE)).
 ;;
 ;; Passing window d releases payment/N (= price*sold, exact) and the collateral no
 ;; longer locked (C held - locked(d)) to the miner. Settlement (pull-based):
@@ -22,6 +28,10 @@
 ;; so rounding dust goes to the last redeemer and the pool ends at exactly 0.
 ;;
 ;; States: OPEN -> RUNNING -> FINISHED | DEFAULTED; OPEN -> EXPIRED; OPEN -> CANCELLED.
+;; A Silica whose attestations stop is settled by anyone as DEFAULTED at its first
+;; unattested window once its last window has been attestable for `stall-grace` burn
+;; blocks (settle-stalled). A cancel before start with shares sold refunds every buyer
+;; their payment (redeem).
 ;;
 ;; L is the governance `window-length` when the Silica is listed (144 on mainnet, a day;
 ;; shorter on devnets), snapshotted into the Silica: window w covers burn heights
@@ -46,11 +56,15 @@
 ;; Longest term: one year of windows.
 (define-constant MAX_WINDOWS u366)
 ;; Governance bounds: confirmations 1..1000 (mainnet uses 100, coinbase maturity);
-;; sale window up to 30 days; index up to 1e8 sats per TH/s*day (far above any
-;; historical hashprice, and keeps every product far from uint overflow).
+;; sale window up to 30 days; index up to 1e8 sats per TH/s*day = 1e16 index units
+;; (far above any historical hashprice, and keeps every product far from uint overflow).
 (define-constant MAX_CONFIRMATIONS u1000)
 (define-constant MAX_SALE_WINDOW u4320)
-(define-constant MAX_INDEX u100000000)
+;; Index units per sat per TH/s*day.
+(define-constant INDEX_SCALE u100000000)
+;; Stall grace: 1 block to 30 days.
+(define-constant MAX_STALL_GRACE u4320)
+(define-constant MAX_INDEX u10000000000000000)
 
 (define-constant STATUS_OPEN u0)
 (define-constant STATUS_RUNNING u1)
@@ -80,7 +94,7 @@
 (define-constant ERR_SOLD_OUT (err u608))
 ;; Amounts must be positive.
 (define-constant ERR_INVALID_AMOUNT (err u609))
-;; Shares were sold, so it cannot be cancelled or expired.
+;; Shares were sold, so it cannot expire (it starts instead).
 (define-constant ERR_SOMETHING_SOLD (err u610))
 ;; start has not been reached.
 (define-constant ERR_NOT_STARTED (err u611))
@@ -88,7 +102,7 @@
 (define-constant ERR_WINDOW_OUT_OF_ORDER (err u612))
 ;; The attested burn height is before the window's last block plus confirmations.
 (define-constant ERR_NOT_CONFIRMED (err u613))
-;; Not settled yet (neither FINISHED nor DEFAULTED).
+;; Not settled yet (neither FINISHED nor DEFAULTED, nor CANCELLED with shares sold).
 (define-constant ERR_NOT_SETTLED (err u614))
 ;; The caller holds no shares of this Silica.
 (define-constant ERR_NOTHING_TO_REDEEM (err u615))
@@ -102,6 +116,9 @@
 (define-constant ERR_INVALID_PARAMETER (err u619))
 ;; Sender and recipient are the same principal.
 (define-constant ERR_SELF_TRANSFER (err u620))
+;; The Silica is not stalled yet: its last window has not been attestable for the
+;; governance stall grace (see get-stall-height).
+(define-constant ERR_NOT_STALLED (err u621))
 
 (define-data-var governance principal DEPLOYER)
 ;; Blocks on top of a window's last block before it may be attested.
@@ -110,8 +127,13 @@
 (define-data-var window-length uint u144)
 ;; Minimum blocks between listing and start.
 (define-data-var min-sale-window uint u144)
-;; Index used for collateral before any window was attested (sats per TH/s*day).
-(define-data-var default-index uint u50)
+;; Blocks a Silica's last window may stay unattested after it became attestable before
+;; anyone may settle the Silica as a default (settle-stalled). Global, not snapshotted:
+;; governance is trusted with it as with `confirmations`, within its bounds.
+(define-data-var stall-grace uint u144)
+;; Index used for collateral before any window was attested (index units: 50 sats per
+;; TH/s*day).
+(define-data-var default-index uint u5000000000)
 ;; The index of the most recently attested window of any Silica.
 (define-data-var latest-index uint u0)
 (define-data-var next-id uint u1)
@@ -147,7 +169,7 @@
   {governance: (var-get governance), confirmations: (var-get confirmations),
    window-length: (var-get window-length), min-sale-window: (var-get min-sale-window),
    default-index: (var-get default-index), latest-index: (var-get latest-index),
-   next-id: (var-get next-id)})
+   stall-grace: (var-get stall-grace), next-id: (var-get next-id)})
 
 (define-read-only (get-terms (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
@@ -175,7 +197,7 @@
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (d (get next-window s))
         (index (if (> d u0) (get last-index s) (get reference-index s)))
-        (due (+ (get cum-due s) (* (get sold s) index)))
+        (due (+ (get cum-due s) (/ (* (get sold s) index) INDEX_SCALE)))
         (have (+ (get cum-delivered s) (get topups s)
                  (locked-collateral (get collateral s) (get windows s) d))))
     (ok (if (> due have) (- due have) u0))))
@@ -184,6 +206,12 @@
 (define-read-only (get-attestable-height (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
     (ok (window-final-height s (get next-window s)))))
+
+;; The first burn-block-height at which settle-stalled may settle the Silica: the last
+;; window's final height + 1 (from when it could be attested) + stall-grace.
+(define-read-only (get-stall-height (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (ok (stall-height s))))
 
 ;; sBTC `who` would receive by redeeming every share of `id` now (0 before settlement).
 (define-read-only (get-claimable (id uint) (who principal))
@@ -239,7 +267,7 @@
                              (var-get default-index)))
         (length (var-get window-length))
         (derived (try! (contract-call? .silica-payout derive id)))
-        (collateral (ceil-div (* hashrate n reference-index collateral-bps) BPS)))
+        (collateral (ceil-div (* hashrate n reference-index collateral-bps) (* BPS INDEX_SCALE))))
     (asserts! (and (> hashrate u0) (> price u0) (> n u0) (<= n MAX_WINDOWS)) ERR_INVALID_TERMS)
     (asserts! (>= start-height (+ burn-block-height (var-get min-sale-window))) ERR_START_TOO_SOON)
     (asserts! (and (>= collateral-bps MIN_COLLATERAL_BPS) (<= collateral-bps BPS))
@@ -275,17 +303,25 @@
     (print {topic: "buy", id: id, buyer: tx-sender, amount: amount, cost: cost, sold: sold})
     (ok cost)))
 
-;; The miner withdraws an unsold listing before start: collateral and top-ups go back.
+;; The miner withdraws a listing before start: collateral and top-ups go back. If
+;; shares were sold, every buyer's payment stays in escrow as a settlement pool of
+;; price*N per share (pool = price*N*sold, so each redeem is exact), claimed with
+;; `redeem` (pull-based); the miner gets nothing from it (collected is set). So a small
+;; purchase can no longer pin a large listing until start.
 (define-public (cancel (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
-        (refund (+ (get collateral-held s) (get topups s))))
+        (refund (+ (get collateral-held s) (get topups s)))
+        (buyer-refund (* (get price s) (get windows s) (get sold s))))
     (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
     (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
-    (asserts! (is-eq (get sold s) u0) ERR_SOMETHING_SOLD)
     (asserts! (< burn-block-height (get start s)) ERR_SALE_CLOSED)
     (try! (pay-out refund (get miner s)))
     (map-set silicas id (merge s {status: STATUS_CANCELLED, collateral-held: u0, topups: u0}))
-    (print {topic: "cancel", id: id, miner: (get miner s), refund: refund})
+    (and (> (get sold s) u0)
+         (map-set settlements id {pool: buyer-refund, shares: (get sold s), miner-amount: u0,
+                                  collected: true}))
+    (print {topic: "cancel", id: id, miner: (get miner s), refund: refund,
+            buyer-refund: buyer-refund, shares: (get sold s)})
     (ok refund)))
 
 ;; Anyone: nothing was sold by start, so the collateral and top-ups go back.
@@ -335,7 +371,7 @@
       (asserts! (is-eq window (get next-window s0)) ERR_WINDOW_OUT_OF_ORDER)
       (asserts! (>= burn-height (window-final-height s0 window)) ERR_NOT_CONFIRMED)
       (let ((s (if open (try! (activate id s0)) s0))
-            (due (* (get sold s) index))
+            (due (/ (* (get sold s) index) INDEX_SCALE))
             (cum-delivered (+ (get cum-delivered s) delivered))
             (cum-due (+ (get cum-due s) due))
             (locked (locked-collateral (get collateral s) (get windows s) window))
@@ -349,7 +385,23 @@
         (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
                 due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
                 topups: (get topups s), passed: passed, attestation: attestation})
-        (if passed (release id recorded locked) (settle id recorded STATUS_DEFAULTED))))))
+        (if passed (release id recorded locked) (settle id recorded STATUS_DEFAULTED window))))))
+
+;; Anyone: the signers stopped attesting. Once the last window has been attestable for
+;; stall-grace blocks and the Silica is still RUNNING (or OPEN with shares sold), it
+;; settles as DEFAULTED at its first unattested window: buyers get everything delivered,
+;; the top-ups, the collateral held and the unreleased payment (the default rule); the
+;; miner keeps what was released. redeem and collect work as after any default.
+(define-public (settle-stalled (id uint))
+  (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (open (is-eq (get status s0) STATUS_OPEN)))
+    (asserts! (or (is-eq (get status s0) STATUS_RUNNING) (and open (> (get sold s0) u0)))
+              ERR_BAD_STATUS)
+    (asserts! (>= burn-block-height (stall-height s0)) ERR_NOT_STALLED)
+    (let ((s (if open (try! (activate id s0)) s0)))
+      (print {topic: "stalled", id: id, window: (get next-window s),
+              stall-height: (stall-height s0)})
+      (settle id s STATUS_DEFAULTED (get next-window s)))))
 
 ;; A holder burns all their shares of a settled Silica and receives their share of the
 ;; buyers' pool: bal * pool / outstanding, from what remains.
@@ -411,6 +463,14 @@
     (print {topic: "set-window-length", window-length: blocks})
     (ok true)))
 
+(define-public (set-stall-grace (blocks uint))
+  (begin
+    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (and (> blocks u0) (<= blocks MAX_STALL_GRACE)) ERR_INVALID_PARAMETER)
+    (var-set stall-grace blocks)
+    (print {topic: "set-stall-grace", stall-grace: blocks})
+    (ok true)))
+
 (define-public (set-default-index (index uint))
   (begin
     (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
@@ -422,6 +482,9 @@
 ;; Private
 
 (define-private (ceil-div (a uint) (b uint)) (/ (+ a (- b u1)) b))
+
+(define-private (stall-height (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
+  (+ (window-final-height s (- (get windows s) u1)) u1 (var-get stall-grace)))
 
 (define-private (window-final-height (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
                                      (window uint))
@@ -447,12 +510,12 @@
     (print {topic: "release", id: id, window: (- (get next-window s) u1), payment: payment,
             collateral: unlocked, released: (get released released)})
     (if (is-eq (get next-window s) (get windows s))
-        (settle id released STATUS_FINISHED)
+        (settle id released STATUS_FINISHED (- (get next-window s) u1))
         (begin (map-set silicas id released) (ok STATUS_RUNNING)))))
 
-;; FINISHED or DEFAULTED: fixes the buyers' pool and the miner's amount.
+;; FINISHED or DEFAULTED at `window`: fixes the buyers' pool and the miner's amount.
 (define-private (settle (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
-                        (status uint))
+                        (status uint) (window uint))
   (let ((backing (+ (get cum-delivered s) (get topups s) (get collateral-held s)))
         (unreleased (- (* (get price s) (get windows s) (get sold s)) (get released s)))
         (finished (is-eq status STATUS_FINISHED))
@@ -461,8 +524,7 @@
     (map-set silicas id (merge s {status: status}))
     (map-set settlements id {pool: pool, shares: (get sold s), miner-amount: miner-amount,
                              collected: false})
-    (print {topic: (if finished "finish" "default"), id: id,
-            window: (- (get next-window s) u1), buyer-pool: pool, miner-amount: miner-amount,
+    (print {topic: (if finished "finish" "default"), id: id, window: window, buyer-pool: pool, miner-amount: miner-amount,
             unreleased-payment: unreleased})
     (ok status)))
 

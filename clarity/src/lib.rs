@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod burn;
 pub mod costs;
 mod error;
 pub mod manifest;

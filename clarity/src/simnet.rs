@@ -12,6 +12,7 @@ use clarity_repl::repl::{
     ClarityCodeSource, ClarityContract, ContractDeployer, Session, SessionSettings,
 };
 
+use crate::burn::{self, BurnChain};
 use crate::manifest::Manifest;
 use crate::receipt::{decode_events, Cost, Outcome, Receipt};
 use crate::values::{self, to_source, ValueExt};
@@ -51,6 +52,8 @@ pub struct Simnet {
     manifest: Arc<Manifest>,
     /// Cost of each contract's deployment, in deploy order.
     deploy_costs: Vec<(String, Cost)>,
+    /// Header hashes `get-burn-block-info?` returns (see [`crate::burn`]).
+    burn_chain: BurnChain,
 }
 
 static WORKSPACE: OnceLock<Result<(Simnet, Simnet), String>> = OnceLock::new();
@@ -168,6 +171,7 @@ impl Simnet {
             session,
             manifest: Arc::new(manifest.clone()),
             deploy_costs: Vec::new(),
+            burn_chain: BurnChain::default(),
         };
         for spec in &manifest.contracts {
             let cost = sim.deploy_source_as(
@@ -324,10 +328,13 @@ impl Simnet {
             clarity_version: ClarityVersion::Clarity2,
             epoch: StacksEpochId::Epoch24,
         };
-        let previous = self.session.interpreter.get_tx_sender();
-        self.session.interpreter.set_tx_sender(sender_principal);
-        let result = self.session.interpreter.run(&call, true, None);
-        self.session.interpreter.set_tx_sender(previous);
+        let result = burn::run(
+            &mut self.session.interpreter,
+            &self.burn_chain,
+            &call,
+            sender_principal.into(),
+            true,
+        );
         let label = format!("{contract}::{function}");
         match result {
             Ok(exec) => {
@@ -392,12 +399,33 @@ impl Simnet {
         self.eval_internal("burn-block-height").to_uint()
     }
 
-    /// `get-burn-block-info? header-hash` at `height`, as the contracts see it.
+    /// `get-burn-block-info? header-hash` at `height`, as the contracts see it: `some`
+    /// only below [`Simnet::burn_block_height`] (the tip's own block is not visible
+    /// yet, as on Stacks), distinct per height.
     pub fn burn_header_hash(&mut self, height: u128) -> Option<Vec<u8>> {
         let snippet = format!("(get-burn-block-info? header-hash u{height})");
         self.eval_internal(&snippet)
             .to_optional()
             .map(|v| v.to_buff())
+    }
+
+    /// The header hash the burn chain holds for `height`, visible to contracts or not
+    /// (a signer signing ahead, a test building a future or forked message).
+    pub fn burn_chain_hash(&self, height: u32) -> [u8; 32] {
+        self.burn_chain.hash(height)
+    }
+
+    /// Sets the header hash of burn height `height`, bytes exactly as contracts will
+    /// see them: the devnet injects its regtest block hashes; a test models a reorg by
+    /// replacing the hash of a height a message was pinned to. Heights never set keep
+    /// the default `sha256("alkahest burn" ‖ height as u64 big-endian)`.
+    pub fn set_burn_header_hash(&mut self, height: u32, hash: [u8; 32]) {
+        self.burn_chain.set(height, hash);
+    }
+
+    /// Returns `height` to its default header hash.
+    pub fn clear_burn_header_hash(&mut self, height: u32) {
+        self.burn_chain.unset(height);
     }
 
     /// STX balance of a principal, in micro-STX.
@@ -450,7 +478,24 @@ impl Simnet {
 
     /// Evaluates a read-only expression the harness itself wrote.
     fn eval_internal(&mut self, snippet: &str) -> Value {
-        match self.session.eval(snippet.to_string(), None, false) {
+        let deployer = self.deployer();
+        let expression = ClarityContract {
+            code_source: ClarityCodeSource::ContractInMemory(snippet.to_string()),
+            name: "harness-eval".to_string(),
+            deployer: ContractDeployer::Address(deployer.clone()),
+            clarity_version: ClarityVersion::Clarity2,
+            epoch: StacksEpochId::Epoch24,
+        };
+        let sender = values::standard_principal(&deployer)
+            .unwrap_or_else(|e| panic!("the manifest deployer: {e}"));
+        let result = burn::run(
+            &mut self.session.interpreter,
+            &self.burn_chain,
+            &expression,
+            sender.into(),
+            false,
+        );
+        match result {
             Ok(exec) => match exec.result {
                 EvaluationResult::Snippet(s) => s.result,
                 EvaluationResult::Contract(c) => c.result.unwrap_or(Value::none()),

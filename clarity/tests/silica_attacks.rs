@@ -20,7 +20,7 @@ use alkahest_protocol::key::SignerKey;
 use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet, Value};
-use crate::silica_common::{Signers, Terms, World, SILICA};
+use crate::silica_common::{Signers, Terms, World, SAT, SILICA};
 
 /// A fully sold Silica (alice holds all 100 TH/s), mined to window 0's attestable height.
 fn running() -> (World, u128) {
@@ -37,7 +37,7 @@ fn attestation_attacks_fail_by_name_and_leave_no_trace() {
     let (mut w, id) = running();
     let escrow = w.escrow();
     let outsider = SignerKey::from_seed(b"outsider");
-    let d = w.delivery(id, 0, 5_000, 50);
+    let d = w.delivery(id, 0, 5_000, 50 * SAT);
     let msg = d.id(&binding());
     let s = w.signers.clone();
 
@@ -86,7 +86,7 @@ fn windows_go_in_order_and_only_after_confirmations() {
     assert_eq!(final_height, start + 144 - 1 + confirmations);
 
     // Pinned one block too early.
-    let mut early = w.delivery(id, 0, 5_000, 50);
+    let mut early = w.delivery(id, 0, 5_000, 50 * SAT);
     early.burn_height = final_height - 1;
     early.burn_hash = crate::silica_common::burn_hash(&mut w.sim, final_height - 1);
     let sigs = w.signers.sign(&early.id(&binding()));
@@ -95,18 +95,18 @@ fn windows_go_in_order_and_only_after_confirmations() {
 
     // Window 1 before window 0, even once window 1 is final.
     w.sim.mine(144);
-    let skip = w.delivery(id, 1, 5_000, 50);
+    let skip = w.delivery(id, 1, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&skip.id(&binding()));
     w.submit(&skip, sigs)
         .expect_err(w.err("ERR_WINDOW_OUT_OF_ORDER"));
 
-    let unknown = w.delivery(999, 0, 5_000, 50);
+    let unknown = w.delivery(999, 0, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&unknown.id(&binding()));
     w.submit(&unknown, sigs)
         .expect_err(w.err("ERR_UNKNOWN_SILICA"));
 
-    w.attest(id, 5_000, 50).expect_ok();
-    w.attest(id, 5_000, 50).expect_ok();
+    w.attest(id, 5_000, 50 * SAT).expect_ok();
+    w.attest(id, 5_000, 50 * SAT).expect_ok();
     assert_eq!(w.field(id, "next-window"), 2);
 }
 
@@ -161,12 +161,12 @@ fn market_misuse_fails_by_name() {
     w.mine_to_start(other);
     w.buy(other, &bob, 1).expect_err(w.err("ERR_SALE_CLOSED"));
     // Nothing sold: attestation is refused; the listing can only expire.
-    let d = w.delivery(other, 0, 1, 50);
+    let d = w.delivery(other, 0, 1, 50 * SAT);
     let sigs = w.signers.sign(&d.id(&binding()));
     w.submit(&d, sigs).expect_err(w.err("ERR_BAD_STATUS"));
 
     for _ in 0..4 {
-        w.attest(id, 5_000, 50).expect_ok();
+        w.attest(id, 5_000, 50 * SAT).expect_ok();
     }
     w.collect(id).expect_ok();
     w.collect(id).expect_err(w.err("ERR_ALREADY_COLLECTED"));
@@ -242,6 +242,9 @@ fn matrix() -> Vec<Entry> {
         e("set-window-length", Legit::Governance, false, |_, _| {
             vec![uint(6)]
         }),
+        e("set-stall-grace", Legit::Governance, false, |_, _| {
+            vec![uint(6)]
+        }),
     ]
 }
 
@@ -256,7 +259,7 @@ fn chain_for(settled: bool) -> (World, u128) {
     if settled {
         let alice = w.alice.clone();
         w.buy(id, &alice, 100).expect_ok();
-        w.attest(id, 5_000, 50).expect_ok();
+        w.attest(id, 5_000, 50 * SAT).expect_ok();
     }
     (w, id)
 }
@@ -367,7 +370,7 @@ fn costs_stay_within_budget() {
     for _ in 0..4 {
         w.mine_to_attestable(id);
         let window = w.field(id, "next-window");
-        let d = w.delivery(id, window, 5_100, 50);
+        let d = w.delivery(id, window, 5_100, 50 * SAT);
         let sigs = w.signers.sign_all(&d.id(&binding()));
         assert_eq!(sigs.to_list().len(), 15);
         let r = w.submit(&d, sigs);

@@ -64,7 +64,9 @@ fn governance_parameters_are_bounded() {
         ("set-confirmations", 1_001),
         ("set-min-sale-window", 4_321),
         ("set-default-index", 0),
-        ("set-default-index", 100_000_001),
+        ("set-default-index", 10_000_000_000_000_001),
+        ("set-stall-grace", 0),
+        ("set-stall-grace", 4_321),
     ] {
         let r = sim.call(SILICA, function, &[uint(value)], &gov);
         r.expect_err(bad);
@@ -72,12 +74,18 @@ fn governance_parameters_are_bounded() {
     for (function, value) in [
         ("set-confirmations", 1_000u128),
         ("set-min-sale-window", 4_320),
-        ("set-default-index", 100_000_000),
+        ("set-default-index", 10_000_000_000_000_000),
+        ("set-stall-grace", 4_320),
     ] {
         sim.call(SILICA, function, &[uint(value)], &gov).expect_ok();
     }
     let params = sim.read_only(SILICA, "get-params", &[]);
     assert_eq!(params.field("confirmations").to_uint(), 1_000);
+    assert_eq!(params.field("stall-grace").to_uint(), 4_320);
+    assert_eq!(
+        params.field("default-index").to_uint(),
+        10_000_000_000_000_000
+    );
 }
 
 #[test]
@@ -87,12 +95,12 @@ fn an_attested_index_above_the_bound_is_refused() {
     let buyer = w.alice.clone();
     w.buy(id, &buyer, 1).expect_ok();
     w.mine_to_attestable(id);
-    let d = w.delivery(id, 0, 0, 100_000_001);
+    let d = w.delivery(id, 0, 0, 10_000_000_000_000_001);
     let sigs = w.signers.sign(&d.id(&binding()));
     let r = w.submit(&d, sigs);
     r.expect_err(w.err("ERR_INVALID_PARAMETER"));
     // At the bound it is accepted (and the Silica defaults: the due is far above 0).
-    let d = w.delivery(id, 0, 0, 100_000_000);
+    let d = w.delivery(id, 0, 0, 10_000_000_000_000_000);
     let sigs = w.signers.sign(&d.id(&binding()));
     w.submit(&d, sigs).expect_ok();
     assert_eq!(w.status(id), crate::silica_common::DEFAULTED);
@@ -218,16 +226,17 @@ fn window_length_is_snapshotted_at_create() {
         // One block before the window is final: refused.
         let now = w.sim.burn_block_height();
         assert!(now < final_height, "window {d} is not final yet");
-        if now + 1 < final_height {
-            w.sim.mine((final_height - 1 - now) as u32);
+        if now < final_height {
+            w.sim.mine((final_height - now) as u32);
         }
-        let early = w.delivery(id, d, 5_100, 50);
+        let early = w.delivery(id, d, 5_100, 50 * SAT);
         let sigs = w.signers.sign(&early.id(&binding()));
         w.submit(&early, sigs)
             .expect_err(w.err("ERR_NOT_CONFIRMED"));
-        // At the final height: accepted (attest mines exactly one block).
-        w.attest(id, 5_100, 50).expect_ok();
-        assert_eq!(w.sim.burn_block_height(), final_height);
+        // Pinned to the final height: accepted (attest mines exactly one block, after
+        // which the final height is the newest visible one).
+        w.attest(id, 5_100, 50 * SAT).expect_ok();
+        assert_eq!(w.sim.burn_block_height(), final_height + 1);
         miner_balance += 6_000 + [0, 500, 1_500, 0][d as usize];
         assert_eq!(w.sbtc(&miner), miner_balance, "window {d}");
         assert_eq!(w.status(id), if d == 3 { FINISHED } else { RUNNING });
@@ -237,10 +246,10 @@ fn window_length_is_snapshotted_at_create() {
             assert_eq!(w.attestable_height(id), start + 12 - 1 + 2);
         }
     }
-    // Finished 25 blocks after start; the old Silica's window 0 is not final yet.
-    assert_eq!(w.sim.burn_block_height(), start + 4 * 6 - 1 + 2);
+    // Finished 26 blocks after start; the old Silica's window 0 is not final yet.
+    assert_eq!(w.sim.burn_block_height(), start + 4 * 6 - 1 + 2 + 1);
     assert_eq!(w.status(old), OPEN);
-    let early = w.delivery(old, 0, 5_000, 50);
+    let early = w.delivery(old, 0, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&early.id(&binding()));
     w.submit(&early, sigs)
         .expect_err(w.err("ERR_NOT_CONFIRMED"));
@@ -258,8 +267,8 @@ fn window_length_is_snapshotted_at_create() {
     for d in 0..4u128 {
         let final_height = old_start + 144 * (d + 1) - 1 + 2;
         assert_eq!(w.attestable_height(old), final_height, "old window {d}");
-        w.attest(old, 5_000, 50).expect_ok();
-        assert_eq!(w.sim.burn_block_height(), final_height);
+        w.attest(old, 5_000, 50 * SAT).expect_ok();
+        assert_eq!(w.sim.burn_block_height(), final_height + 1);
     }
     assert_eq!(w.status(old), FINISHED);
     assert_eq!(w.redeem(old, &bob).expect_ok(), uint(20_000));

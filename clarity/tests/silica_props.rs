@@ -2,7 +2,10 @@
 //!
 //! Each case lists one Silica with random terms, then applies a random sequence of
 //! buys, share transfers, top-ups, attestations (random deliveries and indices, some
-//! deliberately out of order), replays, redeems, collects, expiries and cancels. After every
+//! deliberately out of order), replays, redeems, collects, expiries, cancels (refunding
+//! any buyers) and stalled settlements (settle-stalled, sometimes after mining past the
+//! stall height). Indices are in 1e-8 sat units with the contract's rounding (due =
+//! floor(sold * index / 1e8) per window). After every
 //! step it checks:
 //! 1. the contract accepted exactly the operations the model says are valid;
 //! 2. every party's sBTC balance and the contract's equal the model's (to the sat), and
@@ -19,12 +22,12 @@
 
 use alkahest_protocol::message::Delivery;
 use alkahest_clarity::binding;
-use alkahest_clarity::values::{principal, uint};
+use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Receipt;
 use proptest::prelude::*;
 use crate::silica_common::{
     ceil_div, locked, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, OPEN,
-    RUNNING, SILICA,
+    RUNNING, SAT, SILICA,
 };
 
 #[derive(Debug, Clone)]
@@ -53,6 +56,10 @@ enum Op {
     Collect,
     Expire,
     Cancel,
+    /// settle-stalled; `wait` first mines to the Silica's stall height.
+    Stall {
+        wait: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,13 +68,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize, 0..3usize, 1..30u128)
             .prop_map(|(from, to, amount)| Op::Transfer { from, to, amount }),
         1 => (1..3_000u128).prop_map(|amount| Op::TopUp { amount }),
-        4 => (0..200u128, 1..120u128, prop::bool::weighted(0.15))
+        4 => (0..200u128, 1..120 * SAT, prop::bool::weighted(0.15))
             .prop_map(|(delivery_pct, index, skip)| Op::Attest { delivery_pct, index, skip }),
         1 => Just(Op::Replay),
         1 => (0..3usize).prop_map(|who| Op::Redeem { who }),
         1 => Just(Op::Collect),
         1 => Just(Op::Expire),
         1 => Just(Op::Cancel),
+        1 => prop::bool::weighted(0.5).prop_map(|wait| Op::Stall { wait }),
     ]
 }
 
@@ -88,6 +96,8 @@ struct Model {
     outstanding: u128,
     miner_amount: u128,
     collected: bool,
+    /// A settlement pool exists (FINISHED, DEFAULTED, or CANCELLED with sales).
+    has_pool: bool,
     shares: [u128; 3],
     /// sBTC of miner, holder 0..3, contract.
     miner: u128,
@@ -102,16 +112,19 @@ fn sub(a: u128, b: u128) -> u128 {
 
 impl Model {
     fn settled(&self) -> bool {
-        self.status == FINISHED || self.status == DEFAULTED
+        self.has_pool
+    }
+
+    fn live(&self) -> bool {
+        self.status == RUNNING || (self.status == OPEN && self.sold > 0)
     }
 
     fn pay_out(&mut self, amount: u128) {
         self.escrow = sub(self.escrow, amount);
     }
 
-    fn attest(&mut self, delivered: u128, index: u128) {
-        self.minted += delivered;
-        self.escrow += delivered;
+    /// OPEN -> RUNNING: collateral scaled to the amount sold, the rest back.
+    fn activate(&mut self) {
         if self.status == OPEN {
             let scaled = ceil_div(self.collateral * self.sold, self.t.hashrate);
             let back = sub(self.collateral, scaled);
@@ -121,9 +134,15 @@ impl Model {
             self.held = scaled;
             self.status = RUNNING;
         }
+    }
+
+    fn attest(&mut self, delivered: u128, index: u128) {
+        self.minted += delivered;
+        self.escrow += delivered;
+        self.activate();
         let d = self.next;
         self.cum_delivered += delivered;
-        self.cum_due += self.sold * index;
+        self.cum_due += self.sold * index / SAT;
         self.next += 1;
         let lock = locked(self.collateral, self.t.windows, d);
         if self.cum_delivered + self.topups + lock >= self.cum_due {
@@ -151,7 +170,25 @@ impl Model {
             self.miner_amount = 0;
         }
         self.outstanding = self.sold;
+        self.has_pool = true;
         self.status = status;
+    }
+
+    /// Cancel before start: collateral and top-ups back; buyers' payments become a pool.
+    fn cancel(&mut self) {
+        let refund = self.held + self.topups;
+        self.pay_out(refund);
+        self.miner += refund;
+        self.held = 0;
+        self.topups = 0;
+        self.status = CANCELLED;
+        if self.sold > 0 {
+            self.pool = self.t.price * self.t.windows * self.sold;
+            self.outstanding = self.sold;
+            self.miner_amount = 0;
+            self.collected = true;
+            self.has_pool = true;
+        }
     }
 }
 
@@ -171,7 +208,10 @@ impl Case {
         let collateral = w.field(id, "collateral");
         assert_eq!(
             collateral,
-            ceil_div(t.hashrate * t.windows * 50 * t.collateral_bps, 10_000)
+            ceil_div(
+                t.hashrate * t.windows * 50 * SAT * t.collateral_bps,
+                10_000 * SAT
+            )
         );
         let start = w.field(id, "start");
         let holders = [w.alice.clone(), w.bob.clone(), w.carol.clone()];
@@ -190,6 +230,7 @@ impl Case {
             outstanding: 0,
             miner_amount: 0,
             collected: false,
+            has_pool: false,
             shares: [0; 3],
             miner: FUNDING - collateral,
             holders: [FUNDING; 3],
@@ -261,14 +302,13 @@ impl Case {
                 skip,
             } => {
                 self.w.mine_to_attestable(id);
-                let expected = self.m.sold.max(1) * index;
+                let expected = self.m.sold.max(1) * index / SAT;
                 let delivered = expected * delivery_pct / 100;
                 let window = self.m.next + u128::from(skip);
                 let d = self.w.delivery(id, window, delivered, index);
                 let sigs = self.w.signers.sign(&d.id(&binding()));
                 let r = self.w.submit(&d, sigs);
-                let live = self.m.status == RUNNING || (self.m.status == OPEN && self.m.sold > 0);
-                let valid = live && !skip;
+                let valid = self.m.live() && !skip;
                 if valid {
                     self.m.attest(delivered, index);
                     self.last = Some(d);
@@ -323,14 +363,34 @@ impl Case {
                 (r, valid)
             }
             Op::Cancel => {
-                let valid = self.m.status == OPEN && !self.started() && self.m.sold == 0;
+                let valid = self.m.status == OPEN && !self.started();
                 let miner = self.w.miner.clone();
                 let r = self.w.sim.call(SILICA, "cancel", &[uint(id)], &miner);
                 if valid {
-                    let refund = self.m.held + self.m.topups;
-                    self.m.pay_out(refund);
-                    self.m.miner += refund;
-                    self.m.status = CANCELLED;
+                    self.m.cancel();
+                }
+                (r, valid)
+            }
+            Op::Stall { wait } => {
+                let stall = self
+                    .w
+                    .sim
+                    .read_only(SILICA, "get-stall-height", &[uint(id)])
+                    .to_uint();
+                let now = self.w.sim.burn_block_height();
+                if wait && now < stall {
+                    self.w.sim.mine((stall - now) as u32);
+                }
+                let reached = self.w.sim.burn_block_height() >= stall;
+                let valid = self.m.live() && reached;
+                let stranger = self.w.stranger.clone();
+                let r = self
+                    .w
+                    .sim
+                    .call(SILICA, "settle-stalled", &[uint(id)], &stranger);
+                if valid {
+                    self.m.activate();
+                    self.m.settle(DEFAULTED);
                 }
                 (r, valid)
             }
@@ -380,7 +440,7 @@ impl Case {
             let before = self.m.status;
             let r = self.apply(&Op::Attest {
                 delivery_pct: 100,
-                index: 40,
+                index: 40 * SAT + 12_345_678,
                 skip: false,
             });
             self.check(before, &r);

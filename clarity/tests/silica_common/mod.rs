@@ -29,6 +29,10 @@ pub const DEFAULTED: u128 = 3;
 pub const EXPIRED: u128 = 4;
 pub const CANCELLED: u128 = 5;
 
+/// Index units per sat per TH/s·day (`INDEX_SCALE` in silica.clar): attested indices
+/// are in 1e-8 sat, so `50 * SAT` is 50 sats per TH/s·day.
+pub const SAT: u128 = 100_000_000;
+
 /// Blocks per day-window: the contract's default `window-length` (governance may set
 /// 1..=144 for Silicas listed afterwards; each Silica keeps its own).
 pub const WINDOW: u32 = 144;
@@ -93,9 +97,14 @@ pub fn bootstrap(sim: &mut Simnet, signers: &Signers) -> Receipt {
     )
 }
 
-/// The current burn height and its header hash, for the reorg guard.
+/// The newest burn height whose header hash contracts can see (one below
+/// `burn-block-height`, as on Stacks) and that hash, for the reorg guard. Mines a block
+/// on a fresh chain, where no burn block is visible yet.
 pub fn burn_tip(sim: &mut Simnet) -> (u128, [u8; 32]) {
-    let h = sim.burn_block_height();
+    if sim.burn_block_height() == 0 {
+        sim.mine(1);
+    }
+    let h = sim.burn_block_height() - 1;
     (h, burn_hash(sim, h))
 }
 
@@ -136,9 +145,6 @@ pub fn deposit_args(d: &Deposit, sigs: Value) -> Vec<Value> {
 
 /// Pegs in `amount` sats for `recipient` with a quorum of `signers`.
 pub fn peg_in(sim: &mut Simnet, signers: &Signers, recipient: &str, amount: u128) {
-    if sim.burn_block_height() == 0 {
-        sim.mine(1);
-    }
     let d = deposit_message(sim, recipient, amount);
     let sigs = signers.sign(&d.id(&binding()));
     let caller = sim.account("wallet_8");
@@ -320,9 +326,10 @@ impl World {
             .to_uint()
     }
 
-    /// Mines until the Silica's next window may be attested.
+    /// Mines until the Silica's next window may be attested: until the attestable
+    /// height is the newest visible burn block (one below the tip).
     pub fn mine_to_attestable(&mut self, id: u128) {
-        let h = self.attestable_height(id);
+        let h = self.attestable_height(id) + 1;
         let now = self.sim.burn_block_height();
         if now < h {
             self.sim.mine((h - now) as u32);
@@ -337,7 +344,7 @@ impl World {
         }
     }
 
-    /// A delivery message for window `window`, pinned to the current tip.
+    /// A delivery message for window `window`, pinned to the newest visible burn block.
     pub fn delivery(&mut self, id: u128, window: u128, delivered: u128, index: u128) -> Delivery {
         let (burn_height, burn_hash) = burn_tip(&mut self.sim);
         Delivery {
