@@ -118,7 +118,7 @@ impl Devnet {
         let mut signers =
             Signers::start(&config.data_dir, btc.shared(), spec, (3, 2), signer_config).await?;
         signers.sync().await?;
-        let stacks = Stacks::open(&config.data_dir, tip.0).await?;
+        let stacks = Stacks::open(&config.data_dir, &btc).await?;
         let actors = Actors::load()?;
         if tip.0 > 0 {
             log.line(format!(
@@ -163,10 +163,12 @@ impl Devnet {
     pub async fn step(&mut self) -> anyhow::Result<()> {
         let next = self.btc.tip().0 .0 + 1;
         let spec = self.coinbase_for(next)?;
-        let (height, _) = self.btc.mine(&spec)?;
+        let (height, block) = self.btc.mine(&spec)?;
         self.api_follower.sync().await?;
         self.signers.sync().await?;
-        self.stacks.mine();
+        let mut hash = block.block_hash().to_byte_array();
+        hash.reverse();
+        self.stacks.mine(height.0, hash);
         self.act(height.0).await
     }
 

@@ -245,7 +245,7 @@ impl Devnet {
     }
 
     async fn peg_in(&mut self, height: u32) -> anyhow::Result<()> {
-        if self.progress.deposits_done || height < 1 + self.config.confirmations {
+        if self.progress.deposits_done || height < 2 + self.config.confirmations {
             return Ok(());
         }
         let store = self.api_store.clone();
@@ -253,7 +253,8 @@ impl Devnet {
             .await?
             .ok_or_else(|| anyhow!("block 1 not indexed"))?;
         let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
-        let burn_height = self.stacks.burn_height();
+        // Pin the newest block the contracts can see: the one below the burn tip.
+        let burn_height = self.stacks.burn_height().saturating_sub(1);
         let burn_hash = self
             .stacks
             .burn_hash(burn_height)
@@ -403,10 +404,12 @@ impl Devnet {
         let Some((_, last)) = terms.heights(window) else {
             return Ok(());
         };
-        if height < last.0 + self.config.confirmations {
+        // Final at last + confirmations; pinned one below the tip, so one block later.
+        if height < last.0 + self.config.confirmations + 1 {
             return Ok(());
         }
-        let burn_height = self.stacks.burn_height();
+        // Pin the newest block the contracts can see: the one below the burn tip.
+        let burn_height = self.stacks.burn_height().saturating_sub(1);
         let burn_hash = self
             .stacks
             .burn_hash(burn_height)

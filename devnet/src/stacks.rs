@@ -14,6 +14,8 @@ use alkahest_signer::stacks::tx::{self, ContractCall, Network};
 use alkahest_signer::stacks::StacksClient;
 use anyhow::{anyhow, Context};
 
+use crate::chain::Bitcoin;
+
 /// The simnet plus its transaction log.
 pub struct Stacks {
     client: SimnetClient,
@@ -27,13 +29,22 @@ impl Stacks {
     ///
     /// # Errors
     /// Contract deployment failure, or a logged transaction that no longer applies.
-    pub async fn open(data_dir: &Path, tip: u32) -> anyhow::Result<Stacks> {
+    pub async fn open(data_dir: &Path, btc: &Bitcoin) -> anyhow::Result<Stacks> {
+        let tip = btc.tip().0 .0;
         let dir = data_dir.join("stacks");
         std::fs::create_dir_all(&dir)?;
         let log = dir.join("txs.log");
         let sim = Simnet::try_new().map_err(|e| anyhow!(e))?;
         let deployer = sim.deployer();
         let client = SimnetClient::new(sim);
+        // The contracts see the real regtest block hashes, so a delivery pinned to a
+        // height carries that block's hash and the signers can check it against their
+        // own index.
+        for h in 0..=tip {
+            if let Some(hash) = btc.display_hash(h) {
+                client.with_sim(|s| s.set_burn_header_hash(h, hash));
+            }
+        }
         // Burn height = Bitcoin height: the simnet's burn height trails its block
         // height by one, so start one block ahead.
         client.with_sim(|s| s.mine(1));
@@ -79,9 +90,13 @@ impl Stacks {
         &self.deployer
     }
 
-    /// Mines one Stacks block (with the Bitcoin block at the same height).
-    pub fn mine(&self) {
-        self.client.with_sim(|s| s.mine(1));
+    /// Mines one Stacks block with the Bitcoin block `height` whose display-order hash
+    /// is `hash`.
+    pub fn mine(&self, height: u32, hash: [u8; 32]) {
+        self.client.with_sim(|s| {
+            s.set_burn_header_hash(height, hash);
+            s.mine(1)
+        });
     }
 
     /// `deployer.name` for a project contract.

@@ -58,7 +58,7 @@ pub struct IndexWindow {
     pub block_count: u32,
     /// Σ (subsidy + fees) in sats.
     pub reward_sats: u64,
-    /// Σ difficulty · 2^32: expected hashes.
+    /// Σ `2^256 / (target + 1)`: expected hashes (the signers' work formula).
     pub work: f64,
     /// `86400·10^12·reward / work`: sats per TH/s per day.
     pub index: f64,

@@ -304,11 +304,6 @@ impl CoinbaseBlock {
             .unwrap_or(Amount::MAX_MONEY)
     }
 
-    /// Returns `difficulty · 2^32`, the expected hashes the design's `work_W` sums.
-    pub fn expected_hashes(&self) -> f64 {
-        self.difficulty() * 4_294_967_296.0
-    }
-
     /// Returns the sum paid to `script` by this coinbase.
     pub fn paid_to(&self, script: &ScriptBuf) -> Amount {
         self.outputs

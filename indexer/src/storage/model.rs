@@ -97,7 +97,7 @@ pub struct WindowRecord {
     pub block_count: u32,
     /// Σ (subsidy + fees).
     pub reward: Amount,
-    /// Σ difficulty · 2^32.
+    /// Σ `2^256 / (target + 1)`: expected hashes, the signers' work formula.
     pub work: f64,
     /// `86400·10^12·reward / work`, sats per TH/s·day.
     pub index: f64,

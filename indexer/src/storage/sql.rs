@@ -7,8 +7,15 @@ use bitcoin::{Amount, BlockHash, Txid};
 use super::StorageError;
 use crate::types::Height;
 
-/// `2^32`: `difficulty · 2^32` is a block's expected hashes (design.md, `work_W`).
-pub(crate) const HASHES_PER_DIFFICULTY: f64 = 4_294_967_296.0;
+/// A block's expected hashes, `2^256 / (target + 1)` from its `bits`: the one work
+/// formula the signers sign with ([`alkahest_protocol::index`]), as an `f64` for the
+/// window table (exact below 2^53, within 1e-16 relative above).
+pub(crate) fn block_work(bits: u32) -> f64 {
+    alkahest_protocol::index::WorkModel::Header
+        .block_work(bits)
+        .map(|w| w as f64)
+        .unwrap_or(f64::INFINITY)
+}
 
 pub(crate) fn to_u32(v: i64, what: &'static str) -> Result<u32, StorageError> {
     u32::try_from(v).map_err(|_| StorageError::Corrupt(what))

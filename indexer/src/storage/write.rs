@@ -11,7 +11,7 @@ use bitcoin::{BlockHash, ScriptBuf};
 
 use super::backend::{exec, row, rows, Arg, Backend, SqlStore};
 use super::sql::{
-    describe_rollback, median_time, sats, to_hash, to_u32, BLOCK_COLUMNS, HASHES_PER_DIFFICULTY,
+    block_work, describe_rollback, median_time, sats, to_hash, to_u32, BLOCK_COLUMNS,
     MEDIAN_TIME_SPAN,
 };
 use super::{index_value, query_err, DbWrite, IndexedBlock, StorageError};
@@ -65,7 +65,7 @@ async fn rebuild_window<B: Backend>(
     let blocks = rows::<B>(
         conn,
         "select window blocks",
-        "SELECT subsidy, fees, difficulty FROM blocks WHERE window_id = $1 ORDER BY height",
+        "SELECT subsidy, fees, bits FROM blocks WHERE window_id = $1 ORDER BY height",
         id(),
     )
     .await?;
@@ -76,7 +76,8 @@ async fn rebuild_window<B: Backend>(
     for r in &blocks {
         let e = || query_err("decode window block");
         reward += B::i64(r, "subsidy").map_err(e())? + B::i64(r, "fees").map_err(e())?;
-        work += B::f64(r, "difficulty").map_err(e())? * HASHES_PER_DIFFICULTY;
+        let bits = B::i64(r, "bits").map_err(e())?;
+        work += block_work(u32::try_from(bits).map_err(|_| StorageError::Corrupt("blocks.bits"))?);
     }
     let first = spec
         .first_height(w)
@@ -229,7 +230,7 @@ async fn insert_block<B: Backend>(
     let after = WindowTotals {
         count: before.count + 1,
         reward: before.reward + sats(cb.subsidy) + sats(cb.fees),
-        work: before.work + cb.difficulty() * HASHES_PER_DIFFICULTY,
+        work: before.work + block_work(cb.header.bits.to_consensus()),
     };
     write_window::<B>(conn, w, first, after, stored.is_some()).await
 }
