@@ -30,9 +30,13 @@ fn register(sim: &mut Simnet, who: &str) {
 
 /// Mines until `burn-block-height` (the vesting clock) is `height`.
 fn mine_to(sim: &mut Simnet, height: u32) {
-    let now = u32::try_from(sim.burn_block_height()).expect("burn height fits u32");
-    assert!(height >= now, "cannot mine back from {now} to {height}");
-    sim.mine(height - now);
+    let target = u128::from(height);
+    let now = sim.burn_block_height();
+    assert!(target >= now, "cannot mine back from {now} to {height}");
+    while sim.burn_block_height() < target {
+        sim.mine(1);
+    }
+    assert_eq!(sim.burn_block_height(), target);
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn oracle_instant_and_resilient_update_rules() {
     assert!(p1 < p0);
     // The first swap of each later burn block: R = avg * R + (1 - avg) * pre-trade
     // price (avg = 0.95).
-    sim.mine(1);
+    next_burn_block(&mut sim);
     let r = swap(&mut sim, &a.bob, id, "tok-a", "tok-b", 10_000 * ONE_8);
     assert_eq!(
         r.print_with_topic("swap").unwrap().field("price").to_uint(),
@@ -56,7 +56,7 @@ fn oracle_instant_and_resilient_update_rules() {
         .call(POOL, "set-pool-oracle", &[uint(id), uint(0)], &d)
         .print_with_topic("pool-set-oracle")
         .is_some());
-    sim.mine(1);
+    next_burn_block(&mut sim);
     let p2 = sim
         .read_only(POOL, "get-oracle-instant", &[uint(id)])
         .to_uint();

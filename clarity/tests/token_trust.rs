@@ -51,7 +51,10 @@ fn a_locker_cannot_lock_a_third_partys_alex() {
         .expect_err(not_owner);
     sim.call(&desk, "lock-for", &lock_alice, &a.bob)
         .expect_err(not_owner);
-    let locked = |sim: &mut Simnet| sim.read_only(T, "get-locked", &[principal(&a.alice)]).to_uint();
+    let locked = |sim: &mut Simnet| {
+        sim.read_only(T, "get-locked", &[principal(&a.alice)])
+            .to_uint()
+    };
     assert_eq!(locked(&mut sim), 0);
     // Alice calls the locker: her consent.
     sim.call(&desk, "lock-for", &lock_alice, &a.alice)
@@ -84,25 +87,48 @@ fn vesting_follows_burn_height() {
     sim.call(
         V,
         "add-beneficiary",
-        &[principal(&alice), uint(1_000 * ONE), uint(start), uint(cliff), uint(end)],
+        &[
+            principal(&alice),
+            uint(1_000 * ONE),
+            uint(start),
+            uint(cliff),
+            uint(end),
+        ],
         &d,
     )
     .expect_ok();
-    let vested = |sim: &mut Simnet| sim.read_only(V, "get-vested", &[principal(&alice)]).to_uint();
+    let vested = |sim: &mut Simnet| {
+        sim.read_only(V, "get-vested", &[principal(&alice)])
+            .to_uint()
+    };
     mine_to_burn(&mut sim, cliff - 1);
     assert_eq!(vested(&mut sim), 0, "burn height before the cliff");
     mine_to_burn(&mut sim, cliff + 40);
     let stacks = u128::from(sim.block_height());
     let burn = sim.burn_block_height();
-    assert_ne!(stacks, burn, "the simnet's heights differ, so the test tells them apart");
-    assert_eq!(vested(&mut sim), 500 * ONE, "50 of 100 burn blocks since start");
+    assert_ne!(
+        stacks, burn,
+        "the simnet's heights differ, so the test tells them apart"
+    );
     assert_eq!(
-        sim.read_only(V, "get-claimable", &[principal(&alice)]).to_uint(),
+        vested(&mut sim),
+        500 * ONE,
+        "50 of 100 burn blocks since start"
+    );
+    assert_eq!(
+        sim.read_only(V, "get-claimable", &[principal(&alice)])
+            .to_uint(),
         500 * ONE
     );
-    assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 500 * ONE);
+    assert_eq!(
+        sim.call(V, "claim", &[], &alice).expect_ok().to_uint(),
+        500 * ONE
+    );
     mine_to_burn(&mut sim, end);
-    assert_eq!(sim.call(V, "claim", &[], &alice).expect_ok().to_uint(), 500 * ONE);
+    assert_eq!(
+        sim.call(V, "claim", &[], &alice).expect_ok().to_uint(),
+        500 * ONE
+    );
 }
 
 /// Clarity 3 removed `block-height`: no contract code (comments aside) may use it, so

@@ -229,3 +229,12 @@ pub fn pool_ab() -> (Simnet, Actors, u128) {
     add(&mut sim, &a.alice, id, "tok-a", "tok-b", BIG, BIG).expect_ok();
     (sim, a, id)
 }
+
+/// Mines until `burn-block-height` moves on (the simnet's first block keeps burn
+/// height 0, so one block is not always enough).
+pub fn next_burn_block(sim: &mut Simnet) {
+    let b = sim.burn_block_height();
+    while sim.burn_block_height() == b {
+        sim.mine(1);
+    }
+}
