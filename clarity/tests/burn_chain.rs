@@ -175,8 +175,8 @@ fn a_delivery_pinned_to_a_wrong_or_future_height_or_a_fork_is_refused() {
     fork.set_burn_header_hash(good.burn_height as u32, [0x77; 32]);
     let sigs = w.signers.sign(&good.id(CHAIN_ID_TESTNET));
     let caller = w.stranger.clone();
-    fork.call(
-        silica_common::SILICA,
+    silica_common::silica_call(
+        &mut fork,
         "attest-window",
         &silica_common::delivery_args(&good, sigs.clone()),
         &caller,

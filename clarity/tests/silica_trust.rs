@@ -8,7 +8,7 @@ mod silica_common;
 
 use alkahest_clarity::values::{uint, ValueExt};
 use silica_common::{
-    Terms, World, CANCELLED, DEFAULTED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
+    silica_call, Terms, World, CANCELLED, DEFAULTED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
 };
 
 const C: u128 = 2_000;
@@ -21,7 +21,7 @@ fn stall_height(w: &mut World, id: u128) -> u128 {
 
 fn settle_stalled(w: &mut World, id: u128) -> alkahest_clarity::Receipt {
     let stranger = w.stranger.clone();
-    w.sim.call(SILICA, "settle-stalled", &[uint(id)], &stranger)
+    silica_call(&mut w.sim, "settle-stalled", &[uint(id)], &stranger)
 }
 
 fn mine_to(w: &mut World, height: u128) {
@@ -149,7 +149,7 @@ fn a_small_purchase_no_longer_pins_a_large_listing() {
             &bob,
         )
         .expect_ok();
-    let r = w.sim.call(SILICA, "cancel", &[uint(id)], &miner);
+    let r = silica_call(&mut w.sim, "cancel", &[uint(id)], &miner);
     assert_eq!(r.expect_ok(), uint(20_000 + 300));
     let event = r.print_with_topic("cancel").expect("a cancel event");
     assert_eq!(event.field("buyer-refund").to_uint(), 720);
@@ -180,13 +180,11 @@ fn a_listing_with_sales_cannot_be_cancelled_from_start() {
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 1).expect_ok();
     w.mine_to_start(id);
-    w.sim
-        .call(SILICA, "cancel", &[uint(id)], &miner)
+    silica_call(&mut w.sim, "cancel", &[uint(id)], &miner)
         .expect_err(w.err("ERR_SALE_CLOSED"));
     // Nor expire: it starts instead.
     let stranger = w.stranger.clone();
-    w.sim
-        .call(SILICA, "expire", &[uint(id)], &stranger)
+    silica_call(&mut w.sim, "expire", &[uint(id)], &stranger)
         .expect_err(w.err("ERR_SOMETHING_SOLD"));
     assert_eq!(w.status(id), silica_common::OPEN);
 }
