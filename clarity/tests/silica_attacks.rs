@@ -174,8 +174,7 @@ fn market_misuse_fails_by_name() {
     w.redeem(id, &stranger)
         .expect_err(w.err("ERR_NOTHING_TO_REDEEM"));
     w.top_up(id, 1).expect_err(w.err("ERR_BAD_STATUS"));
-    silica_call(&mut w.sim, "expire", &[uint(other)], &stranger)
-        .expect_ok();
+    silica_call(&mut w.sim, "expire", &[uint(other)], &stranger).expect_ok();
     assert_eq!(w.escrow(), 0);
 }
 

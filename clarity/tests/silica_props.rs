@@ -26,9 +26,8 @@ use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Receipt;
 use proptest::prelude::*;
 use silica_common::{
-    ceil_div, locked, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, OPEN,
-    RUNNING, SAT, SILICA,
-    silica_call,
+    ceil_div, locked, silica_call, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING,
+    OPEN, RUNNING, SAT, SILICA,
 };
 
 #[derive(Debug, Clone)]

@@ -50,7 +50,13 @@ fn faucet(sim: &mut Simnet, who: &str, amount: u128) {
 }
 
 /// Calls `function` with `token` in front of `args`.
-fn call_with(sim: &mut Simnet, token: &Value, function: &str, args: &[Value], who: &str) -> Receipt {
+fn call_with(
+    sim: &mut Simnet,
+    token: &Value,
+    function: &str,
+    args: &[Value],
+    who: &str,
+) -> Receipt {
     let mut all = vec![token.clone()];
     all.extend_from_slice(args);
     sim.call(SILICA, function, &all, who)
@@ -63,7 +69,8 @@ fn the_settlement_token_is_set_once_by_the_deployer() {
     let stranger = sim.account("wallet_6");
     let sbtc = principal(&sim.contract_id(SBTC));
     assert_eq!(
-        sim.read_only(SILICA, "get-settlement-token", &[]).to_optional(),
+        sim.read_only(SILICA, "get-settlement-token", &[])
+            .to_optional(),
         None
     );
     sim.call(SILICA, "set-settlement-token", &[sbtc.clone()], &stranger)
@@ -110,8 +117,14 @@ fn a_token_that_is_not_the_settlement_token_is_refused_by_name() {
     let d = w.delivery(id, 0, 0, 50 * SAT);
     let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
     let stranger = w.stranger.clone();
-    call_with(&mut w.sim, &other, "attest-window", &delivery_args(&d, sigs), &stranger)
-        .expect_err(wrong);
+    call_with(
+        &mut w.sim,
+        &other,
+        "attest-window",
+        &delivery_args(&d, sigs),
+        &stranger,
+    )
+    .expect_err(wrong);
     assert_eq!(w.sim.ft_balance(OTHER, &w.escrow_principal()), 0);
     // The settlement token still works.
     w.attest(id, 0, 50 * SAT).expect_ok();
@@ -127,8 +140,10 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
     let deployer = sim.deployer();
     let reg = principal(&sim.contract_id(REG));
     let silica = principal(&sim.contract_id(SILICA));
-    sim.call(SBTC, "set-protocol", &[reg], &deployer).expect_ok();
-    sim.call(REG, "set-consumer", &[silica], &deployer).expect_ok();
+    sim.call(SBTC, "set-protocol", &[reg], &deployer)
+        .expect_ok();
+    sim.call(REG, "set-consumer", &[silica], &deployer)
+        .expect_ok();
     sim.call(SILICA, "set-settlement-token", &[other.clone()], &deployer)
         .expect_ok();
     let signers = Signers::new("other", 3, 2);
@@ -181,18 +196,36 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
     // A delivery would be minted in the stand-in token: refused by name.
     let d = w.delivery(id, 0, 5_000, 50 * SAT);
     let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
-    call_with(&mut w.sim, &other, "attest-window", &delivery_args(&d, sigs), &stranger)
-        .expect_err(w.err("ERR_DELIVERY_NOT_MINTABLE"));
+    call_with(
+        &mut w.sim,
+        &other,
+        "attest-window",
+        &delivery_args(&d, sigs),
+        &stranger,
+    )
+    .expect_err(w.err("ERR_DELIVERY_NOT_MINTABLE"));
     // Window 0 delivers nothing: 3,000 top-up + 2,000 locked covers the 5,000 due.
     let d = w.delivery(id, 0, 0, 50 * SAT);
     let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
-    call_with(&mut w.sim, &other, "attest-window", &delivery_args(&d, sigs), &stranger)
-        .expect_ok();
+    call_with(
+        &mut w.sim,
+        &other,
+        "attest-window",
+        &delivery_args(&d, sigs),
+        &stranger,
+    )
+    .expect_ok();
     // Window 1: 3,000 + 1,500 locked < 10,000 due: default.
     w.mine_to_attestable(id);
     let d = w.delivery(id, 1, 0, 50 * SAT);
     let sigs = w.signers.sign(&d.id(CHAIN_ID_TESTNET));
-    let r = call_with(&mut w.sim, &other, "attest-window", &delivery_args(&d, sigs), &stranger);
+    let r = call_with(
+        &mut w.sim,
+        &other,
+        "attest-window",
+        &delivery_args(&d, sigs),
+        &stranger,
+    );
     assert_eq!(r.expect_ok(), uint(DEFAULTED));
     // Pool: 3,000 top-up + 2,000 collateral held + 18,000 unreleased payment.
     let r = call_with(&mut w.sim, &other, "redeem", &[uint(id)], &alice);
@@ -200,7 +233,10 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
     call_with(&mut w.sim, &other, "collect", &[uint(id)], &miner).expect_ok();
     let escrow = w.escrow_principal();
     assert_eq!(w.sim.ft_balance(OTHER, &escrow), 0);
-    assert_eq!(w.sim.ft_balance(OTHER, &miner), FUNDING - 2_000 - 3_000 + 6_000);
+    assert_eq!(
+        w.sim.ft_balance(OTHER, &miner),
+        FUNDING - 2_000 - 3_000 + 6_000
+    );
     assert_eq!(w.sim.ft_balance(OTHER, &alice), FUNDING - 24_000 + 23_000);
     assert_eq!(w.sim.ft_balance(SBTC, &alice), 50_000, "sBTC untouched");
 }

@@ -75,7 +75,7 @@ fn a_never_attested_silica_starts_and_defaults_at_window_zero() {
     let id = w.create(Terms::default());
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 30).expect_ok(); // 7,200
-    // A shorter grace (governance) moves the stall height of running Silicas too.
+                                       // A shorter grace (governance) moves the stall height of running Silicas too.
     w.govern("set-stall-grace", 10).expect_ok();
     let start = w.field(id, "start");
     let stall = stall_height(&mut w, id);
@@ -180,8 +180,7 @@ fn a_listing_with_sales_cannot_be_cancelled_from_start() {
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 1).expect_ok();
     w.mine_to_start(id);
-    silica_call(&mut w.sim, "cancel", &[uint(id)], &miner)
-        .expect_err(w.err("ERR_SALE_CLOSED"));
+    silica_call(&mut w.sim, "cancel", &[uint(id)], &miner).expect_err(w.err("ERR_SALE_CLOSED"));
     // Nor expire: it starts instead.
     let stranger = w.stranger.clone();
     silica_call(&mut w.sim, "expire", &[uint(id)], &stranger)
@@ -205,7 +204,7 @@ fn the_index_is_carried_in_hundred_millionths_of_a_sat() {
     assert_eq!(w.field(id, "reference-index"), 5_000_000_000);
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 3).expect_ok(); // 600
-    // 42.38 sats per TH/s·day: due = floor(3 · 4,238,000,000 / 1e8) = floor(127.14) = 127.
+                                      // 42.38 sats per TH/s·day: due = floor(3 · 4,238,000,000 / 1e8) = floor(127.14) = 127.
     let index = 4_238_000_000;
     let r = w.attest(id, 127, index);
     r.expect_ok();

@@ -392,7 +392,12 @@ impl World {
     /// Submits a delivery signed by a quorum (as a stranger: submission is open).
     pub fn submit(&mut self, d: &Delivery, sigs: Value) -> Receipt {
         let caller = self.stranger.clone();
-        silica_call(&mut self.sim, "attest-window", &delivery_args(d, sigs), &caller)
+        silica_call(
+            &mut self.sim,
+            "attest-window",
+            &delivery_args(d, sigs),
+            &caller,
+        )
     }
 
     /// Mines to the next window's attestable height and attests it with a quorum.
