@@ -182,6 +182,9 @@ impl BurnStateDB for BurnView<'_> {
 /// # Errors
 /// The diagnostics of a parse or analysis failure, or one `Runtime Error: …`
 /// diagnostic when execution aborts.
+// The closure handed to `GlobalContext::execute` must return clarity's own (large)
+// error type.
+#[allow(clippy::result_large_err)]
 pub fn run(
     interpreter: &mut ClarityInterpreter,
     chain: &BurnChain,

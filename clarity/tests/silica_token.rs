@@ -73,13 +73,28 @@ fn the_settlement_token_is_set_once_by_the_deployer() {
             .to_optional(),
         None
     );
-    sim.call(SILICA, "set-settlement-token", &[sbtc.clone()], &stranger)
-        .expect_err(sim.err_code(SILICA, "ERR_NOT_AUTHORIZED"));
-    let r = sim.call(SILICA, "set-settlement-token", &[sbtc.clone()], &deployer);
+    sim.call(
+        SILICA,
+        "set-settlement-token",
+        std::slice::from_ref(&sbtc),
+        &stranger,
+    )
+    .expect_err(sim.err_code(SILICA, "ERR_NOT_AUTHORIZED"));
+    let r = sim.call(
+        SILICA,
+        "set-settlement-token",
+        std::slice::from_ref(&sbtc),
+        &deployer,
+    );
     r.expect_ok();
     assert!(r.print_with_topic("set-settlement-token").is_some());
-    sim.call(SILICA, "set-settlement-token", &[sbtc.clone()], &deployer)
-        .expect_err(sim.err_code(SILICA, "ERR_TOKEN_ALREADY_SET"));
+    sim.call(
+        SILICA,
+        "set-settlement-token",
+        std::slice::from_ref(&sbtc),
+        &deployer,
+    )
+    .expect_err(sim.err_code(SILICA, "ERR_TOKEN_ALREADY_SET"));
     assert_eq!(
         sim.read_only(SILICA, "get-settlement-token", &[])
             .to_optional()
@@ -144,8 +159,13 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
         .expect_ok();
     sim.call(REG, "set-consumer", &[silica], &deployer)
         .expect_ok();
-    sim.call(SILICA, "set-settlement-token", &[other.clone()], &deployer)
-        .expect_ok();
+    sim.call(
+        SILICA,
+        "set-settlement-token",
+        std::slice::from_ref(&other),
+        &deployer,
+    )
+    .expect_ok();
     let signers = Signers::new("other", 3, 2);
     bootstrap(&mut sim, &signers).expect_ok();
     let (miner, alice, stranger) = (
