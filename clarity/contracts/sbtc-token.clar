@@ -1,10 +1,11 @@
 ;; sbtc-token: the devnet and test stand-in for sBTC. SIP-010, 8 decimals (1 sBTC =
 ;; 100,000,000 base units = 1 BTC in sats).
 ;;
-;; Mainnet deployments do not deploy this contract: they reference
-;; SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token through the settlement-token
-;; trait (SIP-010). Here, only the protocol contract registered once by the deployer
-;; (the signer registry, which pegs attested BTC into sBTC) may mint or burn.
+;; silica takes its settlement token as a SIP-010 trait argument checked against the
+;; principal set once at bootstrap (this contract on devnet; a mainnet deployment would
+;; set SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token). Here, only the protocol
+;; contract registered once by the deployer (the signer registry, which pegs attested
+;; BTC into sBTC) may mint or burn; mainnet deliveries await sBTC deposits (issue 16).
 
 (impl-trait .sip-010-trait.sip-010-trait)
 

@@ -38,6 +38,15 @@
 ;; [start + L*w, start + L*(w+1)), and changing the parameter never moves the windows of
 ;; an existing Silica.
 
+;; Settlement token. Every sBTC movement goes through a `<sip-010-trait>` argument
+;; `token`, which must be the principal set once by the deployer with
+;; set-settlement-token (deployments/bootstrap.toml sets the stand-in `.sbtc-token`; a
+;; mainnet deployment sets SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token).
+;; Delivered sats are minted by signer-registry, which mints only the stand-in
+;; `.sbtc-token` (MINTED_TOKEN): with any other settlement token, attestations must
+;; deliver 0 until deliveries arrive as sBTC deposits (issue 16).
+
+(use-trait sip-010-trait .sip-010-trait.sip-010-trait)
 (impl-trait .sip-013-trait.sip-013-trait)
 (impl-trait .sip-013-trait.sip-013-transfer-many-trait)
 
@@ -46,6 +55,8 @@
 
 (define-constant DEPLOYER tx-sender)
 (define-constant SELF (as-contract tx-sender))
+;; The token signer-registry mints deliveries in (the devnet/test stand-in).
+(define-constant MINTED_TOKEN .sbtc-token)
 
 ;; A day-window is 144 Bitcoin blocks (design.md "Day-window"): the default and the
 ;; upper bound of the governance window length (devnets run shorter windows).
@@ -119,8 +130,17 @@
 ;; The Silica is not stalled yet: its last window has not been attestable for the
 ;; governance stall grace (see get-stall-height).
 (define-constant ERR_NOT_STALLED (err u621))
+;; The token passed is not the settlement token (or none is set yet).
+(define-constant ERR_WRONG_TOKEN (err u622))
+;; The settlement token was already set; that happens once.
+(define-constant ERR_TOKEN_ALREADY_SET (err u623))
+;; Delivered sats can be minted only when the settlement token is the one
+;; signer-registry mints (MINTED_TOKEN).
+(define-constant ERR_DELIVERY_NOT_MINTABLE (err u624))
 
 (define-data-var governance principal DEPLOYER)
+;; The SIP-010 settlement token, set once (set-settlement-token).
+(define-data-var settlement-token (optional principal) none)
 ;; Blocks on top of a window's last block before it may be attested.
 (define-data-var confirmations uint u100)
 ;; Blocks per window for Silicas listed from now on (each Silica keeps its own).
@@ -165,6 +185,7 @@
 (define-read-only (get-payout-script (id uint)) (get payout-script (map-get? silicas id)))
 (define-read-only (get-window (id uint) (window uint)) (map-get? windows {id: id, window: window}))
 (define-read-only (get-settlement (id uint)) (map-get? settlements id))
+(define-read-only (get-settlement-token) (var-get settlement-token))
 (define-read-only (get-params)
   {governance: (var-get governance), confirmations: (var-get confirmations),
    window-length: (var-get window-length), min-sale-window: (var-get min-sale-window),
@@ -259,8 +280,8 @@
 ;; Public: lifecycle
 
 ;; Lists a Silica; the caller (tx-sender, who pays the collateral) is the miner.
-(define-public (create (hashrate uint) (n uint) (start-height uint) (price uint) (collateral-bps uint)
-                       (payout-script (buff 34)))
+(define-public (create (token <sip-010-trait>) (hashrate uint) (n uint) (start-height uint)
+                       (price uint) (collateral-bps uint) (payout-script (buff 34)))
   (let ((id (var-get next-id))
         (miner tx-sender)
         (reference-index (if (> (var-get latest-index) u0) (var-get latest-index)
@@ -268,12 +289,13 @@
         (length (var-get window-length))
         (derived (try! (contract-call? .silica-payout derive id)))
         (collateral (ceil-div (* hashrate n reference-index collateral-bps) (* BPS INDEX_SCALE))))
+    (try! (check-token token))
     (asserts! (and (> hashrate u0) (> price u0) (> n u0) (<= n MAX_WINDOWS)) ERR_INVALID_TERMS)
     (asserts! (>= start-height (+ burn-block-height (var-get min-sale-window))) ERR_START_TOO_SOON)
     (asserts! (and (>= collateral-bps MIN_COLLATERAL_BPS) (<= collateral-bps BPS))
               ERR_INVALID_COLLATERAL)
     (asserts! (is-eq payout-script (get script derived)) ERR_PAYOUT_SCRIPT_MISMATCH)
-    (try! (pay-in collateral miner))
+    (try! (pay-in token collateral miner))
     (map-set silicas id {
       miner: miner, hashrate: hashrate, sold: u0, windows: n, start: start-height,
       window-length: length, price: price, collateral-bps: collateral-bps,
@@ -289,15 +311,16 @@
     (ok id)))
 
 ;; Buys `amount` TH/s of `id` for price*N*amount sBTC; shares go to tx-sender (the payer).
-(define-public (buy (id uint) (amount uint))
+(define-public (buy (token <sip-010-trait>) (id uint) (amount uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (cost (* (get price s) (get windows s) amount))
         (sold (+ (get sold s) amount)))
+    (try! (check-token token))
     (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
     (asserts! (< burn-block-height (get start s)) ERR_SALE_CLOSED)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
     (asserts! (<= sold (get hashrate s)) ERR_SOLD_OUT)
-    (try! (pay-in cost tx-sender))
+    (try! (pay-in token cost tx-sender))
     (try! (mint-shares id amount tx-sender))
     (map-set silicas id (merge s {sold: sold}))
     (print {topic: "buy", id: id, buyer: tx-sender, amount: amount, cost: cost, sold: sold})
@@ -308,14 +331,15 @@
 ;; price*N per share (pool = price*N*sold, so each redeem is exact), claimed with
 ;; `redeem` (pull-based); the miner gets nothing from it (collected is set). So a small
 ;; purchase can no longer pin a large listing until start.
-(define-public (cancel (id uint))
+(define-public (cancel (token <sip-010-trait>) (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (refund (+ (get collateral-held s) (get topups s)))
         (buyer-refund (* (get price s) (get windows s) (get sold s))))
+    (try! (check-token token))
     (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
     (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
     (asserts! (< burn-block-height (get start s)) ERR_SALE_CLOSED)
-    (try! (pay-out refund (get miner s)))
+    (try! (pay-out token refund (get miner s)))
     (map-set silicas id (merge s {status: STATUS_CANCELLED, collateral-held: u0, topups: u0}))
     (and (> (get sold s) u0)
          (map-set settlements id {pool: buyer-refund, shares: (get sold s), miner-amount: u0,
@@ -325,52 +349,59 @@
     (ok refund)))
 
 ;; Anyone: nothing was sold by start, so the collateral and top-ups go back.
-(define-public (expire (id uint))
+(define-public (expire (token <sip-010-trait>) (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (refund (+ (get collateral-held s) (get topups s))))
+    (try! (check-token token))
     (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
     (asserts! (>= burn-block-height (get start s)) ERR_NOT_STARTED)
     (asserts! (is-eq (get sold s) u0) ERR_SOMETHING_SOLD)
-    (try! (pay-out refund (get miner s)))
+    (try! (pay-out token refund (get miner s)))
     (map-set silicas id (merge s {status: STATUS_EXPIRED, collateral-held: u0, topups: u0}))
     (print {topic: "expire", id: id, miner: (get miner s), refund: refund})
     (ok refund)))
 
 ;; Anyone, from start on, with shares sold: OPEN -> RUNNING, scaling the collateral to
 ;; the amount sold (the first attestation does this too).
-(define-public (start (id uint))
+(define-public (start (token <sip-010-trait>) (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (try! (check-token token))
     (asserts! (is-eq (get status s) STATUS_OPEN) ERR_BAD_STATUS)
-    (let ((running (try! (activate id s))))
+    (let ((running (try! (activate token id s))))
       (map-set silicas id running)
       (ok (get collateral running)))))
 
 ;; The miner adds sBTC to the Silica's backing (counts in every later obligation test).
-(define-public (top-up (id uint) (amount uint))
+(define-public (top-up (token <sip-010-trait>) (id uint) (amount uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
     (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
     (asserts! (or (is-eq (get status s) STATUS_OPEN) (is-eq (get status s) STATUS_RUNNING))
               ERR_BAD_STATUS)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
-    (try! (pay-in amount contract-caller))
+    (try! (check-token token))
+    (try! (pay-in token amount contract-caller))
     (map-set silicas id (merge s {topups: (+ (get topups s) amount)}))
     (print {topic: "top-up", id: id, amount: amount, topups: (+ (get topups s) amount)})
     (ok true)))
 
 ;; Records window `window` from an M-of-N attestation (verified and minted by
 ;; signer-registry), runs the obligation test and releases or settles.
-(define-public (attest-window (id uint) (window uint) (delivered uint) (index uint)
-                              (burn-height uint) (burn-hash (buff 32)) (sigs (list 15 (buff 65))))
+(define-public (attest-window (token <sip-010-trait>) (id uint) (window uint) (delivered uint)
+                              (index uint) (burn-height uint) (burn-hash (buff 32))
+                              (sigs (list 15 (buff 65))))
   (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (open (is-eq (get status s0) STATUS_OPEN)))
     (asserts! (or (is-eq (get status s0) STATUS_RUNNING) (and open (> (get sold s0) u0)))
               ERR_BAD_STATUS)
     (asserts! (<= index MAX_INDEX) ERR_INVALID_PARAMETER)
+    (try! (check-token token))
+    (asserts! (or (is-eq delivered u0) (is-eq (contract-of token) MINTED_TOKEN))
+              ERR_DELIVERY_NOT_MINTABLE)
     (let ((attestation (try! (contract-call? .signer-registry attest-delivery id window delivered
                                               index burn-height burn-hash sigs))))
       (asserts! (is-eq window (get next-window s0)) ERR_WINDOW_OUT_OF_ORDER)
       (asserts! (>= burn-height (window-final-height s0 window)) ERR_NOT_CONFIRMED)
-      (let ((s (if open (try! (activate id s0)) s0))
+      (let ((s (if open (try! (activate token id s0)) s0))
             (due (/ (* (get sold s) index) INDEX_SCALE))
             (cum-delivered (+ (get cum-delivered s) delivered))
             (cum-due (+ (get cum-due s) due))
@@ -385,50 +416,66 @@
         (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
                 due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
                 topups: (get topups s), passed: passed, attestation: attestation})
-        (if passed (release id recorded locked) (settle id recorded STATUS_DEFAULTED window))))))
+        (if passed
+            (release token id recorded locked)
+            (settle id recorded STATUS_DEFAULTED window))))))
 
 ;; Anyone: the signers stopped attesting. Once the last window has been attestable for
 ;; stall-grace blocks and the Silica is still RUNNING (or OPEN with shares sold), it
 ;; settles as DEFAULTED at its first unattested window: buyers get everything delivered,
 ;; the top-ups, the collateral held and the unreleased payment (the default rule); the
 ;; miner keeps what was released. redeem and collect work as after any default.
-(define-public (settle-stalled (id uint))
+(define-public (settle-stalled (token <sip-010-trait>) (id uint))
   (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (open (is-eq (get status s0) STATUS_OPEN)))
     (asserts! (or (is-eq (get status s0) STATUS_RUNNING) (and open (> (get sold s0) u0)))
               ERR_BAD_STATUS)
     (asserts! (>= burn-block-height (stall-height s0)) ERR_NOT_STALLED)
-    (let ((s (if open (try! (activate id s0)) s0)))
+    (try! (check-token token))
+    (let ((s (if open (try! (activate token id s0)) s0)))
       (print {topic: "stalled", id: id, window: (get next-window s),
               stall-height: (stall-height s0)})
       (settle id s STATUS_DEFAULTED (get next-window s)))))
 
 ;; A holder burns all their shares of a settled Silica and receives their share of the
 ;; buyers' pool: bal * pool / outstanding, from what remains.
-(define-public (redeem (id uint))
+(define-public (redeem (token <sip-010-trait>) (id uint))
   (let ((st (unwrap! (map-get? settlements id) ERR_NOT_SETTLED))
         (holder contract-caller)
         (bal (balance-of id holder))
         (amount (if (> bal u0) (/ (* (get pool st) bal) (get shares st)) u0)))
     (asserts! (> bal u0) ERR_NOTHING_TO_REDEEM)
+    (try! (check-token token))
     (try! (burn-shares id bal holder))
     (map-set settlements id (merge st {pool: (- (get pool st) amount),
                                        shares: (- (get shares st) bal)}))
-    (try! (pay-out amount holder))
+    (try! (pay-out token amount holder))
     (print {topic: "redeem", id: id, holder: holder, shares: bal, amount: amount,
             pool-left: (- (get pool st) amount)})
     (ok amount)))
 
 ;; The miner takes their settlement amount, once.
-(define-public (collect (id uint))
+(define-public (collect (token <sip-010-trait>) (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
         (st (unwrap! (map-get? settlements id) ERR_NOT_SETTLED)))
     (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
     (asserts! (not (get collected st)) ERR_ALREADY_COLLECTED)
+    (try! (check-token token))
     (map-set settlements id (merge st {collected: true}))
-    (try! (pay-out (get miner-amount st) (get miner s)))
+    (try! (pay-out token (get miner-amount st) (get miner s)))
     (print {topic: "collect", id: id, miner: (get miner s), amount: (get miner-amount st)})
     (ok (get miner-amount st))))
+
+;; Public: bootstrap
+
+;; Sets the settlement token, once, by the deployer (checked on contract-caller).
+(define-public (set-settlement-token (token principal))
+  (begin
+    (asserts! (is-eq contract-caller DEPLOYER) ERR_NOT_AUTHORIZED)
+    (asserts! (is-none (var-get settlement-token)) ERR_TOKEN_ALREADY_SET)
+    (var-set settlement-token (some token))
+    (print {topic: "set-settlement-token", token: token})
+    (ok true)))
 
 ;; Public: governance (contract-caller must be the governance principal)
 
@@ -491,22 +538,22 @@
   (- (+ (get start s) (* (get window-length s) (+ window u1)) (var-get confirmations)) u1))
 
 ;; OPEN -> RUNNING: scales C to ceil(C*sold/H) and returns the rest to the miner.
-(define-private (activate (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
+(define-private (activate (token <sip-010-trait>) (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint}))
   (let ((scaled (ceil-div (* (get collateral s) (get sold s)) (get hashrate s)))
         (returned (- (get collateral s) scaled)))
     (asserts! (>= burn-block-height (get start s)) ERR_NOT_STARTED)
     (asserts! (> (get sold s) u0) ERR_BAD_STATUS)
-    (try! (pay-out returned (get miner s)))
+    (try! (pay-out token returned (get miner s)))
     (print {topic: "start", id: id, sold: (get sold s), collateral: scaled, returned: returned})
     (ok (merge s {status: STATUS_RUNNING, collateral: scaled, collateral-held: scaled}))))
 
 ;; Window passed: release payment/N and the unlocked collateral; finish after N.
-(define-private (release (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+(define-private (release (token <sip-010-trait>) (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
                          (locked uint))
   (let ((payment (* (get price s) (get sold s)))
         (unlocked (- (get collateral-held s) locked))
         (released (merge s {released: (+ (get released s) payment), collateral-held: locked})))
-    (try! (pay-out (+ payment unlocked) (get miner s)))
+    (try! (pay-out token (+ payment unlocked) (get miner s)))
     (print {topic: "release", id: id, window: (- (get next-window s) u1), payment: payment,
             collateral: unlocked, released: (get released released)})
     (if (is-eq (get next-window s) (get windows s))
@@ -528,12 +575,15 @@
             unreleased-payment: unreleased})
     (ok status)))
 
-(define-private (pay-in (amount uint) (payer principal))
-  (contract-call? .sbtc-token transfer amount payer SELF none))
+(define-private (check-token (token <sip-010-trait>))
+  (ok (asserts! (is-eq (some (contract-of token)) (var-get settlement-token)) ERR_WRONG_TOKEN)))
 
-(define-private (pay-out (amount uint) (recipient principal))
+(define-private (pay-in (token <sip-010-trait>) (amount uint) (payer principal))
+  (contract-call? token transfer amount payer SELF none))
+
+(define-private (pay-out (token <sip-010-trait>) (amount uint) (recipient principal))
   (if (> amount u0)
-      (as-contract (contract-call? .sbtc-token transfer amount tx-sender recipient none))
+      (as-contract (contract-call? token transfer amount tx-sender recipient none))
       (ok true)))
 
 (define-private (balance-of (id uint) (who principal))

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 
 use clarity::consts::CHAIN_ID_TESTNET;
 use clarity::types::chainstate::{
-    BlockHeaderHash, BurnchainHeaderHash, ConsensusHash, SortitionId, StacksAddress,
-    StacksBlockId, VRFSeed,
+    BlockHeaderHash, BurnchainHeaderHash, ConsensusHash, SortitionId, StacksAddress, StacksBlockId,
+    VRFSeed,
 };
 use clarity::types::StacksEpochId;
 use clarity::util::hash::Sha256Sum;
@@ -28,8 +28,8 @@ use clarity::vm::contexts::{CallStack, ContractContext, Environment, GlobalConte
 use clarity::vm::costs::LimitedCostTracker;
 use clarity::vm::database::{BurnStateDB, ClarityDatabase, HeadersDB};
 use clarity::vm::diagnostic::{Diagnostic, Level};
-use clarity::vm::representations::SymbolicExpressionType::{Atom, List};
 use clarity::vm::representations::SymbolicExpression;
+use clarity::vm::representations::SymbolicExpressionType::{Atom, List};
 use clarity::vm::types::{PrincipalData, TupleData};
 use clarity::vm::{eval, StacksEpoch};
 use clarity::vm::{CostSynthesis, EvaluationResult, ExecutionResult, SnippetEvaluationResult};
@@ -81,7 +81,10 @@ pub struct BurnView<'a> {
 }
 
 impl HeadersDB for BurnView<'_> {
-    fn get_stacks_block_header_hash_for_block(&self, id: &StacksBlockId) -> Option<BlockHeaderHash> {
+    fn get_stacks_block_header_hash_for_block(
+        &self,
+        id: &StacksBlockId,
+    ) -> Option<BlockHeaderHash> {
         self.inner.get_stacks_block_header_hash_for_block(id)
     }
     /// `get-block-info? burnchain-header-hash`: the chain's hash of the block's burn height.
@@ -142,7 +145,11 @@ impl BurnStateDB for BurnView<'_> {
     }
     /// The chain's hash of `height`, only below the sortition's burn height (which is
     /// `burn-block-height` for the evaluating block).
-    fn get_burn_header_hash(&self, height: u32, sortition: &SortitionId) -> Option<BurnchainHeaderHash> {
+    fn get_burn_header_hash(
+        &self,
+        height: u32,
+        sortition: &SortitionId,
+    ) -> Option<BurnchainHeaderHash> {
         let tip = self.inner.get_burn_block_height(sortition)?;
         (height < tip).then(|| BurnchainHeaderHash(self.chain.hash(height)))
     }
@@ -175,6 +182,9 @@ impl BurnStateDB for BurnView<'_> {
 /// # Errors
 /// The diagnostics of a parse or analysis failure, or one `Runtime Error: …`
 /// diagnostic when execution aborts.
+// The closure handed to `GlobalContext::execute` must return clarity's own (large)
+// error type.
+#[allow(clippy::result_large_err)]
 pub fn run(
     interpreter: &mut ClarityInterpreter,
     chain: &BurnChain,
@@ -233,7 +243,9 @@ pub fn run(
             Some((target, method, arg_exprs)) => {
                 let mut args = Vec::with_capacity(arg_exprs.len());
                 for arg in arg_exprs {
-                    args.push(SymbolicExpression::atom_value(eval(arg, &mut env, &context)?));
+                    args.push(SymbolicExpression::atom_value(eval(
+                        arg, &mut env, &context,
+                    )?));
                 }
                 env.execute_contract(&target, &method, &args, false)
             }
@@ -246,7 +258,9 @@ pub fn run(
             global.roll_back();
             diagnostics.push(Diagnostic {
                 level: Level::Error,
-                message: format!("Runtime Error: Runtime error while interpreting {contract_id}: {e:?}"),
+                message: format!(
+                    "Runtime Error: Runtime error while interpreting {contract_id}: {e:?}"
+                ),
                 spans: vec![],
                 suggestion: None,
             });

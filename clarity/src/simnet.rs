@@ -507,7 +507,9 @@ impl Simnet {
         }
     }
 
-    /// The underlying clarity-repl session, for what the harness does not wrap.
+    /// The underlying clarity-repl session, for what the harness does not wrap. Code run
+    /// through it directly sees clarity-repl's height-blind burn header hashes, not
+    /// this chain's (see [`crate::burn`]); use [`Simnet::call`] for contract calls.
     pub fn session_mut(&mut self) -> &mut Session {
         &mut self.session
     }

@@ -10,8 +10,8 @@ use alkahest_protocol::message::Deposit;
 use alkahest_clarity::binding;
 use alkahest_clarity::{Receipt, Simnet};
 use crate::silica_common::{
-    bootstrap, burn_hash, burn_tip, deposit_args, deposit_message, Signers, Terms, World, REG,
-    SAT, SBTC,
+    bootstrap, burn_hash, burn_tip, deposit_args, deposit_message, Signers, Terms, World, REG, SAT,
+    SBTC,
 };
 
 fn booted() -> (Simnet, Signers) {
@@ -41,7 +41,11 @@ fn header_hashes_are_distinct_per_height_and_none_from_the_tip_on() {
             assert_ne!(a, b, "two heights share a hash");
         }
     }
-    assert_eq!(sim.burn_header_hash(tip), None, "the tip is not visible yet");
+    assert_eq!(
+        sim.burn_header_hash(tip),
+        None,
+        "the tip is not visible yet"
+    );
     assert_eq!(sim.burn_header_hash(tip + 1), None);
     assert_eq!(sim.burn_header_hash(tip + 1_000), None);
     // Mining changes nothing below the old tip and reveals the old tip.
@@ -95,8 +99,7 @@ fn a_deposit_pinned_to_a_wrong_height_is_refused() {
     // The hash of the newest visible block, claimed for the block before it.
     let mut d = deposit_message(&mut sim, &alice, 10_000);
     d.burn_height -= 1;
-    submit_deposit(&mut sim, &signers, &d)
-        .expect_err(sim.err_code(REG, "ERR_BURN_HASH_MISMATCH"));
+    submit_deposit(&mut sim, &signers, &d).expect_err(sim.err_code(REG, "ERR_BURN_HASH_MISMATCH"));
     assert_eq!(sim.ft_balance(SBTC, &alice), 0);
 }
 
@@ -123,8 +126,7 @@ fn a_deposit_signed_on_a_fork_is_refused_after_the_reorg() {
     // A reorg replaces the block the signers saw.
     sim.set_burn_header_hash(d.burn_height as u32, [0x5a; 32]);
     sim.mine(1);
-    submit_deposit(&mut sim, &signers, &d)
-        .expect_err(sim.err_code(REG, "ERR_BURN_HASH_MISMATCH"));
+    submit_deposit(&mut sim, &signers, &d).expect_err(sim.err_code(REG, "ERR_BURN_HASH_MISMATCH"));
     assert_eq!(sim.ft_balance(SBTC, &alice), 0);
 }
 
@@ -175,8 +177,8 @@ fn a_delivery_pinned_to_a_wrong_or_future_height_or_a_fork_is_refused() {
     fork.set_burn_header_hash(good.burn_height as u32, [0x77; 32]);
     let sigs = w.signers.sign(&good.id(&binding()));
     let caller = w.stranger.clone();
-    fork.call(
-        crate::silica_common::SILICA,
+    crate::silica_common::silica_call(
+        &mut fork,
         "attest-window",
         &crate::silica_common::delivery_args(&good, sigs.clone()),
         &caller,

@@ -31,6 +31,7 @@ mod silica_attacks;
 mod silica_lifecycle;
 mod silica_params;
 mod silica_props;
+mod silica_token;
 mod silica_trust;
 mod token_supply_props;
 mod token_trust;

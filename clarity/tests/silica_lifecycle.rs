@@ -14,7 +14,8 @@
 use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
 use alkahest_clarity::Event;
 use crate::silica_common::{
-    Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
+    silica_call, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, RUNNING, SAT,
+    SILICA,
 };
 
 const C: u128 = 2_000;
@@ -146,7 +147,8 @@ fn default_at_window_one_gives_buyers_everything_left() {
     );
     // Buyers: 8,000 delivered + 2,000 collateral + 18,000 unreleased payment.
     assert_eq!(default.field("buyer-pool").to_uint(), 28_000);
-    w.attest(id, 1, 50 * SAT).expect_err(w.err("ERR_BAD_STATUS"));
+    w.attest(id, 1, 50 * SAT)
+        .expect_err(w.err("ERR_BAD_STATUS"));
     assert_eq!(w.collect(id).expect_ok(), uint(0));
     assert_eq!(w.redeem(id, &alice).expect_ok(), uint(28_000));
     assert_eq!(w.escrow(), 0);
@@ -182,24 +184,18 @@ fn expired_returns_collateral_and_top_ups() {
     let miner = w.miner.clone();
     w.top_up(id, 300).expect_ok();
     let stranger = w.stranger.clone();
-    w.sim
-        .call(SILICA, "expire", &[uint(id)], &stranger)
-        .expect_err(w.err("ERR_NOT_STARTED"));
+    silica_call(&mut w.sim, "expire", &[uint(id)], &stranger).expect_err(w.err("ERR_NOT_STARTED"));
     w.mine_to_start(id);
     let alice = w.alice.clone();
     w.buy(id, &alice, 1).expect_err(w.err("ERR_SALE_CLOSED"));
-    let r = w.sim.call(SILICA, "expire", &[uint(id)], &stranger);
+    let r = silica_call(&mut w.sim, "expire", &[uint(id)], &stranger);
     assert_eq!(r.expect_ok(), uint(C + 300));
     assert!(r.print_with_topic("expire").is_some());
     assert_eq!(w.status(id), EXPIRED);
     assert_eq!(w.sbtc(&miner), FUNDING);
     assert_eq!(w.escrow(), 0);
-    w.sim
-        .call(SILICA, "expire", &[uint(id)], &stranger)
-        .expect_err(w.err("ERR_BAD_STATUS"));
-    w.sim
-        .call(SILICA, "start", &[uint(id)], &stranger)
-        .expect_err(w.err("ERR_BAD_STATUS"));
+    silica_call(&mut w.sim, "expire", &[uint(id)], &stranger).expect_err(w.err("ERR_BAD_STATUS"));
+    silica_call(&mut w.sim, "start", &[uint(id)], &stranger).expect_err(w.err("ERR_BAD_STATUS"));
 }
 
 #[test]
@@ -207,7 +203,7 @@ fn cancelled_before_any_sale_returns_everything() {
     let mut w = World::new();
     let id = w.create(Terms::default());
     let (miner, alice) = (w.miner.clone(), w.alice.clone());
-    let r = w.sim.call(SILICA, "cancel", &[uint(id)], &miner);
+    let r = silica_call(&mut w.sim, "cancel", &[uint(id)], &miner);
     assert_eq!(r.expect_ok(), uint(C));
     assert!(r.print_with_topic("cancel").is_some());
     assert_eq!(w.status(id), CANCELLED);
@@ -217,9 +213,7 @@ fn cancelled_before_any_sale_returns_everything() {
     // A listing with sales cancels too (buyers are refunded: silica_trust.rs).
     let sold = w.create(Terms::default());
     w.buy(sold, &alice, 1).expect_ok();
-    w.sim
-        .call(SILICA, "cancel", &[uint(sold)], &miner)
-        .expect_ok();
+    silica_call(&mut w.sim, "cancel", &[uint(sold)], &miner).expect_ok();
     assert_eq!(w.status(sold), CANCELLED);
 }
 
@@ -230,11 +224,9 @@ fn partial_sale_scales_collateral_and_returns_the_rest() {
     let (alice, miner, stranger) = (w.alice.clone(), w.miner.clone(), w.stranger.clone());
     w.buy(id, &alice, 30).expect_ok(); // 7,200
     w.buy(id, &alice, 71).expect_err(w.err("ERR_SOLD_OUT"));
-    w.sim
-        .call(SILICA, "start", &[uint(id)], &stranger)
-        .expect_err(w.err("ERR_NOT_STARTED"));
+    silica_call(&mut w.sim, "start", &[uint(id)], &stranger).expect_err(w.err("ERR_NOT_STARTED"));
     w.mine_to_start(id);
-    let r = w.sim.call(SILICA, "start", &[uint(id)], &stranger);
+    let r = silica_call(&mut w.sim, "start", &[uint(id)], &stranger);
     assert_eq!(r.expect_ok(), uint(600)); // ceil(2,000 · 30/100)
     assert_eq!(
         r.print_with_topic("start")

@@ -13,7 +13,7 @@ use alkahest_clarity::values::{buff, principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
 use crate::silica_common::{
     deposit_args, deposit_message, rotation_args, Signers, Terms, World, FINISHED, FUNDING, OPEN,
-    REG, RUNNING, SILICA,
+    REG, RUNNING, SAT, SILICA,
 };
 
 #[test]

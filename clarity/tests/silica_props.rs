@@ -26,8 +26,8 @@ use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Receipt;
 use proptest::prelude::*;
 use crate::silica_common::{
-    ceil_div, locked, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, OPEN,
-    RUNNING, SAT, SILICA,
+    ceil_div, locked, silica_call, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING,
+    OPEN, RUNNING, SAT, SILICA,
 };
 
 #[derive(Debug, Clone)]
@@ -353,7 +353,7 @@ impl Case {
             Op::Expire => {
                 let valid = self.m.status == OPEN && self.started() && self.m.sold == 0;
                 let stranger = self.w.stranger.clone();
-                let r = self.w.sim.call(SILICA, "expire", &[uint(id)], &stranger);
+                let r = silica_call(&mut self.w.sim, "expire", &[uint(id)], &stranger);
                 if valid {
                     let refund = self.m.held + self.m.topups;
                     self.m.pay_out(refund);
@@ -365,7 +365,7 @@ impl Case {
             Op::Cancel => {
                 let valid = self.m.status == OPEN && !self.started();
                 let miner = self.w.miner.clone();
-                let r = self.w.sim.call(SILICA, "cancel", &[uint(id)], &miner);
+                let r = silica_call(&mut self.w.sim, "cancel", &[uint(id)], &miner);
                 if valid {
                     self.m.cancel();
                 }
@@ -384,10 +384,7 @@ impl Case {
                 let reached = self.w.sim.burn_block_height() >= stall;
                 let valid = self.m.live() && reached;
                 let stranger = self.w.stranger.clone();
-                let r = self
-                    .w
-                    .sim
-                    .call(SILICA, "settle-stalled", &[uint(id)], &stranger);
+                let r = silica_call(&mut self.w.sim, "settle-stalled", &[uint(id)], &stranger);
                 if valid {
                     self.m.activate();
                     self.m.settle(DEFAULTED);

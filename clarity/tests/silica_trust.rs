@@ -7,7 +7,7 @@
 
 use alkahest_clarity::values::{uint, ValueExt};
 use crate::silica_common::{
-    Terms, World, CANCELLED, DEFAULTED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
+    silica_call, Terms, World, CANCELLED, DEFAULTED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
 };
 
 const C: u128 = 2_000;
@@ -20,7 +20,7 @@ fn stall_height(w: &mut World, id: u128) -> u128 {
 
 fn settle_stalled(w: &mut World, id: u128) -> alkahest_clarity::Receipt {
     let stranger = w.stranger.clone();
-    w.sim.call(SILICA, "settle-stalled", &[uint(id)], &stranger)
+    silica_call(&mut w.sim, "settle-stalled", &[uint(id)], &stranger)
 }
 
 fn mine_to(w: &mut World, height: u128) {
@@ -74,7 +74,7 @@ fn a_never_attested_silica_starts_and_defaults_at_window_zero() {
     let id = w.create(Terms::default());
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 30).expect_ok(); // 7,200
-    // A shorter grace (governance) moves the stall height of running Silicas too.
+                                       // A shorter grace (governance) moves the stall height of running Silicas too.
     w.govern("set-stall-grace", 10).expect_ok();
     let start = w.field(id, "start");
     let stall = stall_height(&mut w, id);
@@ -148,7 +148,7 @@ fn a_small_purchase_no_longer_pins_a_large_listing() {
             &bob,
         )
         .expect_ok();
-    let r = w.sim.call(SILICA, "cancel", &[uint(id)], &miner);
+    let r = silica_call(&mut w.sim, "cancel", &[uint(id)], &miner);
     assert_eq!(r.expect_ok(), uint(20_000 + 300));
     let event = r.print_with_topic("cancel").expect("a cancel event");
     assert_eq!(event.field("buyer-refund").to_uint(), 720);
@@ -179,13 +179,10 @@ fn a_listing_with_sales_cannot_be_cancelled_from_start() {
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 1).expect_ok();
     w.mine_to_start(id);
-    w.sim
-        .call(SILICA, "cancel", &[uint(id)], &miner)
-        .expect_err(w.err("ERR_SALE_CLOSED"));
+    silica_call(&mut w.sim, "cancel", &[uint(id)], &miner).expect_err(w.err("ERR_SALE_CLOSED"));
     // Nor expire: it starts instead.
     let stranger = w.stranger.clone();
-    w.sim
-        .call(SILICA, "expire", &[uint(id)], &stranger)
+    silica_call(&mut w.sim, "expire", &[uint(id)], &stranger)
         .expect_err(w.err("ERR_SOMETHING_SOLD"));
     assert_eq!(w.status(id), crate::silica_common::OPEN);
 }
@@ -206,7 +203,7 @@ fn the_index_is_carried_in_hundred_millionths_of_a_sat() {
     assert_eq!(w.field(id, "reference-index"), 5_000_000_000);
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 3).expect_ok(); // 600
-    // 42.38 sats per TH/s·day: due = floor(3 · 4,238,000,000 / 1e8) = floor(127.14) = 127.
+                                      // 42.38 sats per TH/s·day: due = floor(3 · 4,238,000,000 / 1e8) = floor(127.14) = 127.
     let index = 4_238_000_000;
     let r = w.attest(id, 127, index);
     r.expect_ok();

@@ -101,7 +101,7 @@ pub fn bootstrap(sim: &mut Simnet, signers: &Signers) -> Receipt {
 /// `burn-block-height`, as on Stacks) and that hash, for the reorg guard. Mines a block
 /// on a fresh chain, where no burn block is visible yet.
 pub fn burn_tip(sim: &mut Simnet) -> (u128, [u8; 32]) {
-    if sim.burn_block_height() == 0 {
+    while sim.burn_block_height() == 0 {
         sim.mine(1);
     }
     let h = sim.burn_block_height() - 1;
@@ -170,6 +170,42 @@ pub fn delivery_args(d: &Delivery, sigs: Value) -> Vec<Value> {
         buff(&d.burn_hash),
         sigs,
     ]
+}
+
+/// The silica functions that move the settlement token take it as their first
+/// argument (`<sip-010-trait>`).
+pub const TOKEN_FUNCTIONS: [&str; 10] = [
+    "create",
+    "buy",
+    "cancel",
+    "expire",
+    "start",
+    "top-up",
+    "attest-window",
+    "settle-stalled",
+    "redeem",
+    "collect",
+];
+
+/// The settlement token the bootstrap configures: the stand-in `sbtc-token`.
+pub fn settlement_token(sim: &Simnet) -> Value {
+    principal(&sim.contract_id(SBTC))
+}
+
+/// `args` with the settlement token in front when `function` moves it.
+pub fn with_token(sim: &Simnet, function: &str, args: &[Value]) -> Vec<Value> {
+    let mut all = Vec::with_capacity(args.len() + 1);
+    if TOKEN_FUNCTIONS.contains(&function) {
+        all.push(settlement_token(sim));
+    }
+    all.extend_from_slice(args);
+    all
+}
+
+/// Calls a silica function, passing the settlement token where it takes one.
+pub fn silica_call(sim: &mut Simnet, function: &str, args: &[Value], who: &str) -> Receipt {
+    let all = with_token(sim, function, args);
+    sim.call(SILICA, function, &all, who)
 }
 
 pub fn sbtc(sim: &mut Simnet, who: &str) -> u128 {
@@ -273,8 +309,8 @@ impl World {
         let script = self.next_payout_script();
         let start = self.sim.burn_block_height() + t.start_in;
         let miner = self.miner.clone();
-        self.sim.call(
-            SILICA,
+        silica_call(
+            &mut self.sim,
             "create",
             &[
                 uint(t.hashrate),
@@ -293,7 +329,7 @@ impl World {
     }
 
     pub fn buy(&mut self, id: u128, who: &str, amount: u128) -> Receipt {
-        self.sim.call(SILICA, "buy", &[uint(id), uint(amount)], who)
+        silica_call(&mut self.sim, "buy", &[uint(id), uint(amount)], who)
     }
 
     pub fn silica(&mut self, id: u128) -> Value {
@@ -360,8 +396,12 @@ impl World {
     /// Submits a delivery signed by a quorum (as a stranger: submission is open).
     pub fn submit(&mut self, d: &Delivery, sigs: Value) -> Receipt {
         let caller = self.stranger.clone();
-        self.sim
-            .call(SILICA, "attest-window", &delivery_args(d, sigs), &caller)
+        silica_call(
+            &mut self.sim,
+            "attest-window",
+            &delivery_args(d, sigs),
+            &caller,
+        )
     }
 
     /// Mines to the next window's attestable height and attests it with a quorum.
@@ -377,6 +417,11 @@ impl World {
         self.sim.ft_balance(SBTC, who)
     }
 
+    /// The silica contract, which holds every Silica's escrow.
+    pub fn escrow_principal(&self) -> String {
+        silica_contract(&self.sim)
+    }
+
     pub fn escrow(&mut self) -> u128 {
         let c = silica_contract(&self.sim);
         self.sim.ft_balance(SBTC, &c)
@@ -387,18 +432,17 @@ impl World {
     }
 
     pub fn redeem(&mut self, id: u128, who: &str) -> Receipt {
-        self.sim.call(SILICA, "redeem", &[uint(id)], who)
+        silica_call(&mut self.sim, "redeem", &[uint(id)], who)
     }
 
     pub fn collect(&mut self, id: u128) -> Receipt {
         let miner = self.miner.clone();
-        self.sim.call(SILICA, "collect", &[uint(id)], &miner)
+        silica_call(&mut self.sim, "collect", &[uint(id)], &miner)
     }
 
     pub fn top_up(&mut self, id: u128, amount: u128) -> Receipt {
         let miner = self.miner.clone();
-        self.sim
-            .call(SILICA, "top-up", &[uint(id), uint(amount)], &miner)
+        silica_call(&mut self.sim, "top-up", &[uint(id), uint(amount)], &miner)
     }
 }
 
