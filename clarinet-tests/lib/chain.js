@@ -192,6 +192,15 @@ export function topics(receipt) {
     .filter((t) => t !== undefined);
 }
 
+/** Replays bootstrap.toml on `chain`; a failing call fails the deployment (as in Rust). */
+function bootstrapOrThrow(chain) {
+  for (const { call, receipt } of chain.replayBootstrap()) {
+    if (receipt.result.type !== "ok") {
+      throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
+    }
+  }
+}
+
 /** The Devnet.toml account that deploys the newest-VM contract set. */
 export const NEWEST_DEPLOYER = "wallet_7";
 
@@ -202,11 +211,7 @@ export const NEWEST_DEPLOYER = "wallet_7";
 export async function declaredChain() {
   const simnet = await initSimnet(MANIFEST_PATH);
   const chain = new Chain(simnet, simnet.getAccounts().get("deployer"), "declared", 2);
-  for (const { call, receipt } of chain.replayBootstrap()) {
-    if (receipt.result.type !== "ok") {
-      throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
-    }
-  }
+  bootstrapOrThrow(chain);
   return chain;
 }
 
@@ -251,11 +256,7 @@ export async function newestChain() {
   }
   const chain = new Chain(simnet, deployer, `newest (epoch ${NEWEST_EPOCH})`, NEWEST_CLARITY);
   chain.deployment = deployment;
-  for (const { call, receipt } of chain.replayBootstrap()) {
-    if (receipt.result.type !== "ok") {
-      throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
-    }
-  }
+  bootstrapOrThrow(chain);
   return chain;
 }
 
