@@ -6,6 +6,10 @@
 //! is JSON (`{"error", "message"}`); client mistakes get a 4xx that names the bad value,
 //! and nothing a client sends produces a 5xx.
 //!
+//! Parameters are typed structs read by [`params::ApiPath`] and [`params::ApiQuery`];
+//! responses are serde structs. The OpenAPI 3.1 document is generated from both by
+//! utoipa ([`openapi`]) and lists exactly the routes the router serves.
+//!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use std::sync::Arc;

@@ -427,7 +427,13 @@ mod tests {
         assert_eq!(s.window_length, 144);
         assert_eq!(s.source, SourceKind::Rpc);
         assert_eq!(s.rest.parallel, 10);
-        assert!(s.pools_file.unwrap().ends_with("pools-v2.json"));
+        let pools = s.pools_file.unwrap();
+        assert!(pools.ends_with("pools-v2.json"));
+        assert!(
+            pools.starts_with(path.parent().unwrap()),
+            "relative to the file: {}",
+            pools.display()
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub async fn payouts<D: DbRead>(
     let limit = query.limit.get() as usize;
     let mut page: Vec<&OutputRecord> = outputs
         .iter()
-        .filter(|o| query.after.map_or(true, |after| cursor(o) > after))
+        .filter(|o| query.after.is_none_or(|after| cursor(o) > after))
         .take(limit + 1)
         .collect();
     let next = if page.len() > limit {

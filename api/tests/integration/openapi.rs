@@ -249,6 +249,8 @@ async fn every_response_validates_strictly_against_its_documented_schema() {
         "/v1/index?from_window=3&to_window=0".into(),
         "/v1/pools?from=1&to=12".into(),
         "/v1/pools?from=1".into(),
+        "/v1/pools?from=100&to=200".into(),
+        "/v1/index?from_window=50&to_window=60".into(),
         "/v1/silica/1".into(),
         "/v1/silica/2".into(),
         "/v1/silica/x".into(),

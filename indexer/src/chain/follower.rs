@@ -95,6 +95,9 @@ pub struct FollowerConfig {
     pub min_backoff: Duration,
     /// The longest retry delay.
     pub max_backoff: Duration,
+    /// Report sync progress to the [`Progress`] set with [`Follower::with_progress`];
+    /// `false` silences it. The library itself never draws anything.
+    pub progress: bool,
 }
 
 impl Default for FollowerConfig {
@@ -106,6 +109,7 @@ impl Default for FollowerConfig {
             poll_interval: Duration::from_secs(5),
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(60),
+            progress: true,
         }
     }
 }
@@ -146,6 +150,17 @@ pub struct Follower<S, D> {
     config: FollowerConfig,
     wake: Option<Arc<Notify>>,
     progress: Option<Box<dyn Progress>>,
+}
+
+impl<S, D> Follower<S, D> {
+    /// The progress observer, when one is set and reporting is enabled.
+    fn reporter(&mut self) -> Option<&mut (dyn Progress + 'static)> {
+        if self.config.progress {
+            self.progress.as_deref_mut()
+        } else {
+            None
+        }
+    }
 }
 
 impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
@@ -364,16 +379,16 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
     ///
     /// The first failed step's error.
     pub async fn sync(&mut self) -> Result<u64, FollowError> {
-        if self.progress.is_some() {
+        if self.reporter().is_some() {
             let local = self.store.tip().await.map_err(FollowError::Storage)?;
             let tip = self.source.tip().await.map_err(FollowError::Source)?;
             let from = local.map_or_else(|| self.first_height(), |(h, _)| Height(h.0 + 1));
-            if let (Some(p), Some((to, _))) = (self.progress.as_mut(), tip) {
+            if let (Some(p), Some((to, _))) = (self.reporter(), tip) {
                 p.start(from, to);
             }
         }
         let result = self.sync_steps().await;
-        if let Some(p) = self.progress.as_mut() {
+        if let Some(p) = self.reporter() {
             p.finish();
         }
         result
@@ -385,7 +400,7 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
             match self.step().await? {
                 Step::Applied { blocks, .. } => {
                     applied += u64::from(blocks);
-                    if let Some(p) = self.progress.as_mut() {
+                    if let Some(p) = self.reporter() {
                         p.applied(blocks);
                     }
                 }

@@ -162,3 +162,66 @@ proptest! {
         rt.block_on(run_ops(ops));
     }
 }
+
+/// Records what the follower reports.
+#[derive(Default, Clone)]
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl alkahest_indexer::chain::Progress for Recorder {
+    fn start(&mut self, from: Height, to: Height) {
+        self.0.lock().unwrap().push(format!("start {from} {to}"));
+    }
+    fn applied(&mut self, blocks: u32) {
+        self.0.lock().unwrap().push(format!("applied {blocks}"));
+    }
+    fn finish(&mut self) {
+        self.0.lock().unwrap().push("finish".into());
+    }
+}
+
+/// Steps: sync 20 generated blocks in batches of 7 with a recording `Progress`: it
+/// hears the range 0-20, three batches (7, 7, 7 = genesis + 20) and the end; with
+/// `progress: false` it hears nothing. The library draws nothing itself.
+#[tokio::test]
+async fn sync_reports_progress_to_the_observer() {
+    let mut chain = ChainBuilder::new();
+    for _ in 0..20 {
+        chain.mine_on_tip(&CoinbaseSpec::default()).unwrap();
+    }
+    let chain = Arc::new(Mutex::new(chain));
+    let recorder = Recorder::default();
+    let spec = WindowSpec::default();
+    let mut f = Follower::new(
+        RegtestSource::new(chain.clone()),
+        memory_store(spec).await,
+        PoolSet::default(),
+        follower_config(Network::Regtest),
+    )
+    .with_progress(recorder.clone());
+    f.sync().await.unwrap();
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        vec![
+            "start 0 20",
+            "applied 7",
+            "applied 7",
+            "applied 7",
+            "finish"
+        ]
+    );
+
+    let quiet = Recorder::default();
+    let config = alkahest_indexer::chain::FollowerConfig {
+        progress: false,
+        ..follower_config(Network::Regtest)
+    };
+    let mut f = Follower::new(
+        RegtestSource::new(chain),
+        memory_store(spec).await,
+        PoolSet::default(),
+        config,
+    )
+    .with_progress(quiet.clone());
+    f.sync().await.unwrap();
+    assert!(quiet.0.lock().unwrap().is_empty());
+}
