@@ -125,12 +125,22 @@ export class Chain {
   }
 
   /**
-   * `burn-block-height` as a transaction sees it, like the Rust harness's
-   * `Simnet::burn_block_height`. (On epoch 2.x the SDK's `simnet.burnBlockHeight` is
-   * one more than this; on epoch 3+ they are equal.)
+   * `burn-block-height` as `simnet.execute` (and read-only calls) see it. On epoch 3+
+   * this is also what a transaction sees; on epoch 2.x a public call runs in the next
+   * block and sees one more (`simnet.burnBlockHeight`): see `txBurnHeight` and the
+   * pinned finding in tests/deploy.test.js.
    */
   get burnHeight() {
     return plain(this.simnet.execute("burn-block-height").result);
+  }
+
+  /**
+   * `burn-block-height` as the next public call sees it, like the Rust harness's
+   * `Simnet::burn_block_height`: the SDK's `simnet.burnBlockHeight` on every epoch
+   * (pinned in tests/deploy.test.js).
+   */
+  get txBurnHeight() {
+    return BigInt(this.simnet.burnBlockHeight);
   }
 
   mineBurnBlocks(n) {
@@ -144,11 +154,14 @@ export class Chain {
   }
 
   /**
-   * The current burn height and its header hash, what a signer pins a message to
-   * (silica_common::burn_tip in the Rust tests).
+   * The newest burn height strictly below the `burn-block-height` the next transaction
+   * sees, and its header hash: what a signer pins a message to (silica_common::burn_tip
+   * in the Rust tests). signer-registry refuses a height at or above burn-block-height
+   * (ERR_BURN_HEIGHT_NOT_PAST), whatever the VM would answer for it.
    */
   burnTip() {
-    const height = this.burnHeight;
+    while (this.txBurnHeight === 0n) this.mineBurnBlocks(1);
+    const height = this.txBurnHeight - 1n;
     const hash = this.burnHash(height);
     if (hash === null) throw new Error(`the VM reports no header hash for burn height ${height}`);
     return { height, hash };

@@ -82,8 +82,20 @@ describe.each(CHAINS)("amm-pool on %s", (_label, makeChain) => {
     expect(chain.ftBalance("tok-a", me)).toBe(bx + reserveOf("tok-a"));
     expect(chain.ftBalance("tok-b", me)).toBe(by + reserveOf("tok-b"));
     console.log(`${chain.label}: after both swaps pool = (${bx}, ${by}), reserve = (${reserveOf("tok-a")}, ${reserveOf("tok-b")})`);
-    // Not asserted by the Rust test; pinned so both VMs must agree to the unit.
+    // Not asserted by the Rust test; pinned so both VMs must agree to the unit, and
+    // re-derived here with the contract's 50/50 rule: carol's 77 tok-b pay fee
+    // ceil(77e8 * 0.3%) = 23,100,000 (half, 11,550,000, to the reserve) and get
+    // dy2 = floor(x1 * (dx2 - fee2) / (y1 + dx2 - fee2)) = 7,691,635,828 tok-a, where
+    // (x1, y1) are the balances after bob's swap. The EMA (amm-pool's oracle, now moved
+    // at most once per burn block) does not enter these amounts.
+    const [x1, y1] = [BIG + dx - (fee - rebate), BIG - q];
+    const dx2 = 77n * ONE_8;
+    const fee2 = 23_100_000n;
+    expect(fee2).toBe((dx2 * 300_000n + ONE_8 - 1n) / ONE_8);
+    const dy2 = 7_691_635_828n;
+    expect(dy2).toBe((x1 * (dx2 - fee2)) / (y1 + dx2 - fee2));
     expect([bx, by]).toEqual([100_092_158_364_172n, 99_908_087_751_897n]);
+    expect([bx, by]).toEqual([x1 - dy2, y1 + dx2 - fee2 / 2n]);
     expect([reserveOf("tok-a"), reserveOf("tok-b")]).toEqual([150_000_000n, 11_550_000n]);
 
     // Governance withdraws the reserve's tok-a.

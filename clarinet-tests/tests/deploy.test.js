@@ -26,10 +26,14 @@ const AS_CONTRACT_REMOVED = {
   "alex-emission": "use of unresolved function 'as-contract'",
   "amm-pool": "use of unresolved function 'as-contract'",
   silica: "use of unresolved function 'as-contract'",
+  // Its `*-message` read-onlies now put `registry: (as-contract tx-sender)` in every
+  // signed message.
+  "signer-registry": "use of unresolved function 'as-contract'",
 };
 const DOES_NOT_COMPILE = {
-  // Clarity 3 removed `block-height` (now `stacks-block-height` / `tenure-height`).
-  3: { "alex-vesting": "use of unresolved variable 'block-height'" },
+  // Clarity 3 removed `block-height`; alex-vesting now runs on `burn-block-height`, so
+  // every contract compiles as Clarity 3.
+  3: {},
   4: AS_CONTRACT_REMOVED,
   5: AS_CONTRACT_REMOVED,
   6: AS_CONTRACT_REMOVED,
@@ -67,11 +71,19 @@ describe("deployment", () => {
     expect(second.ftBalance("alex-token", to)).toBe(0n);
   });
 
-  // A finding, pinned: which burn-block header hashes a transaction can read. The
-  // Rust harness and these scenarios pin messages to `burn-block-height`, which works
-  // on both; but on epoch 2.4 this simnet also answers for burn-block-height + 1.
+  // A finding, pinned: which burn-block header hashes a contract can read, and which
+  // `burn-block-height` a transaction sees. On epoch 2.4 this simnet runs a public call
+  // in the next block: the call sees `simnet.burnBlockHeight`, one more than
+  // `simnet.execute` and read-only calls; on the newest epoch all three agree. Either
+  // way `get-burn-block-info?` (evaluated with simnet.execute) answers for the height a
+  // transaction sees (the tip), where the Rust harness answers only below it. signer-registry now refuses
+  // burn-height >= burn-block-height (ERR_BURN_HEIGHT_NOT_PAST), so the scenarios pin
+  // messages to the height below the one a transaction sees (Chain.burnTip), as the
+  // Rust tests do.
   it("burn-block header hashes visible to a transaction, epoch 2.4 vs the newest", async () => {
     const chain = await declaredChain();
+    chain.deployTestContract("burn-probe", "(define-public (h) (ok burn-block-height))");
+    const txHeight = () => chain.ok(chain.call("burn-probe", "h", [], chain.deployer));
     const probe = () => {
       const h = chain.burnHeight;
       return [h, h + 1n, h + 2n].map((x) => chain.burnHash(x) !== null);
@@ -79,10 +91,16 @@ describe("deployment", () => {
     expect(chain.simnet.currentEpoch).toBe("2.4");
     expect(BigInt(chain.simnet.burnBlockHeight)).toBe(chain.burnHeight + 1n);
     expect(probe()).toEqual([true, true, false]);
+    let [sdk, seen] = [chain.txBurnHeight, txHeight()];
+    expect(seen).toBe(sdk);
+    expect(chain.burnHeight).toBe(seen); // the call's block is now the tip
     chain.simnet.setEpoch(NEWEST_EPOCH);
     chain.mineBurnBlocks(2);
     expect(BigInt(chain.simnet.burnBlockHeight)).toBe(chain.burnHeight);
     expect(probe()).toEqual([true, false, false]);
+    [sdk, seen] = [chain.txBurnHeight, txHeight()];
+    expect(seen).toBe(sdk);
+    expect(chain.burnHeight).toBe(seen);
   });
 
   it(`reports which contracts compile as Clarity ${CLARITY_VERSIONS.join("/")} on epoch ${NEWEST_EPOCH}`, async () => {

@@ -1,8 +1,7 @@
 //! alex-emission: governance-approved releasers with caps, and every error code.
 
-
-use alkahest_clarity::values::{principal, uint, ValueExt};
 use crate::token_common::{prepared, ONE};
+use alkahest_clarity::values::{principal, uint, ValueExt};
 
 const E: &str = "alex-emission";
 

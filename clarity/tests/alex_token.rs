@@ -1,10 +1,9 @@
 //! alex-token: the success path and every error code of every public function, the
 //! lock ledger, and minter-list removal.
 
-
+use crate::token_common::{desk, fund_alex, prepared, ONE};
 use alkahest_clarity::values::{buff, none, principal, some, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
-use crate::token_common::{desk, fund_alex, prepared, ONE};
 
 const T: &str = "alex-token";
 

@@ -2,10 +2,9 @@
 //! (before the cliff, at the cliff, mid-way, after the end, double claim), and the
 //! return of the unallocated remainder to the foundation reserve.
 
-
+use crate::token_common::ONE;
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use crate::token_common::ONE;
 
 const V: &str = "alex-vesting";
 

@@ -7,12 +7,11 @@
 // These tests also print the measured figures (costs, error bounds) for the issue note.
 #![allow(clippy::print_stdout)]
 
-
 use std::cell::RefCell;
 
+use crate::amm_common::{sim, MATH};
 use alkahest_clarity::values::{int, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet};
-use crate::amm_common::{sim, MATH};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

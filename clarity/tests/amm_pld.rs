@@ -2,10 +2,9 @@
 //! the withdrawal gate (the part above a window's allowance is escrowed, queued and
 //! paid in later windows), with their parameter bounds and error codes.
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use crate::amm_common::*;
 
 const BIG: u128 = 1_000_000 * ONE_8;
 

@@ -3,10 +3,9 @@
 //! fees split between LPs and the amm-reserve ledger, and custody accounting. Oracle,
 //! pause, fees bounds, governance and the LP token are in `amm_pool_admin.rs`.
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{bool as vbool, principal, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
-use crate::amm_common::*;
 
 #[test]
 fn create_pool_rules_and_errors() {

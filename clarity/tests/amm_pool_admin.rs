@@ -2,10 +2,9 @@
 //! governance (including a malicious contract using `as-contract`), and the SIP-013 LP
 //! token.
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{bool as vbool, list, none, principal, tuple, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
-use crate::amm_common::*;
 
 #[test]
 fn oracle_instant_and_resilient_update_rules() {

@@ -3,10 +3,9 @@
 //! sequence of adds, swaps and removes extracts value; LP and custody accounting is
 //! exact; a 4-hop router quote equals the chained single-pool quotes and the swap.
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use crate::amm_common::*;
 use proptest::prelude::*;
 
 fn cfg() -> ProptestConfig {

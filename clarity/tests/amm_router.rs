@@ -6,10 +6,9 @@
 // These tests also print the measured figures (costs, error bounds) for the issue note.
 #![allow(clippy::print_stdout)]
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{uint, ValueExt};
 use alkahest_clarity::{Cost, Simnet};
-use crate::amm_common::*;
 
 const BIG: u128 = 1_000_000 * ONE_8;
 

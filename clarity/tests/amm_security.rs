@@ -3,9 +3,8 @@
 //! shared vault (self-listing, untrusted traits under `as-contract`), and finds no
 //! way in through amm-pool's whitelist, trait checks, governance, or router.
 
-
-use alkahest_clarity::values::{bool as vbool, principal, uint};
 use crate::amm_common::*;
+use alkahest_clarity::values::{bool as vbool, principal, uint};
 
 const BIG: u128 = 1_000_000 * ONE_8;
 

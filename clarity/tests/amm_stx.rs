@@ -2,9 +2,8 @@
 //! the pool holds real STX), and the devnet pools the bootstrap creates
 //! (ALEX/sBTC and ALEX/STX).
 
-
-use alkahest_clarity::values::{none, principal, uint, ValueExt};
 use crate::amm_common::*;
+use alkahest_clarity::values::{none, principal, uint, ValueExt};
 
 #[test]
 fn devnet_pools_exist_empty_with_their_tokens_approved() {

@@ -3,10 +3,9 @@
 //! height at which they become payable across gate-window changes, the EMA oracle
 //! moves at most once per burn block, and the LP cap holds on SIP-013 transfers.
 
-
+use crate::amm_common::*;
 use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
 use alkahest_clarity::{Receipt, Simnet};
-use crate::amm_common::*;
 
 fn pld(sim: &mut Simnet, id: u128, cap: u128, gate: u128, window: u128) {
     let d = sim.deployer();

@@ -8,10 +8,9 @@
 //!    directly (contract-caller = attacker, tx-sender = legitimate caller) is refused;
 //! 4. the same contract calling through `as-contract` (tx-sender = attacker) is refused.
 
-
+use crate::token_common::{actors, fund_alex, prepared, Actors, ONE};
 use alkahest_clarity::values::{principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Simnet, Value};
-use crate::token_common::{actors, fund_alex, prepared, Actors, ONE};
 
 /// Who may call a function legitimately.
 #[derive(Clone, Copy)]

@@ -5,14 +5,13 @@
 //! each height its own hash and `none` from `burn-block-height` on, and the registry
 //! refuses a burn height that is not below the tip by name.
 
-
-use alkahest_protocol::message::Deposit;
-use alkahest_clarity::binding;
-use alkahest_clarity::{Receipt, Simnet};
 use crate::silica_common::{
     bootstrap, burn_hash, burn_tip, deposit_args, deposit_message, Signers, Terms, World, REG, SAT,
     SBTC,
 };
+use alkahest_clarity::binding;
+use alkahest_clarity::{Receipt, Simnet};
+use alkahest_protocol::message::Deposit;
 
 fn booted() -> (Simnet, Signers) {
     let mut sim = Simnet::new();
@@ -69,10 +68,7 @@ fn the_vm_returns_the_harness_hash_and_an_injected_one() {
     // Default: sha256("alkahest burn" || height as u64 big-endian).
     let mut preimage = b"alkahest burn".to_vec();
     preimage.extend_from_slice(&3u64.to_be_bytes());
-    assert_eq!(
-        sim.burn_chain_hash(3),
-        alkahest_protocol::sha256(&preimage)
-    );
+    assert_eq!(sim.burn_chain_hash(3), alkahest_protocol::sha256(&preimage));
     // The devnet injects regtest hashes; clearing returns to the default.
     let regtest = [0xab; 32];
     sim.set_burn_header_hash(4, regtest);

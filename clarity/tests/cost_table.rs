@@ -3,10 +3,9 @@
 //! holds an entry for every one of them, and checks the figures are plausible (a state
 //! change writes; nothing exceeds the block limit).
 
-
+use crate::token_common::{fund_alex, prepared, ONE};
 use alkahest_clarity::costs;
 use alkahest_clarity::values::{none, principal, uint};
-use crate::token_common::{fund_alex, prepared, ONE};
 
 fn functions(src: &str) -> Vec<String> {
     src.lines()

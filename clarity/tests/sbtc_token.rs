@@ -1,7 +1,6 @@
 //! sbtc-token (the devnet/test stand-in for sBTC): the one-time protocol registration,
 //! protocol-only mint and burn, and every error code of every public function.
 
-
 use alkahest_clarity::values::{buff, none, principal, some, uint, ValueExt};
 use alkahest_clarity::{Event, Simnet};
 

@@ -12,18 +12,17 @@
 //! 5. `attest-delivery` mints only for the consumer, and privileged calls refuse a
 //!    malicious contract (direct and through `as-contract`).
 
-
-use alkahest_protocol::script::payout_script;
-use alkahest_protocol::message::Delivery;
-use alkahest_protocol::message::Rotation;
-use alkahest_protocol::key::SignerKey;
-use alkahest_clarity::binding;
-use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
-use alkahest_clarity::{Event, Outcome, Simnet};
 use crate::silica_common::{
     bootstrap, burn_tip, delivery_args, deposit_args, deposit_message, peg_in, rotation_args,
     Signers, PAYOUT, REG, SBTC,
 };
+use alkahest_clarity::binding;
+use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::{Event, Outcome, Simnet};
+use alkahest_protocol::key::SignerKey;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::message::Rotation;
+use alkahest_protocol::script::payout_script;
 
 fn code(sim: &Simnet, name: &str) -> u128 {
     sim.err_code(REG, name)
@@ -98,11 +97,20 @@ fn signatures_and_payout_scripts_are_bound_to_one_deployment() {
     let deployer = sim.deployer();
     let root = alkahest_clarity::manifest::workspace_root();
     let read = |name: &str| std::fs::read_to_string(root.join("clarity/contracts").join(name));
-    sim.deploy_contract("signer-registry-v2", &read("signer-registry.clar").unwrap(), &deployer)
-        .unwrap();
+    sim.deploy_contract(
+        "signer-registry-v2",
+        &read("signer-registry.clar").unwrap(),
+        &deployer,
+    )
+    .unwrap();
     let v2 = "signer-registry-v2";
-    sim.call(v2, "bootstrap-signers", &[signers.keys_value(), uint(3)], &deployer)
-        .expect_ok();
+    sim.call(
+        v2,
+        "bootstrap-signers",
+        &[signers.keys_value(), uint(3)],
+        &deployer,
+    )
+    .expect_ok();
 
     // A rotation signed for deployment A is refused by v2: the ids differ, so the
     // signatures recover to keys v2 does not know.
@@ -113,8 +121,13 @@ fn signatures_and_payout_scripts_are_bound_to_one_deployment() {
     };
     let sigs = signers.sign(&rot.id(&binding()));
     let caller = sim.account("wallet_8");
-    sim.call(v2, "rotate-signers", &rotation_args(&rot, sigs.clone()), &caller)
-        .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
+    sim.call(
+        v2,
+        "rotate-signers",
+        &rotation_args(&rot, sigs.clone()),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_UNKNOWN_SIGNER"));
     // v2 accepts the same rotation signed for v2, and A still accepts its own.
     let mut b2 = binding();
     b2.registry = b2.registry.deployer().contract(v2).unwrap();
@@ -126,8 +139,10 @@ fn signatures_and_payout_scripts_are_bound_to_one_deployment() {
 
     // Payout scripts: the same Silica id under another `silica` contract differs, and
     // `derive` binds the calling contract.
-    let caller_src = "(define-read-only (script (id uint)) (contract-call? .silica-payout derive id))";
-    sim.deploy_contract("silica-v2", caller_src, &deployer).unwrap();
+    let caller_src =
+        "(define-read-only (script (id uint)) (contract-call? .silica-payout derive id))";
+    sim.deploy_contract("silica-v2", caller_src, &deployer)
+        .unwrap();
     let other = sim.read_only("silica-v2", "script", &[uint(1)]);
     let mut b3 = binding();
     b3.silica = b3.silica.deployer().contract("silica-v2").unwrap();

@@ -10,13 +10,12 @@
 //! third wallet (transfer and transfer-many) that redeems. Each ends with the
 //! contract's sBTC balance at exactly 0.
 
-
-use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
-use alkahest_clarity::Event;
 use crate::silica_common::{
     silica_call, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING, RUNNING, SAT,
     SILICA,
 };
+use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
+use alkahest_clarity::Event;
 
 const C: u128 = 2_000;
 

@@ -6,15 +6,14 @@
 //! each Silica at `create`: a full short-window lifecycle runs beside a Silica listed
 //! before the change, whose 144-block windows do not move.
 
-
-use alkahest_protocol::message::Rotation;
-use alkahest_clarity::binding;
-use alkahest_clarity::values::{buff, principal, uint, ValueExt};
-use alkahest_clarity::Simnet;
 use crate::silica_common::{
     deposit_args, deposit_message, rotation_args, Signers, Terms, World, FINISHED, FUNDING, OPEN,
     REG, RUNNING, SAT, SILICA,
 };
+use alkahest_clarity::binding;
+use alkahest_clarity::values::{buff, principal, uint, ValueExt};
+use alkahest_clarity::Simnet;
+use alkahest_protocol::message::Rotation;
 
 #[test]
 fn registry_refuses_work_before_bootstrap_and_short_txids() {

@@ -19,16 +19,15 @@
 //! redeems and the miner collects, and the contract's sBTC balance must be exactly 0.
 //! Case count is modest (24) to keep the debug suite fast.
 
-
-use alkahest_protocol::message::Delivery;
-use alkahest_clarity::binding;
-use alkahest_clarity::values::{principal, uint, ValueExt};
-use alkahest_clarity::Receipt;
-use proptest::prelude::*;
 use crate::silica_common::{
     ceil_div, locked, silica_call, Terms, World, CANCELLED, DEFAULTED, EXPIRED, FINISHED, FUNDING,
     OPEN, RUNNING, SAT, SILICA,
 };
+use alkahest_clarity::binding;
+use alkahest_clarity::values::{principal, uint, ValueExt};
+use alkahest_clarity::Receipt;
+use alkahest_protocol::message::Delivery;
+use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -6,14 +6,13 @@
 //! runs a Silica to settlement in that token (deliveries, which signer-registry mints in
 //! the stand-in only, are refused by name there).
 
-
-use alkahest_clarity::binding;
-use alkahest_clarity::values::{principal, uint, ValueExt};
-use alkahest_clarity::{Receipt, Simnet, Value};
 use crate::silica_common::{
     bootstrap, delivery_args, peg_in, Signers, Terms, World, DEFAULTED, FUNDING, REG, SAT, SBTC,
     SILICA,
 };
+use alkahest_clarity::binding;
+use alkahest_clarity::values::{principal, uint, ValueExt};
+use alkahest_clarity::{Receipt, Simnet, Value};
 
 const OTHER: &str = "other-token";
 
@@ -177,7 +176,7 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
     // The stand-in sBTC is useless here.
     peg_in(&mut sim, &signers, &alice, 50_000);
 
-    let script = alkahest_clarity::attestation::payout_script(
+    let script = alkahest_protocol::script::payout_script(
         &binding(),
         1,
         &signers.pubkeys(),

@@ -4,11 +4,10 @@
 //! Terms::default(): 100 TH/s, 4 windows of 144 blocks, 60 sats per TH/s·day, 10%
 //! collateral at the default index 50 sats (5,000,000,000 units), so C = 2,000 sats.
 
-
-use alkahest_clarity::values::{uint, ValueExt};
 use crate::silica_common::{
     silica_call, Terms, World, CANCELLED, DEFAULTED, FINISHED, FUNDING, RUNNING, SAT, SILICA,
 };
+use alkahest_clarity::values::{uint, ValueExt};
 
 const C: u128 = 2_000;
 

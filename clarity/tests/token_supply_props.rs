@@ -3,13 +3,12 @@
 //! with a Rust model on every balance and on which operations fail, total supply ==
 //! Σ balances, and no available balance is negative (the view would abort).
 
-
 use std::collections::BTreeMap;
 
+use crate::token_common::{desk, prepared, Actors};
 use alkahest_clarity::values::{none, principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
 use proptest::prelude::*;
-use crate::token_common::{desk, prepared, Actors};
 
 #[derive(Debug, Clone, Copy)]
 enum Op {

@@ -4,10 +4,9 @@
 //! - alex-vesting: schedules run on `burn-block-height`, the contract source has no
 //!   Stacks `block-height` (gone in Clarity 3).
 
-
+use crate::token_common::{desk, fund_alex, prepared, ONE};
 use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::Simnet;
-use crate::token_common::{desk, fund_alex, prepared, ONE};
 
 const T: &str = "alex-token";
 const V: &str = "alex-vesting";

@@ -6,6 +6,7 @@
 //! that pool (a TIDES-style pool pays Silica payout scripts directly), and any sBTC
 //! deposits the devnet is making that block.
 
+use bitcoin::hashes::Hash as _;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -160,7 +161,9 @@ mod tests {
         let mut bytes = std::fs::read(&file).unwrap();
         bytes[4..40].fill(0xee);
         std::fs::write(&file, bytes).unwrap();
-        let e = Bitcoin::open(dir.path()).err().expect("corrupt block refused");
+        let e = Bitcoin::open(dir.path())
+            .err()
+            .expect("corrupt block refused");
         assert!(format!("{e:#}").contains("blocks.bin"), "{e:#}");
     }
 }

@@ -25,6 +25,7 @@ pub mod signers;
 pub mod silica_view;
 pub mod stacks;
 
+use bitcoin::hashes::Hash as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -33,8 +34,8 @@ use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::{Height, WindowSpec};
-use alkahest_signer::attest::SignerConfig;
 use alkahest_protocol::index::WorkModel;
+use alkahest_signer::attest::SignerConfig;
 use anyhow::Context;
 
 pub use report::deployment_report;
@@ -44,7 +45,6 @@ use crate::config::DevnetConfig;
 use crate::scenario::{Actors, Progress};
 use crate::signers::Signers;
 use crate::stacks::Stacks;
-
 
 /// Readable lines describing every step, also emitted through `tracing`.
 #[derive(Clone, Default)]
@@ -281,13 +281,15 @@ pub fn prepare_data_dir(dir: &std::path::Path, reset: bool) -> anyhow::Result<()
             );
         }
         if reset && !empty {
-            std::fs::remove_dir_all(dir)
-                .with_context(|| format!("resetting {}", dir.display()))?;
+            std::fs::remove_dir_all(dir).with_context(|| format!("resetting {}", dir.display()))?;
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(&marker, "created by the Alkahest devnet; `devnet --reset` may delete this folder\n")
-        .with_context(|| format!("writing {}", marker.display()))?;
+    std::fs::write(
+        &marker,
+        "created by the Alkahest devnet; `devnet --reset` may delete this folder\n",
+    )
+    .with_context(|| format!("writing {}", marker.display()))?;
     Ok(())
 }
 
@@ -302,7 +304,10 @@ mod data_dir_tests {
         prepare_data_dir(&mine, false).unwrap();
         std::fs::write(mine.join("blocks"), "x").unwrap();
         prepare_data_dir(&mine, true).unwrap();
-        assert!(!mine.join("blocks").exists(), "reset cleared the devnet's folder");
+        assert!(
+            !mine.join("blocks").exists(),
+            "reset cleared the devnet's folder"
+        );
         assert!(mine.join(DATA_DIR_MARKER).is_file());
 
         // A user's folder (no marker) is neither deleted nor written into.
@@ -313,7 +318,10 @@ mod data_dir_tests {
             let e = prepare_data_dir(&theirs, reset).unwrap_err().to_string();
             assert!(e.contains("home") && e.contains(DATA_DIR_MARKER), "{e}");
         }
-        assert_eq!(std::fs::read_to_string(theirs.join("thesis.tex")).unwrap(), "precious");
+        assert_eq!(
+            std::fs::read_to_string(theirs.join("thesis.tex")).unwrap(),
+            "precious"
+        );
         assert!(!theirs.join(DATA_DIR_MARKER).exists());
         // An empty folder may become a devnet folder.
         let empty = root.path().join("empty");

@@ -9,13 +9,13 @@
 //! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
 //! pool stops paying after window 0.
 
-use alkahest_protocol::message::Deposit;
-use alkahest_protocol::principal::Principal;
-use alkahest_protocol::script::payout_script;
 use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
 use alkahest_indexer::types::Height;
+use alkahest_protocol::message::Deposit;
+use alkahest_protocol::principal::Principal;
+use alkahest_protocol::script::payout_script;
 use alkahest_signer::deposit::deposit_script;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::WindowTerms;
@@ -135,6 +135,12 @@ impl Devnet {
 
     pub(crate) fn silica_status(&self, id: u128) -> Option<u128> {
         self.silica(id).map(|s| s.field("status").to_uint())
+    }
+
+    /// The settlement token argument every token-moving `silica` call takes: the
+    /// stand-in sBTC the deployment was bootstrapped with.
+    fn settlement_token(&self) -> Value {
+        principal(&self.stacks.contract("sbtc-token"))
     }
 
     fn deposit_script_for(&self, who: &str) -> anyhow::Result<ScriptBuf> {
@@ -285,7 +291,11 @@ impl Devnet {
                 if sigs.len() == self.signers.threshold {
                     break;
                 }
-                match node.signer.sign_deposit(&deposit, &keys, self.signers.threshold).await {
+                match node
+                    .signer
+                    .sign_deposit(&deposit, &keys, self.signers.threshold)
+                    .await
+                {
                     Ok(s) => sigs.push(buff(&s.0)),
                     Err(e) => self
                         .log
@@ -330,10 +340,16 @@ impl Devnet {
         if self.silica(1).is_none() {
             let params = self.stacks.read("silica", "get-params", &[]);
             let id = params.field("next-id").to_uint();
-            let script = payout_script(&alkahest_clarity::binding(), id, &self.signers.keys(), self.signers.threshold)
-                .map_err(|e| anyhow!("{e}"))?;
+            let script = payout_script(
+                &alkahest_clarity::binding(),
+                id,
+                &self.signers.keys(),
+                self.signers.threshold,
+            )
+            .map_err(|e| anyhow!("{e}"))?;
             let start = u128::from(self.stacks.burn_height()) + SALE_WINDOW + 1;
             let args = vec![
+                self.settlement_token(),
                 uint(HASHRATE),
                 uint(self.config.windows.into()),
                 uint(start),
@@ -375,7 +391,13 @@ impl Devnet {
             let key = self.actors.buyers[i].clone();
             let r = self
                 .stacks
-                .submit(height, &key, "silica", "buy", vec![uint(1), uint(amount)])
+                .submit(
+                    height,
+                    &key,
+                    "silica",
+                    "buy",
+                    vec![self.settlement_token(), uint(1), uint(amount)],
+                )
                 .await?;
             expect_ok(&r, "buy")?;
             self.log.line(format!(
@@ -420,6 +442,7 @@ impl Devnet {
             .attest(&tip, &terms, window, (burn_height.into(), burn_hash))
             .await?;
         let args = vec![
+            self.settlement_token(),
             uint(1),
             uint(proposal.window),
             uint(proposal.delivered),
@@ -481,7 +504,13 @@ impl Devnet {
             let key = self.actors.buyers[i].clone();
             let r = self
                 .stacks
-                .submit(height, &key, "silica", "redeem", vec![uint(1)])
+                .submit(
+                    height,
+                    &key,
+                    "silica",
+                    "redeem",
+                    vec![self.settlement_token(), uint(1)],
+                )
                 .await?;
             expect_ok(&r, "redeem")?;
             self.log.line(format!(
@@ -504,7 +533,7 @@ impl Devnet {
                     &self.actors.miner,
                     "silica",
                     "collect",
-                    vec![uint(1)],
+                    vec![self.settlement_token(), uint(1)],
                 )
                 .await?;
             expect_ok(&r, "collect")?;

@@ -6,15 +6,15 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use alkahest_protocol::key::RecoverableSignature;
-use alkahest_protocol::message::Delivery;
-use alkahest_protocol::{sha256, CompressedKey};
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::ChainBuilder;
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::WindowSpec;
+use alkahest_protocol::key::RecoverableSignature;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::{sha256, CompressedKey};
 use alkahest_signer::attest::{Signer, SignerConfig};
 use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
 use alkahest_signer::exchange::{router, StaticTerms};
@@ -90,7 +90,6 @@ pub async fn follow(
         .with_context(|| format!("opening {url}"))?;
     let config = FollowerConfig {
         network: Network::Regtest,
-        progress: false,
         batch_size: 50,
         ..FollowerConfig::default()
     };

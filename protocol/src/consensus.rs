@@ -49,7 +49,14 @@ pub fn list(items: &[Vec<u8>]) -> Vec<u8> {
 /// hash160 + name length (u8) + name.
 pub fn principal(p: &Principal) -> Vec<u8> {
     let (version, hash) = p.issuer();
-    let mut out = vec![if p.contract_name().is_some() { 0x06 } else { 0x05 }, version];
+    let mut out = vec![
+        if p.contract_name().is_some() {
+            0x06
+        } else {
+            0x05
+        },
+        version,
+    ];
     out.extend_from_slice(hash);
     if let Some(name) = p.contract_name() {
         // Principal::contract refuses names over 128 bytes.

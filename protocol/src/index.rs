@@ -165,7 +165,10 @@ mod tests {
         // Regtest minimum difficulty 0x207fffff: 2 expected hashes.
         assert_eq!(WorkModel::Header.block_work(0x207f_ffff), Ok(2));
         // Simulated difficulty 1 is exactly the genesis target.
-        assert_eq!(WorkModel::SimulatedDifficulty(1).block_work(0), Ok(4_295_032_833));
+        assert_eq!(
+            WorkModel::SimulatedDifficulty(1).block_work(0),
+            Ok(4_295_032_833)
+        );
         assert_eq!(
             WorkModel::SimulatedDifficulty(0).block_work(0),
             Err(IndexError::ZeroDifficulty)
@@ -176,11 +179,16 @@ mod tests {
     fn today_index_keeps_its_decimals() {
         // Mainnet block 702861 bits 0x170e1b7e (difficulty ~1.7e13) would give a
         // whole-sat index; the fine unit keeps 8 decimals of it.
-        let work = WorkModel::SimulatedDifficulty(150_000_000_000_000).block_work(0).unwrap();
+        let work = WorkModel::SimulatedDifficulty(150_000_000_000_000)
+            .block_work(0)
+            .unwrap();
         let idx = window_index(316_000_000, work).unwrap();
         // 86400e12·316e6 / (1.5e14·2^32·65536/65535) = 42.379... sats.
         assert_eq!(idx / INDEX_UNIT, 42);
-        assert!(idx % INDEX_UNIT > 37_000_000 && idx % INDEX_UNIT < 39_000_000, "{idx}");
+        assert!(
+            idx % INDEX_UNIT > 37_000_000 && idx % INDEX_UNIT < 39_000_000,
+            "{idx}"
+        );
         assert_eq!(due(1_000, idx).unwrap(), 1_000 * idx / INDEX_UNIT);
     }
 

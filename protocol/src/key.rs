@@ -199,7 +199,10 @@ mod tests {
         let mut vrs = [0u8; 65];
         vrs[0] = sig.0[64];
         vrs[1..].copy_from_slice(&sig.0[..64]);
-        assert_ne!(RecoverableSignature(vrs).recover(&hash), Some(key.public_key()));
+        assert_ne!(
+            RecoverableSignature(vrs).recover(&hash),
+            Some(key.public_key())
+        );
         assert_eq!(RecoverableSignature::from_vrs(&vrs), sig);
         // A different message recovers to some other key, never to ours.
         assert_ne!(sig.recover(&sha256(b"other")), Some(key.public_key()));
@@ -217,7 +220,10 @@ mod tests {
         std::fs::write(&path, KEY).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = SignerKey::from_file(&path).unwrap_err();
-        assert!(matches!(e, KeyError::Permissions { mode: 0o644, .. }), "{e}");
+        assert!(
+            matches!(e, KeyError::Permissions { mode: 0o644, .. }),
+            "{e}"
+        );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         assert!(SignerKey::from_file(&path).is_err());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -233,7 +239,9 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(!shown.contains(&KEY[..16]), "{shown}");
         let bad = "zz".repeat(32);
-        let e = SignerKey::from_hex(&bad, "SIGNER_KEY").unwrap_err().to_string();
+        let e = SignerKey::from_hex(&bad, "SIGNER_KEY")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("SIGNER_KEY") && !e.contains(&bad), "{e}");
         let short = SignerKey::from_hex(&KEY[..64], "x").unwrap();
         assert_eq!(short.public_key(), key.public_key());

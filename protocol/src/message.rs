@@ -213,7 +213,11 @@ mod tests {
         };
         let a = binding();
         let mut b = a.clone();
-        b.registry = b.registry.deployer().contract("signer-registry-v2").unwrap();
+        b.registry = b
+            .registry
+            .deployer()
+            .contract("signer-registry-v2")
+            .unwrap();
         assert_ne!(d.id(&a), d.id(&b));
         let mut c = a.clone();
         c.chain_id = crate::CHAIN_ID_MAINNET;

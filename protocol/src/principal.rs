@@ -158,7 +158,11 @@ fn checksum(version: u8, hash160: &[u8; 20]) -> [u8; 4] {
 fn c32_address(version: u8, hash160: &[u8; 20]) -> String {
     let mut data = hash160.to_vec();
     data.extend_from_slice(&checksum(version, hash160));
-    format!("S{}{}", C32[usize::from(version & 31)] as char, c32_encode(&data))
+    format!(
+        "S{}{}",
+        C32[usize::from(version & 31)] as char,
+        c32_encode(&data)
+    )
 }
 
 fn c32_value(c: char) -> Option<u8> {
@@ -239,7 +243,13 @@ mod tests {
         }
         let p = Principal::parse("SP000000000000000000002Q6VF78").unwrap();
         assert_eq!(p.issuer(), (22, &[0u8; 20]));
-        assert_eq!(Principal::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap().issuer().0, 26);
+        assert_eq!(
+            Principal::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM")
+                .unwrap()
+                .issuer()
+                .0,
+            26
+        );
     }
 
     #[test]

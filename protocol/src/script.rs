@@ -102,7 +102,9 @@ pub fn payout_script(
     signers: &[CompressedKey],
     threshold: usize,
 ) -> Result<Vec<u8>, ScriptError> {
-    Ok(p2wsh(&payout_witness_script(b, silica_id, signers, threshold)?))
+    Ok(p2wsh(&payout_witness_script(
+        b, silica_id, signers, threshold,
+    )?))
 }
 
 #[cfg(test)]
@@ -129,7 +131,10 @@ mod tests {
                 signers: 3
             })
         );
-        assert_eq!(payout_script(&b, 1, &[], 1), Err(ScriptError::SignerCount(0)));
+        assert_eq!(
+            payout_script(&b, 1, &[], 1),
+            Err(ScriptError::SignerCount(0))
+        );
         assert_eq!(
             payout_script(&b, 1, &[[2u8; 33]; 16], 9),
             Err(ScriptError::SignerCount(16))

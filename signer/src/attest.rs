@@ -10,6 +10,7 @@ use alkahest_indexer::types::Height;
 use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::key::{RecoverableSignature, SignerKey};
 use alkahest_protocol::message::{Binding, Delivery};
+use bitcoin::hashes::Hash as _;
 
 use crate::observer::{observe, ObserveError, WindowTerms};
 

@@ -10,13 +10,13 @@
 //! the coinbase txid and vout, the amount, and the recipient's script must all match,
 //! and the block must be buried under `confirmations` blocks.
 
+use alkahest_indexer::storage::DbRead;
+use alkahest_indexer::types::Height;
 use alkahest_protocol::key::RecoverableSignature;
 use alkahest_protocol::message::{Binding, Deposit};
 use alkahest_protocol::principal::Principal;
 use alkahest_protocol::script::{committed_multisig_witness, p2wsh, ScriptError};
 use alkahest_protocol::{consensus, sha256, CompressedKey};
-use alkahest_indexer::storage::DbRead;
-use alkahest_indexer::types::Height;
 use bitcoin::ScriptBuf;
 
 use crate::attest::{AttestError, Refusal, Signer};

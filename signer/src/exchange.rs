@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
-use alkahest_protocol::message::Delivery;
 use alkahest_indexer::storage::DbRead;
+use alkahest_protocol::message::Delivery;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;

@@ -26,6 +26,9 @@ mod tests {
     #[test]
     fn stacks_keys_match_the_protocol_key() {
         let key = SignerKey::from_seed(b"stacks adapter");
-        assert_eq!(stacks_public(&key).to_bytes_compressed(), key.public_key().to_vec());
+        assert_eq!(
+            stacks_public(&key).to_bytes_compressed(),
+            key.public_key().to_vec()
+        );
     }
 }

@@ -5,8 +5,8 @@
 //! derives bit-identical numbers from the same chain.
 
 use alkahest_indexer::storage::{DbRead, StorageError};
-use alkahest_protocol::index::{window_index, IndexError, WorkModel};
 use alkahest_indexer::types::Height;
+use alkahest_protocol::index::{window_index, IndexError, WorkModel};
 use bitcoin::ScriptBuf;
 
 /// The on-chain terms of a Silica that fix which blocks and outputs a window covers.

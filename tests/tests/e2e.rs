@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
-use alkahest_protocol::index::{due, window_index, WorkModel};
 use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
 use alkahest_devnet::{run_with, EventLog, Summary};
+use alkahest_protocol::index::{due, window_index, WorkModel};
 use clap::Parser;
 use serde_json::Value;
 
@@ -45,9 +45,10 @@ fn expected() -> [(String, u128); 3] {
     // block has the work of a block at DIFFICULTY (target = max / DIFFICULTY), the same
     // exact formula the signers and the indexer use.
     let reward_per_block: u128 = 5_000_000_000 + 25_000;
-    let work = WorkModel::SimulatedDifficulty(DIFFICULTY).block_work(0).unwrap();
-    let index =
-        window_index(reward_per_block * WINDOW_LENGTH, work * WINDOW_LENGTH).unwrap();
+    let work = WorkModel::SimulatedDifficulty(DIFFICULTY)
+        .block_work(0)
+        .unwrap();
+    let index = window_index(reward_per_block * WINDOW_LENGTH, work * WINDOW_LENGTH).unwrap();
     // 1005.81806192 sats per TH/s·window in 10^-8 units; whole sats (v1) attested 1005.
     assert_eq!(index, 100_581_806_192);
     // One rounding per window: floor(100 · 1005.81806192) = 100,581.

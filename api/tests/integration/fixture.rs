@@ -67,7 +67,6 @@ pub async fn fixture() -> Fixture {
     let source = RegtestSource::new(Arc::new(Mutex::new(chain.clone())));
     let config = FollowerConfig {
         network: Network::Regtest,
-        progress: false,
         ..FollowerConfig::default()
     };
     let mut follower = Follower::new(source, store, pools, config);

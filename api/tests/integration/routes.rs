@@ -1,6 +1,7 @@
 //! Every route queried over the shared fixture and compared with the chain; bad input
 //! gets a 4xx JSON error naming the value.
 
+use alkahest_protocol::index::WorkModel;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -68,7 +69,10 @@ async fn blocks_coinbase_payouts_index_and_pools_match_the_chain() {
     for h in 4..=7 {
         let (_, b) = get(&f.app, &format!("/v1/blocks/{h}")).await;
         reward += (b["subsidy_sats"].as_u64().unwrap() + b["fees_sats"].as_u64().unwrap()) as f64;
-        work += b["difficulty"].as_f64().unwrap() * 4_294_967_296.0;
+        // The signers' work formula, 2^256 / (target + 1) from the header's bits (not
+        // difficulty · 2^32, which is 1.0000153 times smaller).
+        let bits = u32::from_str_radix(b["bits"].as_str().unwrap(), 16).unwrap();
+        work += WorkModel::Header.block_work(bits).unwrap() as f64;
     }
     let expected = 86_400.0 * 1e12 * reward / work;
     let got = rows[1]["index"].as_f64().unwrap();

@@ -4,17 +4,17 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use alkahest_protocol::script::payout_script;
-use alkahest_protocol::sha256;
-use alkahest_protocol::CompressedKey;
-use alkahest_protocol::message::Delivery;
-use alkahest_protocol::message::Deposit;
-use alkahest_protocol::message::Rotation;
-use alkahest_protocol::key::SignerKey;
 use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Simnet, Value};
+use alkahest_protocol::key::SignerKey;
+use alkahest_protocol::message::Delivery;
+use alkahest_protocol::message::Deposit;
+use alkahest_protocol::message::Rotation;
 use alkahest_protocol::principal::Principal;
+use alkahest_protocol::script::payout_script;
+use alkahest_protocol::sha256;
+use alkahest_protocol::CompressedKey;
 
 pub const REG: &str = "signer-registry";
 pub const SILICA: &str = "silica";
@@ -32,10 +32,6 @@ pub const CANCELLED: u128 = 5;
 /// Index units per sat per TH/s·day (`INDEX_SCALE` in silica.clar): attested indices
 /// are in 1e-8 sat, so `50 * SAT` is 50 sats per TH/s·day.
 pub const SAT: u128 = 100_000_000;
-
-/// Blocks per day-window: the contract's default `window-length` (governance may set
-/// 1..=144 for Silicas listed afterwards; each Silica keeps its own).
-pub const WINDOW: u32 = 144;
 
 /// A deterministic signer set, keys in ascending order of their public keys (the
 /// order the registry requires).
@@ -136,7 +132,7 @@ pub fn deposit_args(d: &Deposit, sigs: Value) -> Vec<Value> {
         buff(&d.txid),
         uint(d.vout),
         uint(d.amount),
-        Value::Principal(d.recipient.clone()),
+        principal(&d.recipient.to_string()),
         uint(d.burn_height),
         buff(&d.burn_hash),
         sigs,
@@ -206,10 +202,6 @@ pub fn with_token(sim: &Simnet, function: &str, args: &[Value]) -> Vec<Value> {
 pub fn silica_call(sim: &mut Simnet, function: &str, args: &[Value], who: &str) -> Receipt {
     let all = with_token(sim, function, args);
     sim.call(SILICA, function, &all, who)
-}
-
-pub fn sbtc(sim: &mut Simnet, who: &str) -> u128 {
-    sim.ft_balance(SBTC, who)
 }
 
 pub fn silica_contract(sim: &Simnet) -> String {
@@ -460,9 +452,4 @@ pub fn locked(c: u128, n: u128, d: u128) -> u128 {
     } else {
         0
     }
-}
-
-/// `principal(...)` re-exported for brevity.
-pub fn p(who: &str) -> Value {
-    principal(who)
 }

@@ -6,6 +6,7 @@
 //! unfinished window is refused by everyone. The proposal bytes equal the contract's
 //! own `delivery-message`.
 
+use bitcoin::hashes::Hash as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -16,15 +17,15 @@ use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
+use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::{Height, WindowSpec};
+use alkahest_protocol::index::{window_index, WorkModel};
+use alkahest_protocol::message::Delivery;
 use alkahest_signer::attest::{Signer, SignerConfig};
 use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
 use alkahest_signer::exchange::{router, StaticTerms};
 use alkahest_signer::key::SignerKey;
-use alkahest_indexer::storage::DbRead;
-use alkahest_protocol::index::{window_index, WorkModel};
-use alkahest_protocol::message::Delivery;
 use alkahest_signer::observer::{observe, WindowTerms};
 use bitcoin::{Amount, Network, ScriptBuf};
 
@@ -65,7 +66,6 @@ async fn index(c: &ChainBuilder) -> SqliteStore {
     let source = RegtestSource::new(Arc::new(Mutex::new(c.clone())));
     let config = FollowerConfig {
         network: Network::Regtest,
-        progress: false,
         ..FollowerConfig::default()
     };
     let mut f = Follower::new(source, store, PoolSet::default(), config);
@@ -175,13 +175,14 @@ async fn honest_quorum_signs_and_the_liar_is_outvoted() {
     assert_eq!(sigs[0].recover(&id), Some(net.peers[0].public_key));
     assert_eq!(sigs[1].recover(&id), Some(net.peers[1].public_key));
 
-    // The liar, asked alone, refuses the honest numbers: its index disagrees.
+    // The liar, asked alone, refuses the honest proposal: its own chain (a fork) has
+    // another block at the pinned height, so it cannot verify the pin.
     let e = collect(&http, &net.peers[2..], &proposal, 1, &binding())
         .await
         .unwrap_err();
     assert_eq!(e.got, 0);
     assert!(
-        e.refusals[0].contains("409") && e.refusals[0].contains("delivered"),
+        e.refusals[0].contains("409") && e.refusals[0].contains("burn hash"),
         "{e}"
     );
 
@@ -319,7 +320,11 @@ async fn burn_pins_are_checked_against_the_signers_own_chain() {
         (u128::MAX, good.burn_hash, "past this signer's tip 16"),
         (17, good.burn_hash, "burn height 17 is past"),
         (16, [0x11; 32], "differs from this signer's block"),
-        (16, pin(&net.signers[2], 16).await, "differs from this signer's block"),
+        (
+            16,
+            pin(&net.signers[2], 16).await,
+            "differs from this signer's block",
+        ),
         (15, good.burn_hash, "at height 15"),
     ] {
         let bad = Delivery {
