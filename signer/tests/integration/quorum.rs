@@ -202,11 +202,14 @@ async fn honest_quorum_signs_and_the_liar_is_outvoted() {
     let e = collect(&http, &net.peers, &lie, 2, &binding())
         .await
         .unwrap_err();
-    assert_eq!((e.got, e.needed), (1, 2));
-    assert_eq!(e.refusals.len(), 2, "{e}");
-    for r in &e.refusals {
+    // Nobody signs: the honest two disagree with the numbers, and the liar cannot
+    // verify a pin to a chain it does not hold.
+    assert_eq!((e.got, e.needed), (0, 2));
+    assert_eq!(e.refusals.len(), 3, "{e}");
+    for r in &e.refusals[..2] {
         assert!(r.contains("delivered 440000 sats proposed"), "{r}");
     }
+    assert!(e.refusals[2].contains("burn hash"), "{e}");
 }
 
 #[tokio::test]
