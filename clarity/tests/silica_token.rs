@@ -16,34 +16,16 @@ use alkahest_clarity::{Receipt, Simnet, Value};
 
 const OTHER: &str = "other-token";
 
-/// A plain SIP-010 token with an open faucet (the test's second settlement token).
-const OTHER_SOURCE: &str = r#"
-(impl-trait .sip-010-trait.sip-010-trait)
-(define-fungible-token other)
-(define-public (transfer (amount uint) (sender principal) (recipient principal)
-                         (memo (optional (buff 34))))
-  (begin
-    (asserts! (or (is-eq tx-sender sender) (is-eq contract-caller sender)) (err u1))
-    (ft-transfer? other amount sender recipient)))
-(define-public (faucet (amount uint) (recipient principal)) (ft-mint? other amount recipient))
-(define-read-only (get-name) (ok "Other"))
-(define-read-only (get-symbol) (ok "OTHER"))
-(define-read-only (get-decimals) (ok u8))
-(define-read-only (get-balance (who principal)) (ok (ft-get-balance other who)))
-(define-read-only (get-total-supply) (ok (ft-get-supply other)))
-(define-read-only (get-token-uri) (ok none))
-"#;
-
 fn deploy_other(sim: &mut Simnet) -> Value {
     let deployer = sim.deployer();
-    sim.deploy_contract(OTHER, OTHER_SOURCE, &deployer)
+    sim.deploy_contract(OTHER, crate::amm_common::TEST_TOKEN, &deployer)
         .expect("the second token deploys");
     principal(&sim.contract_id(OTHER))
 }
 
 fn faucet(sim: &mut Simnet, who: &str, amount: u128) {
     let deployer = sim.deployer();
-    sim.call(OTHER, "faucet", &[uint(amount), principal(who)], &deployer)
+    sim.call(OTHER, "mint", &[uint(amount), principal(who)], &deployer)
         .expect_ok();
 }
 
