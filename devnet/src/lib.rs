@@ -102,18 +102,20 @@ impl Devnet {
             origin: Height(0),
             length: config.window_length.max(1),
         };
+        let work_model = WorkModel::SimulatedDifficulty(config.simulated_difficulty);
         let (api_store, mut api_follower) = signers::follow(
             &config.data_dir.join("indexer.sqlite"),
             btc.shared(),
             spec,
             PoolSet::default(),
+            work_model,
         )
         .await?;
         api_follower.sync().await?;
         let signer_config = SignerConfig {
             confirmations: config.confirmations,
             binding: alkahest_clarity::binding(),
-            work_model: WorkModel::SimulatedDifficulty(config.simulated_difficulty),
+            work_model,
         };
         let mut signers =
             Signers::start(&config.data_dir, btc.shared(), spec, (3, 2), signer_config).await?;

@@ -12,6 +12,7 @@ use alkahest_indexer::source::regtest::ChainBuilder;
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::WindowSpec;
+use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::key::RecoverableSignature;
 use alkahest_protocol::message::Delivery;
 use alkahest_protocol::{sha256, CompressedKey};
@@ -77,17 +78,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
-/// Opens (or creates) a SQLite index at `path` following `chain`.
+/// Opens (or creates) a SQLite index at `path` following `chain`, its window table
+/// computed with `work` (the signers' model, so the API shows what they sign).
 pub async fn follow(
     path: &Path,
     chain: Arc<Mutex<ChainBuilder>>,
     spec: WindowSpec,
     pools: PoolSet,
+    work: WorkModel,
 ) -> anyhow::Result<(SqliteStore, Follower<RegtestSource, SqliteStore>)> {
     let url = format!("sqlite://{}", path.display());
     let store = SqliteStore::open(&url, spec, true)
         .await
-        .with_context(|| format!("opening {url}"))?;
+        .with_context(|| format!("opening {url}"))?
+        .with_work_model(work);
     let config = FollowerConfig {
         network: Network::Regtest,
         batch_size: 50,
@@ -115,7 +119,14 @@ impl Signers {
             let key = signer_key(data_dir, i)?;
             let public_key: CompressedKey = key.public_key();
             let path = data_dir.join(format!("signer-{i}.sqlite"));
-            let (store, follower) = follow(&path, chain.clone(), spec, PoolSet::default()).await?;
+            let (store, follower) = follow(
+                &path,
+                chain.clone(),
+                spec,
+                PoolSet::default(),
+                config.work_model,
+            )
+            .await?;
             let signer = Arc::new(Signer::new(key, store, config.clone()));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let addr = listener.local_addr()?;

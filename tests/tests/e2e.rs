@@ -112,6 +112,18 @@ async fn run_to_settlement(dir: &std::path::Path) -> (Summary, Value) {
         "never settled:\n{}",
         log.lines().join("\n")
     );
+    // Point 3 of the trust holes: the API's window index (its own indexer, the same
+    // work formula and simulated difficulty as the signers) is the attested index.
+    let index = get(&format!("{api}/v1/index?from_window=1&to_window=3")).await;
+    let rows = index["windows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{index}");
+    for w in rows {
+        let got = w["index"].as_f64().unwrap();
+        assert!((got - 1_005.818_061_92).abs() < 1e-6, "{w}");
+    }
+    for w in silica["per_window"].as_array().unwrap() {
+        assert_eq!(w["index"], "100581806192", "{w}");
+    }
     let health = get(&format!("{api}/v1/health")).await;
     assert!(health["tip"]["height"].as_u64().unwrap() >= 18);
     stop_tx.send(()).unwrap();

@@ -119,7 +119,7 @@ pub struct SilicaWindow {
     /// Sats due, as attested; null until attested.
     #[schema(required = true)]
     pub due_sats: Option<String>,
-    /// Network index used, as attested; null until attested.
+    /// Network index used, as attested, in 10^-8 sat per TH/s·day; null until attested.
     #[schema(required = true)]
     pub index: Option<String>,
 }

@@ -7,6 +7,7 @@
 //! [`Arg`] values and columns are read with the typed getters. The heavy sqlx bounds are
 //! written once, on the blanket impl, instead of on every function.
 
+use alkahest_protocol::index::WorkModel;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -255,6 +256,9 @@ pub(crate) async fn row<B: Backend>(
 pub struct SqlStore<DB: Database> {
     pub(crate) pool: sqlx::Pool<DB>,
     pub(crate) spec: WindowSpec,
+    /// Where the window table's work comes from: header `bits` (default), or the
+    /// devnet's simulated difficulty, the same model its signers use.
+    pub(crate) work: WorkModel,
 }
 
 impl<DB: Database> Clone for SqlStore<DB> {
@@ -262,6 +266,7 @@ impl<DB: Database> Clone for SqlStore<DB> {
         SqlStore {
             pool: self.pool.clone(),
             spec: self.spec,
+            work: self.work,
         }
     }
 }
@@ -271,11 +276,20 @@ impl<DB: Database> std::fmt::Debug for SqlStore<DB> {
         f.debug_struct("SqlStore")
             .field("pool", &self.pool)
             .field("spec", &self.spec)
+            .field("work", &self.work)
             .finish()
     }
 }
 
 impl<DB: Database> SqlStore<DB> {
+    /// Computes window work (and so the index) with `model` from now on: a devnet
+    /// whose signers simulate a difficulty sets the same model, so the API's index is
+    /// the index the signers sign. Windows already stored keep their figures.
+    pub fn with_work_model(mut self, model: WorkModel) -> Self {
+        self.work = model;
+        self
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -10,8 +10,8 @@ use crate::types::Height;
 /// A block's expected hashes, `2^256 / (target + 1)` from its `bits`: the one work
 /// formula the signers sign with ([`alkahest_protocol::index`]), as an `f64` for the
 /// window table (exact below 2^53, within 1e-16 relative above).
-pub(crate) fn block_work(bits: u32) -> f64 {
-    alkahest_protocol::index::WorkModel::Header
+pub(crate) fn block_work(model: alkahest_protocol::index::WorkModel, bits: u32) -> f64 {
+    model
         .block_work(bits)
         .map(|w| w as f64)
         .unwrap_or(f64::INFINITY)

@@ -56,6 +56,10 @@ impl SqlStore<Sqlite> {
             MIGRATOR.run(&pool).await.map_err(StorageError::Migrate)?;
         }
         check_database(&pool, &MIGRATOR, spec).await?;
-        Ok(SqlStore { pool, spec })
+        Ok(SqlStore {
+            pool,
+            spec,
+            work: alkahest_protocol::index::WorkModel::Header,
+        })
     }
 }

@@ -17,6 +17,7 @@ use super::sql::{
 use super::{index_value, query_err, DbWrite, IndexedBlock, StorageError};
 use crate::coinbase::PoolSet;
 use crate::types::{Height, WindowId, WindowSpec};
+use alkahest_protocol::index::WorkModel;
 
 /// Returns the highest stored block as seen by `conn`.
 pub(crate) async fn tip_in<B: Backend>(
@@ -45,6 +46,7 @@ pub(crate) async fn tip_in<B: Backend>(
 async fn rebuild_window<B: Backend>(
     conn: &mut B::Connection,
     spec: WindowSpec,
+    model: WorkModel,
     w: WindowId,
 ) -> Result<(), StorageError> {
     let id = || vec![Arg::from(w.to_sql())];
@@ -77,7 +79,10 @@ async fn rebuild_window<B: Backend>(
         let e = || query_err("decode window block");
         reward += B::i64(r, "subsidy").map_err(e())? + B::i64(r, "fees").map_err(e())?;
         let bits = B::i64(r, "bits").map_err(e())?;
-        work += block_work(u32::try_from(bits).map_err(|_| StorageError::Corrupt("blocks.bits"))?);
+        work += block_work(
+            model,
+            u32::try_from(bits).map_err(|_| StorageError::Corrupt("blocks.bits"))?,
+        );
     }
     let first = spec
         .first_height(w)
@@ -137,6 +142,7 @@ async fn write_window<B: Backend>(
 async fn insert_block<B: Backend>(
     conn: &mut B::Connection,
     spec: WindowSpec,
+    model: WorkModel,
     block: &IndexedBlock,
     mtp: Option<u32>,
     watched: &HashSet<Vec<u8>>,
@@ -230,7 +236,7 @@ async fn insert_block<B: Backend>(
     let after = WindowTotals {
         count: before.count + 1,
         reward: before.reward + sats(cb.subsidy) + sats(cb.fees),
-        work: before.work + block_work(cb.header.bits.to_consensus()),
+        work: before.work + block_work(model, cb.header.bits.to_consensus()),
     };
     write_window::<B>(conn, w, first, after, stored.is_some()).await
 }
@@ -240,6 +246,7 @@ async fn insert_block<B: Backend>(
 async fn roll_back<B: Backend>(
     conn: &mut B::Connection,
     spec: WindowSpec,
+    model: WorkModel,
     fork: Height,
 ) -> Result<(), StorageError> {
     tracing::info!(fork = %describe_rollback(Some(fork)), "rolling back blocks above the fork point");
@@ -260,7 +267,7 @@ async fn roll_back<B: Backend>(
     .await?;
     let first_removed = Height(fork.0.saturating_add(1).max(spec.origin.0));
     match spec.window_of(first_removed) {
-        Some(w) => rebuild_window::<B>(conn, spec, w).await,
+        Some(w) => rebuild_window::<B>(conn, spec, model, w).await,
         None => Ok(()),
     }
 }
@@ -300,7 +307,7 @@ impl<B: Backend> DbWrite for SqlStore<B> {
     ) -> Result<(), StorageError> {
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
         if let Some(fork) = rollback_to {
-            roll_back::<B>(&mut tx, self.spec, fork).await?;
+            roll_back::<B>(&mut tx, self.spec, self.work, fork).await?;
         }
         let watched: HashSet<Vec<u8>> = rows::<B>(
             &mut tx,
@@ -347,7 +354,7 @@ impl<B: Backend> DbWrite for SqlStore<B> {
                 all.push(cb.header.time);
                 median_time(&all)
             });
-            insert_block::<B>(&mut tx, self.spec, block, mtp, &watched).await?;
+            insert_block::<B>(&mut tx, self.spec, self.work, block, mtp, &watched).await?;
             times.push_back((cb.height, cb.header.time));
             tip = Some((cb.height, cb.hash));
         }
