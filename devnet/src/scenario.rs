@@ -469,7 +469,7 @@ impl Devnet {
             terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
             last.0,
             sats(proposal.delivered),
-            sats(proposal.index),
+            index_sats(proposal.index),
             sats(w.field("due").to_uint()),
             match after {
                 1 => "payment released to the miner".to_string(),
@@ -557,4 +557,10 @@ impl Devnet {
         ));
         Ok(())
     }
+}
+
+/// An index in 10^-8 sat units as sats with its 8 decimals, e.g. `1,005.81806192`.
+fn index_sats(index: u128) -> String {
+    let unit = alkahest_protocol::index::INDEX_UNIT;
+    format!("{}.{:08}", sats(index / unit), index % unit)
 }
