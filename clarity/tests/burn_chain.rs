@@ -6,8 +6,7 @@
 //! refuses a burn height that is not below the tip by name.
 
 use crate::silica_common::{
-    bootstrap, burn_hash, burn_tip, deposit_args, deposit_message, Signers, Terms, World, REG, SAT,
-    SBTC,
+    bootstrap, burn_hash, burn_tip, deposit_args, deposit_message, running, Signers, REG, SAT, SBTC,
 };
 use alkahest_clarity::binding;
 use alkahest_clarity::{Receipt, Simnet};
@@ -134,16 +133,6 @@ fn a_deposit_submitted_blocks_after_signing_still_passes() {
     sim.mine(7);
     submit_deposit(&mut sim, &signers, &d).expect_ok();
     assert_eq!(sim.ft_balance(SBTC, &alice), 10_000);
-}
-
-/// A sold Silica mined to window 0's attestable height.
-fn running() -> (World, u128) {
-    let mut w = World::new();
-    let id = w.create(Terms::default());
-    let alice = w.alice.clone();
-    w.buy(id, &alice, 100).expect_ok();
-    w.mine_to_attestable(id);
-    (w, id)
 }
 
 #[test]

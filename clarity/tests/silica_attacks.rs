@@ -14,22 +14,12 @@
 //!    signatures < 0.5% of block runtime and < 1% of the read and write counts; `buy`
 //!    and `redeem` < 0.2% of runtime.
 
-use crate::silica_common::{silica_call, with_token, Signers, Terms, World, SAT, SILICA};
+use crate::silica_common::{running, silica_call, with_token, Signers, Terms, World, SAT, SILICA};
 use alkahest_clarity::binding;
 use alkahest_clarity::values::{buff, list, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Outcome, Simnet, Value};
 use alkahest_protocol::key::SignerKey;
 use alkahest_protocol::script::payout_script;
-
-/// A fully sold Silica (alice holds all 100 TH/s), mined to window 0's attestable height.
-fn running() -> (World, u128) {
-    let mut w = World::new();
-    let id = w.create(Terms::default());
-    let alice = w.alice.clone();
-    w.buy(id, &alice, 100).expect_ok();
-    w.mine_to_attestable(id);
-    (w, id)
-}
 
 #[test]
 fn attestation_attacks_fail_by_name_and_leave_no_trace() {

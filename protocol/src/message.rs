@@ -56,12 +56,16 @@ impl Binding {
         })
     }
 
-    fn header(&self, domain: &str) -> [(&'static str, Vec<u8>); 3] {
-        [
+    /// The tuple `{domain, chain-id, registry}` plus `payload`, serialized: every
+    /// signed message's bytes.
+    fn tuple(&self, domain: &str, payload: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut fields = vec![
             ("domain", consensus::ascii(domain)),
             ("chain-id", consensus::uint(self.chain_id)),
             ("registry", consensus::principal(&self.registry)),
-        ]
+        ];
+        fields.extend_from_slice(payload);
+        consensus::tuple(&fields)
     }
 }
 
@@ -87,16 +91,17 @@ pub struct Delivery {
 impl Delivery {
     /// The consensus-serialized message tuple.
     pub fn message(&self, b: &Binding) -> Vec<u8> {
-        let mut fields = b.header(DOMAIN_DELIVERY).to_vec();
-        fields.extend([
-            ("silica-id", consensus::uint(self.silica_id)),
-            ("window", consensus::uint(self.window)),
-            ("delivered", consensus::uint(self.delivered)),
-            ("index", consensus::uint(self.index)),
-            ("burn-height", consensus::uint(self.burn_height)),
-            ("burn-hash", consensus::buff(&self.burn_hash)),
-        ]);
-        consensus::tuple(&fields)
+        b.tuple(
+            DOMAIN_DELIVERY,
+            &[
+                ("silica-id", consensus::uint(self.silica_id)),
+                ("window", consensus::uint(self.window)),
+                ("delivered", consensus::uint(self.delivered)),
+                ("index", consensus::uint(self.index)),
+                ("burn-height", consensus::uint(self.burn_height)),
+                ("burn-hash", consensus::buff(&self.burn_hash)),
+            ],
+        )
     }
 
     /// The attestation id the signers sign: `sha256` of [`Delivery::message`].
@@ -125,16 +130,17 @@ pub struct Deposit {
 impl Deposit {
     /// The consensus-serialized message tuple.
     pub fn message(&self, b: &Binding) -> Vec<u8> {
-        let mut fields = b.header(DOMAIN_DEPOSIT).to_vec();
-        fields.extend([
-            ("txid", consensus::buff(&self.txid)),
-            ("vout", consensus::uint(self.vout)),
-            ("amount", consensus::uint(self.amount)),
-            ("recipient", consensus::principal(&self.recipient)),
-            ("burn-height", consensus::uint(self.burn_height)),
-            ("burn-hash", consensus::buff(&self.burn_hash)),
-        ]);
-        consensus::tuple(&fields)
+        b.tuple(
+            DOMAIN_DEPOSIT,
+            &[
+                ("txid", consensus::buff(&self.txid)),
+                ("vout", consensus::uint(self.vout)),
+                ("amount", consensus::uint(self.amount)),
+                ("recipient", consensus::principal(&self.recipient)),
+                ("burn-height", consensus::uint(self.burn_height)),
+                ("burn-hash", consensus::buff(&self.burn_hash)),
+            ],
+        )
     }
 
     /// `sha256` of [`Deposit::message`].
@@ -158,13 +164,14 @@ impl Rotation {
     /// The consensus-serialized message tuple.
     pub fn message(&self, b: &Binding) -> Vec<u8> {
         let keys: Vec<Vec<u8>> = self.signers.iter().map(|k| consensus::buff(k)).collect();
-        let mut fields = b.header(DOMAIN_ROTATION).to_vec();
-        fields.extend([
-            ("version", consensus::uint(self.version)),
-            ("signers", consensus::list(&keys)),
-            ("threshold", consensus::uint(self.threshold)),
-        ]);
-        consensus::tuple(&fields)
+        b.tuple(
+            DOMAIN_ROTATION,
+            &[
+                ("version", consensus::uint(self.version)),
+                ("signers", consensus::list(&keys)),
+                ("threshold", consensus::uint(self.threshold)),
+            ],
+        )
     }
 
     /// `sha256` of [`Rotation::message`].

@@ -453,3 +453,14 @@ pub fn locked(c: u128, n: u128, d: u128) -> u128 {
         0
     }
 }
+
+/// A fully sold Silica (wallet_1 holds all 100 TH/s of the default terms), mined to
+/// window 0's attestable height.
+pub fn running() -> (World, u128) {
+    let mut w = World::new();
+    let id = w.create(Terms::default());
+    let alice = w.alice.clone();
+    w.buy(id, &alice, 100).expect_ok();
+    w.mine_to_attestable(id);
+    (w, id)
+}
