@@ -137,10 +137,23 @@ impl Devnet {
         self.silica(id).map(|s| s.field("status").to_uint())
     }
 
-    /// The settlement token argument every token-moving `silica` call takes: the
-    /// stand-in sBTC the deployment was bootstrapped with.
-    fn settlement_token(&self) -> Value {
-        principal(&self.stacks.contract("sbtc-token"))
+    /// Submits a token-moving `silica` call signed by `key` and requires `(ok …)`.
+    /// Every such call takes the settlement token first: the stand-in sBTC the
+    /// deployment was bootstrapped with.
+    async fn silica_tx(
+        &self,
+        height: u32,
+        key: &SignerKey,
+        function: &str,
+        args: Vec<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut full = vec![principal(&self.stacks.contract("sbtc-token"))];
+        full.extend(args);
+        let r = self
+            .stacks
+            .submit(height, key, "silica", function, full)
+            .await?;
+        expect_ok(&r, function)
     }
 
     fn deposit_script_for(&self, who: &str) -> anyhow::Result<ScriptBuf> {
@@ -349,7 +362,6 @@ impl Devnet {
             .map_err(|e| anyhow!("{e}"))?;
             let start = u128::from(self.stacks.burn_height()) + SALE_WINDOW + 1;
             let args = vec![
-                self.settlement_token(),
                 uint(HASHRATE),
                 uint(self.config.windows.into()),
                 uint(start),
@@ -357,11 +369,8 @@ impl Devnet {
                 uint(COLLATERAL_BPS),
                 buff(&script),
             ];
-            let r = self
-                .stacks
-                .submit(height, &self.actors.miner, "silica", "create", args)
-                .await?;
-            expect_ok(&r, "create")?;
+            let miner = self.actors.miner.clone();
+            self.silica_tx(height, &miner, "create", args).await?;
             let terms = self.stacks.read("silica", "get-terms", &[uint(id)]);
             self.log.line(format!(
                 "[silica #{id}] listed by the miner: {HASHRATE} TH/s × {} windows of {} blocks from burn height {start}, \
@@ -389,17 +398,8 @@ impl Devnet {
                 continue;
             }
             let key = self.actors.buyers[i].clone();
-            let r = self
-                .stacks
-                .submit(
-                    height,
-                    &key,
-                    "silica",
-                    "buy",
-                    vec![self.settlement_token(), uint(1), uint(amount)],
-                )
+            self.silica_tx(height, &key, "buy", vec![uint(1), uint(amount)])
                 .await?;
-            expect_ok(&r, "buy")?;
             self.log.line(format!(
                 "[silica #1] {} bought {amount} TH/s for {} sats of sBTC (escrowed)",
                 self.actors.named()[i + 1].0,
@@ -442,7 +442,6 @@ impl Devnet {
             .attest(&tip, &terms, window, (burn_height.into(), burn_hash))
             .await?;
         let args = vec![
-            self.settlement_token(),
             uint(1),
             uint(proposal.window),
             uint(proposal.delivered),
@@ -452,11 +451,7 @@ impl Devnet {
             list(sigs.iter().map(|s| buff(&s.0)).collect()),
         ];
         let key = self.signers.nodes[coordinator].signer.key().clone();
-        let r = self
-            .stacks
-            .submit(height, &key, "silica", "attest-window", args)
-            .await?;
-        expect_ok(&r, "attest-window")?;
+        self.silica_tx(height, &key, "attest-window", args).await?;
         let w = self
             .stacks
             .read("silica", "get-window", &[uint(1), uint(proposal.window)])
@@ -502,17 +497,8 @@ impl Devnet {
                 continue;
             }
             let key = self.actors.buyers[i].clone();
-            let r = self
-                .stacks
-                .submit(
-                    height,
-                    &key,
-                    "silica",
-                    "redeem",
-                    vec![self.settlement_token(), uint(1)],
-                )
+            self.silica_tx(height, &key, "redeem", vec![uint(1)])
                 .await?;
-            expect_ok(&r, "redeem")?;
             self.log.line(format!(
                 "[settle] {} redeemed {shares} shares for {} sats of sBTC",
                 self.actors.named()[i + 1].0,
@@ -526,17 +512,9 @@ impl Devnet {
             .ok_or_else(|| anyhow!("settled silica without settlement"))?;
         if !st.field("collected").to_bool() {
             let amount = st.field("miner-amount").to_uint();
-            let r = self
-                .stacks
-                .submit(
-                    height,
-                    &self.actors.miner,
-                    "silica",
-                    "collect",
-                    vec![self.settlement_token(), uint(1)],
-                )
+            let miner = self.actors.miner.clone();
+            self.silica_tx(height, &miner, "collect", vec![uint(1)])
                 .await?;
-            expect_ok(&r, "collect")?;
             self.log.line(format!(
                 "[settle] miner collected {} sats of sBTC",
                 sats(amount)
