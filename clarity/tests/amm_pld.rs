@@ -119,17 +119,7 @@ fn withdrawal_gate_queues_the_excess_and_pays_it_in_later_windows() {
     assert_eq!(r.expect_ok().field("lp").to_uint(), 0);
     let queued = queued + ONE_8;
     // Not in the same window; nobody else has anything queued.
-    let claim = |sim: &mut Simnet, who: &str| {
-        let args = [
-            uint(id),
-            tok(sim, "tok-a"),
-            tok(sim, "tok-b"),
-            uint(0),
-            uint(0),
-            uint(FAR),
-        ];
-        sim.call(POOL, "claim-withdrawal", &args, who)
-    };
+    let claim = |sim: &mut Simnet, who: &str| claim(sim, who, id);
     claim(&mut sim, &a.alice).expect_err(code(&sim, "ERR_GATE_WAIT"));
     claim(&mut sim, &a.bob).expect_err(code(&sim, "ERR_NOTHING_QUEUED"));
     // Later windows release up to 10% of the supply at each window's start to the

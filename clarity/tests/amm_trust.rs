@@ -26,18 +26,6 @@ fn next_window(sim: &mut Simnet, id: u128) {
     }
 }
 
-fn claim(sim: &mut Simnet, who: &str, id: u128) -> Receipt {
-    let args = [
-        uint(id),
-        tok(sim, "tok-a"),
-        tok(sim, "tok-b"),
-        uint(0),
-        uint(0),
-        uint(FAR),
-    ];
-    sim.call(POOL, "claim-withdrawal", &args, who)
-}
-
 fn allowance(sim: &mut Simnet, id: u128) -> u128 {
     sim.read_only(POOL, "get-gate-allowance", &[uint(id)])
         .to_uint()

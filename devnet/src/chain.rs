@@ -91,14 +91,19 @@ impl Bitcoin {
         self.chain.lock().unwrap_or_else(|p| p.into_inner()).tip()
     }
 
-    /// The hash of the best chain's block at `height` in display byte order (what
-    /// `get-burn-block-info? header-hash` returns on Stacks), if mined.
-    pub fn display_hash(&self, height: u32) -> Option<[u8; 32]> {
+    /// The best chain's block hashes by height in display byte order (what
+    /// `get-burn-block-info? header-hash` returns on Stacks).
+    pub fn display_hashes(&self) -> Vec<[u8; 32]> {
         let chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
-        let best = chain.best_chain();
-        let mut hash = best.get(height as usize)?.block_hash().to_byte_array();
-        hash.reverse();
-        Some(hash)
+        chain
+            .best_chain()
+            .iter()
+            .map(|b| {
+                let mut hash = b.block_hash().to_byte_array();
+                hash.reverse();
+                hash
+            })
+            .collect()
     }
 
     /// Mines the next block and appends it to the block file.

@@ -40,11 +40,11 @@ impl Stacks {
         // The contracts see the real regtest block hashes, so a delivery pinned to a
         // height carries that block's hash and the signers can check it against their
         // own index.
-        for h in 0..=tip {
-            if let Some(hash) = btc.display_hash(h) {
-                client.with_sim(|s| s.set_burn_header_hash(h, hash));
+        client.with_sim(|s| {
+            for (h, hash) in (0..=tip).zip(btc.display_hashes()) {
+                s.set_burn_header_hash(h, hash);
             }
-        }
+        });
         // Burn height = Bitcoin height: the simnet's burn height trails its block
         // height by one, so start one block ahead.
         client.with_sim(|s| s.mine(1));

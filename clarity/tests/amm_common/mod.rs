@@ -238,3 +238,16 @@ pub fn next_burn_block(sim: &mut Simnet) {
         sim.mine(1);
     }
 }
+
+/// Claims `who`'s queued withdrawal from pool `id` (tok-a/tok-b) with no minimums.
+pub fn claim(sim: &mut Simnet, who: &str, id: u128) -> Receipt {
+    let args = [
+        uint(id),
+        tok(sim, "tok-a"),
+        tok(sim, "tok-b"),
+        uint(0),
+        uint(0),
+        uint(FAR),
+    ];
+    sim.call(POOL, "claim-withdrawal", &args, who)
+}
