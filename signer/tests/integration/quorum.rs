@@ -354,3 +354,105 @@ async fn burn_pins_are_checked_against_the_signers_own_chain() {
         assert_eq!(sigs.len(), 2);
     }
 }
+
+/// A deposit is signed only for the recipient whose script (derived by the signer from
+/// the recipient, never taken from the request) the output pays, once final, and only
+/// when the pin is the signer's own block.
+#[tokio::test]
+async fn deposits_are_checked_against_the_signers_own_chain() {
+    use alkahest_indexer::storage::DbRead;
+    use alkahest_protocol::message::Deposit;
+    use alkahest_protocol::principal::Principal;
+    use alkahest_signer::deposit::deposit_script;
+
+    let keys = [
+        SignerKey::from_seed(b"dep a"),
+        SignerKey::from_seed(b"dep b"),
+    ];
+    let mut set: Vec<[u8; 33]> = keys.iter().map(|k| k.public_key()).collect();
+    set.sort();
+    let alice = Principal::parse("ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5").unwrap();
+    let bob = Principal::parse("ST2CY5V39NHDPWSXMW9QDT3HC3GD6Q6XX4CFRK9AG").unwrap();
+    let script = deposit_script(&binding(), &alice, &set, 2).unwrap();
+    let mut c = ChainBuilder::new();
+    for h in 1..=8u32 {
+        let mut spec = CoinbaseSpec::default();
+        if h == 2 {
+            spec = spec.pay(script.clone(), Amount::from_sat(50_000));
+        }
+        c.mine_on_tip(&spec).unwrap();
+    }
+    let store = index(&c).await;
+    let block = store.block(Height(2)).await.unwrap().unwrap();
+    let signer = Signer::new(
+        keys[0].clone(),
+        store,
+        SignerConfig {
+            confirmations: CONFIRMATIONS,
+            binding: binding(),
+            work_model: WorkModel::Header,
+        },
+    );
+    let good = Deposit {
+        txid: block.coinbase_txid.to_byte_array(),
+        vout: 0,
+        amount: 50_000,
+        recipient: alice.clone(),
+        burn_height: 7,
+        burn_hash: pin(&signer, 7).await,
+    };
+    let sig = signer.sign_deposit(&good, &set, 2).await.unwrap();
+    assert_eq!(
+        sig.recover(&good.id(&binding())),
+        Some(keys[0].public_key())
+    );
+    let refused = |d: Deposit, want: &'static str| {
+        let signer = &signer;
+        let set = &set;
+        async move {
+            let e = signer.sign_deposit(&d, set, 2).await.unwrap_err();
+            assert!(e.to_string().contains(want), "{want}: {e}");
+        }
+    };
+    // Another recipient: the output does not pay bob's script.
+    refused(
+        Deposit {
+            recipient: bob,
+            ..good.clone()
+        },
+        "no output",
+    )
+    .await;
+    refused(
+        Deposit {
+            amount: 60_000,
+            ..good.clone()
+        },
+        "claims 60000",
+    )
+    .await;
+    // Not final yet at the pin (2 + 3 confirmations = 5).
+    let early = Deposit {
+        burn_height: 4,
+        burn_hash: pin(&signer, 4).await,
+        ..good.clone()
+    };
+    refused(early, "before the deposit is final").await;
+    // Pins the signer cannot verify.
+    refused(
+        Deposit {
+            burn_hash: [0x11; 32],
+            ..good.clone()
+        },
+        "differs from",
+    )
+    .await;
+    refused(
+        Deposit {
+            burn_height: 9,
+            ..good.clone()
+        },
+        "past this signer's tip",
+    )
+    .await;
+}
