@@ -28,6 +28,7 @@ mod error_coverage;
 mod sbtc_token;
 mod signer_registry;
 mod silica_attacks;
+mod silica_guards;
 mod silica_lifecycle;
 mod silica_params;
 mod silica_props;
