@@ -453,3 +453,98 @@ fn privileged_calls_refuse_a_malicious_contract() {
     let mut sim = base.clone();
     bootstrap(&mut sim, &signers).expect_ok();
 }
+
+/// The threshold rule at its exact bounds (issue 17): with N = 4, M = 2 is half, not a
+/// majority, and M = 5 exceeds N; M = 3 (the smallest majority) and M = 4 (= N) are
+/// valid sets, and with M = N all N must sign.
+#[test]
+fn threshold_is_a_strict_majority_and_at_most_n() {
+    let mut sim = Simnet::new();
+    let d = sim.deployer();
+    let four = Signers::new("bounds", 4, 4);
+    for m in [2u128, 5] {
+        sim.call(REG, "bootstrap-signers", &[four.keys_value(), uint(m)], &d)
+            .expect_err(code(&sim, "ERR_INVALID_THRESHOLD"));
+    }
+    let set = sim.read_only(REG, "get-signer-set", &[]);
+    assert_eq!(set.field("version").to_uint(), 0, "nothing was installed");
+
+    let mut majority = Simnet::new();
+    let smallest = Signers::new("bounds", 4, 3);
+    assert_eq!(bootstrap(&mut majority, &smallest).expect_ok(), uint(1));
+
+    let mut all = Simnet::new();
+    assert_eq!(bootstrap(&mut all, &four).expect_ok(), uint(1));
+    let alice = all.account("wallet_2");
+    let caller = all.account("wallet_8");
+    let dep = deposit_message(&mut all, &alice, 1_000);
+    let three = four.sign_with(&dep.id(&binding()), &[0, 1, 2]);
+    all.call(REG, "complete-deposit", &deposit_args(&dep, three), &caller)
+        .expect_err(code(&all, "ERR_THRESHOLD_NOT_MET"));
+    peg_in(&mut all, &four, &alice, 1_000);
+    assert_eq!(all.ft_balance(SBTC, &alice), 1_000);
+}
+
+/// A key must be exactly 33 bytes: a 32-byte prefix of a valid compressed key (its
+/// 0x02/0x03 prefix intact) is refused.
+#[test]
+fn a_short_key_is_refused() {
+    let mut sim = Simnet::new();
+    let d = sim.deployer();
+    let key = Signers::new("short", 1, 1).pubkeys()[0];
+    let short = list(vec![buff(&key[..32])]);
+    sim.call(REG, "bootstrap-signers", &[short, uint(1)], &d)
+        .expect_err(code(&sim, "ERR_INVALID_KEYS"));
+    let whole = list(vec![buff(&key)]);
+    assert_eq!(
+        sim.call(REG, "bootstrap-signers", &[whole, uint(1)], &d)
+            .expect_ok(),
+        uint(1)
+    );
+}
+
+/// Before bootstrap the threshold is 0, so only the version check keeps an unsigned
+/// deposit (no signatures at all) from minting.
+#[test]
+fn an_unsigned_deposit_before_bootstrap_mints_nothing() {
+    let mut sim = Simnet::new();
+    let alice = sim.account("wallet_2");
+    let caller = sim.account("wallet_8");
+    let dep = deposit_message(&mut sim, &alice, 10_000);
+    sim.call(
+        REG,
+        "complete-deposit",
+        &deposit_args(&dep, list(vec![])),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_NOT_BOOTSTRAPPED"));
+    let r = Rotation {
+        version: 0,
+        signers: Signers::new("unsigned", 1, 1).pubkeys(),
+        threshold: 1,
+    };
+    sim.call(
+        REG,
+        "rotate-signers",
+        &rotation_args(&r, list(vec![])),
+        &caller,
+    )
+    .expect_err(code(&sim, "ERR_NOT_BOOTSTRAPPED"));
+    assert_eq!(sim.ft_balance(SBTC, &alice), 0);
+    let set = sim.read_only(REG, "get-signer-set", &[]);
+    assert_eq!(set.field("version").to_uint(), 0);
+}
+
+/// The dust limit is inclusive: exactly 546 sats pegs in, 545 does not.
+#[test]
+fn a_deposit_at_the_dust_limit_pegs_in() {
+    let (mut sim, signers) = booted(3, 2);
+    let alice = sim.account("wallet_2");
+    let caller = sim.account("wallet_8");
+    let dust = deposit_message(&mut sim, &alice, 545);
+    let sigs = signers.sign(&dust.id(&binding()));
+    sim.call(REG, "complete-deposit", &deposit_args(&dust, sigs), &caller)
+        .expect_err(code(&sim, "ERR_DEPOSIT_DUST"));
+    peg_in(&mut sim, &signers, &alice, 546);
+    assert_eq!(sim.ft_balance(SBTC, &alice), 546);
+}
