@@ -175,3 +175,85 @@ fn withdrawal_gate_queues_the_excess_and_pays_it_in_later_windows() {
     assert_eq!(sim.sft_balance(LP, id, &me), 1_000);
     claim(&mut sim, &a.alice).expect_err(code(&sim, "ERR_NOTHING_QUEUED"));
 }
+
+/// Issue 17: every PLD bound is inclusive: the cap at 1% and at 100%, the gate at
+/// 100% and the window at 1 and at 4,320 blocks are accepted.
+#[test]
+fn pld_bounds_are_inclusive() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    for (cap, gate, window) in [(1_000_000, 0, 1), (ONE_8, ONE_8, 4_320), (0, ONE_8, 144)] {
+        pld(&mut sim, &d, id, cap, gate, window).expect_ok();
+        assert_eq!(pool_field(&mut sim, id, "lp-cap").to_uint(), cap);
+        assert_eq!(pool_field(&mut sim, id, "gate-pct").to_uint(), gate);
+        assert_eq!(pool_field(&mut sim, id, "gate-window").to_uint(), window);
+        assert_eq!(
+            sim.read_only(LP, "get-cap", &[uint(id)]).to_uint(),
+            cap,
+            "the cap is mirrored into amm-lp-token"
+        );
+    }
+}
+
+/// A holder may end a deposit exactly at the cap. The pool holds BIG/BIG with supply
+/// BIG; at a 50% cap bob's deposit of BIG makes him exactly half of 2·BIG, and one
+/// unit more puts him over.
+#[test]
+fn lp_cap_admits_a_holder_exactly_at_the_cap() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    assert_eq!(lp_supply(&mut sim, id), BIG);
+    pld(&mut sim, &d, id, 50_000_000, 0, 10).expect_ok();
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG + 1, 2 * BIG)
+        .expect_err(code(&sim, "ERR_LP_CAP"));
+    assert_eq!(sim.sft_balance(LP, id, &a.bob), 0);
+    let v = add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG, BIG).expect_ok();
+    assert_eq!(v.field("lp").to_uint(), BIG);
+    assert_eq!(sim.sft_balance(LP, id, &a.bob), BIG);
+    assert_eq!(lp_supply(&mut sim, id), 2 * BIG);
+}
+
+/// A queued claim is payable from its payable height on, and not a block earlier
+/// even when the queue ahead of it was already released (a deposit in the same
+/// window refilled the allowance and served the queue).
+#[test]
+fn a_queued_claim_is_payable_exactly_at_its_payable_height() {
+    let (mut sim, a, id) = setup();
+    let d = a.deployer.clone();
+    pld(&mut sim, &d, id, 0, 10_000_000, 10).expect_ok();
+    let supply = lp_supply(&mut sim, id);
+    remove(&mut sim, &a.alice, id, "tok-a", "tok-b", supply / 2).expect_ok();
+    let queued =
+        |sim: &mut Simnet| sim.read_only(POOL, "get-queued", &[uint(id), principal(&a.alice)]);
+    let q = queued(&mut sim);
+    let payable = q.field("payable-at").to_uint();
+    let amount = q.field("amount").to_uint();
+    assert!(payable > sim.burn_block_height());
+    // Bob's deposit in the same window refills the allowance; the refill releases
+    // the front of alice's claim.
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", BIG / 100, BIG).expect_ok();
+    let released = sim
+        .read_only(POOL, "get-gate", &[uint(id)])
+        .field("released")
+        .to_uint();
+    assert!(released > 0, "the refill served the queue");
+    while sim.burn_block_height() < payable - 1 {
+        sim.mine(1);
+    }
+    assert_eq!(sim.burn_block_height(), payable - 1);
+    let a0 = sim.ft_balance("tok-a", &a.alice);
+    claim(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_GATE_WAIT"));
+    assert_eq!(queued(&mut sim).field("amount").to_uint(), amount);
+    assert_eq!(sim.ft_balance("tok-a", &a.alice), a0);
+
+    sim.mine(1);
+    assert_eq!(sim.burn_block_height(), payable);
+    let due = sim
+        .read_only(POOL, "get-claimable", &[uint(id), principal(&a.alice)])
+        .to_uint();
+    assert!(due >= released);
+    let v = claim(&mut sim, &a.alice, id).expect_ok();
+    assert_eq!(v.field("lp").to_uint(), due);
+    assert_eq!(queued(&mut sim).field("amount").to_uint(), amount - due);
+    assert!(sim.ft_balance("tok-a", &a.alice) > a0);
+}

@@ -11,6 +11,7 @@ mod token_common;
 mod alex_emission;
 mod alex_token;
 mod alex_vesting;
+mod amm_bounds;
 mod amm_math;
 mod amm_pld;
 mod amm_pool;

@@ -45,10 +45,16 @@ pub const TEST_TOKEN: &str = r#"
 
 pub use crate::actors::{actors, Actors};
 
-/// Reads a contract source from clarity/contracts (for patched test copies).
+/// A contract's source as the simnet deploys it (for patched test copies): read through
+/// the manifest, so a source swapped in by `ALKAHEST_CONTRACT_OVERRIDE` (a mutant) is
+/// what the copy is patched from, and a test on a copy still sees the mutant.
 pub fn source(name: &str) -> String {
-    let path = format!("{}/contracts/{name}.clar", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let manifest = alkahest_clarity::Manifest::workspace().unwrap_or_else(|e| panic!("{e}"));
+    manifest
+        .contract(name)
+        .unwrap_or_else(|| panic!("no contract `{name}` in the manifest"))
+        .source
+        .clone()
 }
 
 /// The booted workspace: every AMM contract is deployed and wired by
