@@ -193,3 +193,27 @@ fn close_registration_returns_the_remainder_to_the_foundation() {
     );
     assert_eq!(sim.read_only(V, "get-holdings", &[]).to_uint(), 0);
 }
+
+/// Issue 17: the allocation check is inclusive: the last beneficiary can take exactly
+/// what is left unallocated, after which not one unit more can be promised.
+#[test]
+fn the_whole_unallocated_remainder_can_be_allocated() {
+    let mut sim = Simnet::new();
+    let (d, alice, bob) = (
+        sim.deployer(),
+        sim.account("wallet_1"),
+        sim.account("wallet_2"),
+    );
+    register(&mut sim, &alice);
+    let rest = sim.read_only(V, "get-unallocated", &[]).to_uint();
+    assert_eq!(rest, (300_000_000 - 1_000) * ONE);
+    let add = |total: u128| [principal(&bob), uint(total), uint(1), uint(2), uint(3)];
+    sim.call(V, "add-beneficiary", &add(rest + 1), &d)
+        .expect_err(sim.err_code(V, "ERR_OVER_ALLOCATED"));
+    sim.call(V, "add-beneficiary", &add(rest), &d).expect_ok();
+    assert_eq!(sim.read_only(V, "get-unallocated", &[]).to_uint(), 0);
+    assert_eq!(
+        sim.read_only(V, "get-allocated", &[]).to_uint(),
+        300_000_000 * ONE
+    );
+}

@@ -98,3 +98,18 @@ fn mint_transfer_burn_and_their_errors() {
     assert_eq!(sim.ft_balance(T, &a.bob), 300);
     assert_eq!(sim.read_only(T, "get-total-supply", &[]).to_uint(), 300);
 }
+
+/// Issue 17: the balance check is inclusive: a holder can send everything they hold,
+/// and one sat more is refused.
+#[test]
+fn a_whole_balance_transfers() {
+    let (mut sim, a) = crate::token_common::prepared();
+    sim.call(T, "mint", &[uint(1_000), principal(&a.alice)], &a.operator)
+        .expect_ok();
+    let xfer = |amt: u128| [uint(amt), principal(&a.alice), principal(&a.bob), none()];
+    sim.call(T, "transfer", &xfer(1_001), &a.alice)
+        .expect_err(sim.err_code(T, "ERR_INSUFFICIENT_BALANCE"));
+    sim.call(T, "transfer", &xfer(1_000), &a.alice).expect_ok();
+    assert_eq!(sim.ft_balance(T, &a.alice), 0);
+    assert_eq!(sim.ft_balance(T, &a.bob), 1_000);
+}
