@@ -26,6 +26,7 @@ pub mod burn;
 pub mod costs;
 mod error;
 pub mod manifest;
+pub mod mutation;
 pub mod receipt;
 mod simnet;
 pub mod values;

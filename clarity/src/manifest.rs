@@ -114,13 +114,22 @@ impl Manifest {
         let settings_path = root.join("settings").join("Devnet.toml");
         let settings: RawSettings = read_toml(&settings_path)?;
 
+        // Overrides are for the workspace's own contracts; a test's scratch manifest
+        // (a copy with a broken account, say) is loaded as written.
+        let mut overrides = if root == workspace_root() {
+            source_overrides()?
+        } else {
+            BTreeMap::new()
+        };
         let mut specs = BTreeMap::new();
         for (name, c) in raw.contracts {
             let path = root.join(&c.path);
-            let source = std::fs::read_to_string(&path).map_err(|source| HarnessError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let read_from = overrides.remove(&name).unwrap_or_else(|| path.clone());
+            let source =
+                std::fs::read_to_string(&read_from).map_err(|source| HarnessError::Read {
+                    path: read_from.clone(),
+                    source,
+                })?;
             let clarity_version = parse_version(&manifest_path, &name, c.clarity_version)?;
             let epoch = parse_epoch(&manifest_path, &name, c.epoch)?;
             let (depends_on, error_codes) = analyse(&name, &source)?;
@@ -136,6 +145,12 @@ impl Manifest {
                     error_codes,
                 },
             );
+        }
+        if let Some(name) = overrides.keys().next() {
+            return Err(HarnessError::Manifest {
+                path: manifest_path,
+                reason: format!("{OVERRIDE_VAR} names `{name}`, which is not a contract here"),
+            });
         }
         let contracts = deploy_order(specs)?;
 
@@ -206,6 +221,28 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("the harness crate sits inside the workspace")
         .to_path_buf()
+}
+
+/// Environment variable that swaps a contract's source for another file:
+/// `name=path[,name=path…]`. The mutation tool (`clarity-mutants`) uses it to run the
+/// already-built test binary against a mutated contract without touching the tree.
+pub const OVERRIDE_VAR: &str = "ALKAHEST_CONTRACT_OVERRIDE";
+
+fn source_overrides() -> Result<BTreeMap<String, PathBuf>, HarnessError> {
+    let Ok(spec) = std::env::var(OVERRIDE_VAR) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for item in spec.split(',').filter(|s| !s.trim().is_empty()) {
+        let Some((name, path)) = item.split_once('=') else {
+            return Err(HarnessError::Manifest {
+                path: PathBuf::from(OVERRIDE_VAR),
+                reason: format!("`{item}` is not name=path"),
+            });
+        };
+        out.insert(name.trim().to_string(), PathBuf::from(path.trim()));
+    }
+    Ok(out)
 }
 
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, HarnessError> {

@@ -26,6 +26,7 @@ mod burn_chain;
 mod cost_table;
 mod deploy;
 mod error_coverage;
+mod mutation_list;
 mod sbtc_token;
 mod signer_registry;
 mod silica_attacks;
