@@ -13,6 +13,7 @@ mod alex_token;
 mod alex_vesting;
 mod amm_bounds;
 mod amm_math;
+mod amm_math_bounds;
 mod amm_pld;
 mod amm_pool;
 mod amm_pool_admin;
