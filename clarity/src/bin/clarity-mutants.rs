@@ -107,7 +107,9 @@ fn run(args: &Args) -> Result<bool, String> {
         .join("mutation");
     std::fs::create_dir_all(out_dir.join("work")).map_err(|e| e.to_string())?;
     // Run a private copy, so rebuilding the tests while a long run goes on is harmless.
-    let copy = out_dir.join("work").join("contracts-under-test");
+    let copy = out_dir
+        .join("work")
+        .join(format!("contracts-under-test-{}", std::process::id()));
     std::fs::copy(&exe, &copy).map_err(|e| format!("copying {}: {e}", exe.display()))?;
     let exe = copy;
     let previous = load_report(&out_dir);
@@ -142,12 +144,30 @@ fn run(args: &Args) -> Result<bool, String> {
         .map(|c| (c.name.as_str(), c.source.as_str()))
         .collect();
     let mut results = Vec::new();
+    let mut by_function: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (i, m) in all.iter().enumerate() {
         let started = Instant::now();
         let path = out_dir.join("work").join(format!("{}.clar", m.contract));
         std::fs::write(&path, m.apply(sources[m.contract.as_str()])).map_err(|e| e.to_string())?;
-        let hint = killers.get(&m.key()).map(String::as_str);
-        let killed_by = kill(&exe, m, &path, &modules, hint, args)?;
+        // Tests that killed this mutant last time or a sibling in the same function
+        // this time are the likeliest killers: they run first, alone.
+        let mut hints: Vec<String> = killers.get(&m.key()).cloned().into_iter().collect();
+        for t in by_function
+            .get(&(m.contract.clone(), m.function.clone()))
+            .into_iter()
+            .flatten()
+        {
+            if !hints.contains(t) && hints.len() < 8 {
+                hints.push(t.clone());
+            }
+        }
+        let killed_by = kill(&exe, m, &path, &modules, &hints, args)?;
+        if let Some(t) = killed_by.as_ref().filter(|t| t.contains("::")) {
+            by_function
+                .entry((m.contract.clone(), m.function.clone()))
+                .or_default()
+                .push(t.clone());
+        }
         let status = match (&killed_by, equivalents.contains_key(&m.key())) {
             (Some(_), _) => "killed",
             (None, true) => "equivalent",
@@ -204,25 +224,21 @@ fn run(args: &Args) -> Result<bool, String> {
 
 /// Runs the tests most likely to notice first and stops at the first failure: the
 /// contract's own modules, then its property tests and the authorization matrix, then
-/// everything else (after last run's killer, if any). A survivor has therefore passed
+/// everything else (after the likeliest killers, `hints`). A survivor has therefore passed
 /// every contract test.
 fn kill(
     exe: &Path,
     m: &Mutant,
     path: &Path,
     modules: &[String],
-    hint: Option<&str>,
+    hints: &[String],
     args: &Args,
 ) -> Result<Option<String>, String> {
     let override_spec = format!("{}={}", m.contract, path.display());
-    if let Some(test) = hint {
-        let (ok, failed) = run_tests(
-            exe,
-            &[test.to_string(), "--exact".into()],
-            &[],
-            Some(&override_spec),
-            args,
-        )?;
+    if !hints.is_empty() {
+        let mut filters = hints.to_vec();
+        filters.push("--exact".into());
+        let (ok, failed) = run_tests(exe, &filters, &[], Some(&override_spec), args)?;
         if !ok {
             return Ok(Some(failed.unwrap_or_else(|| "timeout".into())));
         }
