@@ -7,7 +7,9 @@
 ;;
 ;; Domains and error bounds (measured by clarity/tests/amm_math.rs against f64):
 ;; - ln-fixed x: 0 < x < 3.4e28 (raw); |error| <= 0.5 unit of 1e-8 (round to nearest).
-;;   ln-18 x (18-decimal input): 0 < x < 2^128; |error| <= 2e-17 absolute.
+;;   ln-18 x (18-decimal input): 0 < x < 2^128; |error| <= 3e-17 absolute (LN2_18 is ln 2
+;;     rounded to 18 decimals, 0.42e-18 short, and is multiplied by the binary exponent k,
+;;     |k| <= 64: ln-18(1) is 23e-18 off, the worst case near 2^128 about 28e-18).
 ;; - exp-fixed a: a <= 68.6 (raw 6.86e9); results below 1e-8 are 0; relative error
 ;;   <= 1e-15 plus the final rounding to 1e-8.
 ;; - pow-fixed x y = exp(y ln x): x < 3.4e28, x^y < 6.6e29, y*|ln x| < 2^127/1e18;
