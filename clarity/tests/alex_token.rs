@@ -160,6 +160,9 @@ fn minter_list_add_remove_and_supply_changes() {
         .expect_err(err(&sim, "ERR_NOT_AUTHORIZED"));
     assert_eq!(sim.ft_balance(T, &a.operator), 4 * ONE);
     assert_eq!(sim.ft_balance(T, &a.alice), 6 * ONE);
+    // The whole available balance burns (the bound is inclusive).
+    sim.call(T, "burn", &own(4 * ONE), &a.operator).expect_ok();
+    assert_eq!(sim.ft_balance(T, &a.operator), 0);
 
     // Removal is real: the removed minter can no longer mint or burn.
     sim.call(T, "remove-minter", &[principal(&a.operator)], &a.alice)
