@@ -53,6 +53,16 @@ fn releaser_pulls_up_to_its_cap() {
         &a.deployer,
     )
     .expect_err(code(&sim, "ERR_CAP_BELOW_RELEASED"));
+    // A cap exactly at what was released is allowed and closes the releaser.
+    sim.call(
+        E,
+        "set-releaser",
+        &[principal(&a.operator), uint(400 * ONE)],
+        &a.deployer,
+    )
+    .expect_ok();
+    sim.call(E, "release", &[uint(1), principal(&a.alice)], &a.operator)
+        .expect_err(code(&sim, "ERR_CAP_EXCEEDED"));
     sim.call(
         E,
         "set-releaser",
@@ -73,6 +83,19 @@ fn releaser_pulls_up_to_its_cap() {
         .unwrap();
     assert_eq!(rel.field("cap").to_uint(), 500 * ONE);
     assert_eq!(rel.field("released").to_uint(), 400 * ONE);
+    // Releasing exactly up to the cap is allowed (the bound is inclusive).
+    sim.call(
+        E,
+        "release",
+        &[uint(100 * ONE), principal(&a.alice)],
+        &a.operator,
+    )
+    .expect_ok();
+    assert_eq!(
+        sim.read_only(E, "get-remaining", &[principal(&a.operator)])
+            .to_uint(),
+        0
+    );
 
     // Removal stops further releases.
     sim.call(E, "remove-releaser", &[principal(&a.operator)], &a.alice)

@@ -154,6 +154,13 @@ fn registration_errors() {
     // A stranger cannot claim.
     sim.call(V, "claim", &[], &bob)
         .expect_err(code(&sim, "ERR_NOT_BENEFICIARY"));
+    // The schedule bounds are inclusive: no cliff (start = cliff) and a cliff at the
+    // end (cliff = end) are both valid schedules.
+    let (carol, dave) = (sim.account("wallet_3"), sim.account("wallet_4"));
+    sim.call(V, "add-beneficiary", &add(&carol, ONE, 1, 1, 3), &d)
+        .expect_ok();
+    sim.call(V, "add-beneficiary", &add(&dave, ONE, 1, 3, 3), &d)
+        .expect_ok();
 }
 
 #[test]
