@@ -39,6 +39,10 @@ fn fee_and_ratio_caps_are_inclusive() {
     };
     ratios(&mut sim, 30_000_001, 30_000_000).expect_err(bad);
     ratios(&mut sim, 30_000_000, 30_000_001).expect_err(bad);
+    // Zero ratios would freeze the pool: refused on either side; 1 is the least.
+    ratios(&mut sim, 0, 30_000_000).expect_err(bad);
+    ratios(&mut sim, 30_000_000, 0).expect_err(bad);
+    ratios(&mut sim, 1, 1).expect_ok();
     ratios(&mut sim, 30_000_000, 30_000_000).expect_ok();
     assert_eq!(
         pool_field(&mut sim, id, "max-in-ratio").to_uint(),
