@@ -100,6 +100,9 @@ fn liquidity_first_mint_pro_rata_and_burn() {
         .expect_err(code(&sim, "ERR_FIRST_MINT_TOO_SMALL"));
     add(&mut sim, &a.alice, id, "tok-a", "tok-b", 0, 1_000)
         .expect_err(code(&sim, "ERR_INVALID_AMOUNT"));
+    // No y at all is an invalid amount, not merely a small first mint.
+    add(&mut sim, &a.alice, id, "tok-a", "tok-b", 400 * ONE_8, 0)
+        .expect_err(code(&sim, "ERR_INVALID_AMOUNT"));
     let r = add(
         &mut sim,
         &a.alice,
@@ -136,6 +139,10 @@ fn liquidity_first_mint_pro_rata_and_burn() {
     };
     sim.call(POOL, "add-liquidity", &args(&sim, dy - 1, 0), &a.bob)
         .expect_err(code(&sim, "ERR_MAX_DY"));
+    // A deposit too small to mint one LP unit (lp = floor(1·200/400) = 0) is refused
+    // even with min-lp 0: the depositor would pay 1 x and 1 y for nothing.
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", 1, 1)
+        .expect_err(code(&sim, "ERR_SLIPPAGE"));
     sim.call(POOL, "add-liquidity", &args(&sim, dy, lp + 1), &a.bob)
         .expect_err(code(&sim, "ERR_SLIPPAGE"));
     let v = sim
