@@ -101,10 +101,10 @@ fn an_empty_pool_quotes_nothing() {
 }
 
 /// The stable curve rounds in the pool's favour, so its not-better-than-spot guard
-/// never fires on the real formula. A copy of amm-pool (patched from the deployed
-/// source) pays one unit above the spot bound; the guard must refuse that trade.
-#[test]
-fn stable_better_than_spot_guard_catches_a_broken_curve() {
+/// never fires on the real formula. These tests run a copy of amm-pool (patched from
+/// the deployed source, so a mutated source is patched too) whose stable formula pays
+/// `pay`, with a 1:1 pool of BIG each; returns the chain, actors and the copy's id.
+fn stable_copy_paying(pay: &str) -> (Simnet, Actors, String) {
     let (mut sim, a) = market();
     let d = a.deployer.clone();
     let lp_src = source("amm-lp-token").replace(
@@ -117,10 +117,7 @@ fn stable_better_than_spot_guard_catches_a_broken_curve() {
     let pool_src = source("amm-pool");
     assert!(pool_src.contains(formula));
     let broken = pool_src
-        .replace(
-            formula,
-            "(+ u1 (contract-call? .amm-math mul-spot-stable bal-in bal-out dx-net))",
-        )
+        .replace(formula, pay)
         .replace(".amm-lp-token", ".broken-stable-lp");
     sim.deploy_contract("broken-stable", &broken, &d).unwrap();
     let bp = sim.contract_id("broken-stable");
@@ -147,18 +144,38 @@ fn stable_better_than_spot_guard_catches_a_broken_curve() {
         uint(FAR),
     ];
     sim.call(&bp, "add-liquidity", &add, &a.alice).expect_ok();
-    let b0 = sim.ft_balance("tok-b", &a.bob);
+    (sim, a, bp)
+}
+
+fn swap_one_a(sim: &mut Simnet, pool: &str, who: &str) -> alkahest_clarity::Receipt {
     let sw = [
         uint(1),
-        tok(&sim, "tok-a"),
-        tok(&sim, "tok-b"),
+        tok(sim, "tok-a"),
+        tok(sim, "tok-b"),
         uint(ONE_8),
         uint(0),
         uint(FAR),
     ];
-    sim.call(&bp, "swap", &sw, &a.bob)
-        .expect_err(code(&sim, "ERR_BETTER_THAN_SPOT"));
+    sim.call(pool, "swap", &sw, who)
+}
+
+#[test]
+fn stable_better_than_spot_guard_catches_a_broken_curve() {
+    let spot = "(contract-call? .amm-math mul-spot-stable bal-in bal-out dx-net)";
+    let (mut sim, a, bp) = stable_copy_paying(&format!("(+ u1 {spot})"));
+    let b0 = sim.ft_balance("tok-b", &a.bob);
+    swap_one_a(&mut sim, &bp, &a.bob).expect_err(code(&sim, "ERR_BETTER_THAN_SPOT"));
     assert_eq!(sim.ft_balance("tok-b", &a.bob), b0);
+
+    // Exactly the spot price is not better than spot: the bound is inclusive.
+    let (mut sim, a, bp) = stable_copy_paying(spot);
+    let b0 = sim.ft_balance("tok-b", &a.bob);
+    let dy = swap_one_a(&mut sim, &bp, &a.bob)
+        .expect_ok()
+        .field("dy")
+        .to_uint();
+    assert!(dy > 0);
+    assert_eq!(sim.ft_balance("tok-b", &a.bob), b0 + dy);
 }
 
 /// Minting or burning zero LP is refused by name. Only amm-pool may mint, and it

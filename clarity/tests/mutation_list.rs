@@ -3,12 +3,16 @@
 //! really killed is the tool's job, run as documented in docs/mutation.md; this check
 //! is cheap enough for every `cargo test`.)
 
-use alkahest_clarity::manifest::workspace_root;
+use alkahest_clarity::manifest::{workspace_root, OVERRIDE_VAR};
 use alkahest_clarity::mutation::{equivalents, mutants};
 use alkahest_clarity::Manifest;
 
 #[test]
 fn every_equivalent_entry_names_a_current_mutant() {
+    // Under a mutant the mutated source no longer has that mutant's key.
+    if std::env::var_os(OVERRIDE_VAR).is_some() {
+        return;
+    }
     let manifest = Manifest::workspace().unwrap();
     let mut keys = std::collections::BTreeSet::new();
     for c in &manifest.contracts {
