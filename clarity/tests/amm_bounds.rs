@@ -259,3 +259,23 @@ fn reserve_refuses_a_zero_debit() {
     );
     assert_eq!(reserve_of(&mut sim, "tok-e"), 0);
 }
+
+/// A removal that would pay one side and nothing of the other is refused, whichever
+/// side floors to zero: 1 LP of a 1:100 pool is worth 0.1 x-units and 10 y-units.
+#[test]
+fn a_removal_paying_nothing_of_one_side_is_refused() {
+    let (mut sim, a) = market();
+    for (x, y, dx, dy) in [
+        ("tok-a", "tok-b", 100 * ONE_8, 10_000 * ONE_8),
+        ("tok-c", "tok-d", 10_000 * ONE_8, 100 * ONE_8),
+    ] {
+        let id = create_pool(&mut sim, x, y, WEIGHTED, HALF, 0, 0);
+        add(&mut sim, &a.alice, id, x, y, dx, dy).expect_ok();
+        let (bx, by) = balances(&mut sim, id);
+        remove(&mut sim, &a.alice, id, x, y, 1).expect_err(code(&sim, "ERR_ZERO_OUT"));
+        assert_eq!(balances(&mut sim, id), (bx, by));
+        // Ten LP units pay one unit of the thin side: allowed.
+        let v = remove(&mut sim, &a.alice, id, x, y, 10).expect_ok();
+        assert_eq!(v.field("dx").to_uint().min(v.field("dy").to_uint()), 1);
+    }
+}
