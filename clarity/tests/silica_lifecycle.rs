@@ -127,6 +127,12 @@ fn default_at_window_one_gives_buyers_everything_left() {
     let id = w.create(Terms::default());
     let (alice, miner) = (w.alice.clone(), w.miner.clone());
     w.buy(id, &alice, 100).expect_ok();
+    // Before any attestation the reference index prices window 0: 5,000 due less the
+    // 2,000 collateral locked for it.
+    assert_eq!(
+        w.sim.read_only(SILICA, "get-top-up-needed", &[uint(id)]),
+        uint(3_000)
+    );
     w.attest(id, 4_000, 50 * SAT).expect_ok();
     assert_eq!(
         w.sim.read_only(SILICA, "get-shortfall", &[uint(id)]),
