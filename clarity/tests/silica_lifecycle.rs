@@ -95,6 +95,15 @@ fn finished_pays_buyers_the_due_and_the_miner_the_rest() {
         w.sim.read_only(SILICA, "get-total-supply", &[uint(id)]),
         uint(0)
     );
+    // Every share is redeemed (0 outstanding): a holder with none is told so by name
+    // and the view says 0 — neither divides by the 0 shares left.
+    w.redeem(id, &alice)
+        .expect_err(w.err("ERR_NOTHING_TO_REDEEM"));
+    assert_eq!(
+        w.sim
+            .read_only(SILICA, "get-claimable", &[uint(id), principal(&alice)]),
+        uint(0)
+    );
 }
 
 #[test]
