@@ -55,6 +55,30 @@ fn listing_bounds_accept_the_bound_and_refuse_one_past_it() {
         "ERR_INVALID_TERMS",
     );
 
+    // No hashrate, no price or no windows is not a listing (1 of each is).
+    for zero in [
+        Terms {
+            hashrate: 0,
+            ..Terms::default()
+        },
+        Terms {
+            price: 0,
+            ..Terms::default()
+        },
+        Terms {
+            windows: 0,
+            ..Terms::default()
+        },
+    ] {
+        refused(&mut w, zero, "ERR_INVALID_TERMS");
+    }
+    w.create(Terms {
+        hashrate: 1,
+        price: 1,
+        windows: 1,
+        ..Terms::default()
+    });
+
     // start exactly the minimum sale window (144) away is allowed; 143 is too soon.
     let min_sale = w
         .sim
