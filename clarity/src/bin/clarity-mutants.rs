@@ -41,6 +41,10 @@ struct Args {
     /// Test threads per run.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Also run the mutants listed as equivalent, to catch an entry a test now kills
+    /// (each costs a full pass of the suite, so by default they are reported unrun).
+    #[arg(long)]
+    check_equivalents: bool,
 }
 
 /// Test modules that check the test suite itself rather than the contracts (error
@@ -152,6 +156,16 @@ fn run(args: &Args) -> Result<bool, String> {
     let mut by_function: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (i, m) in all.iter().enumerate() {
         let started = Instant::now();
+        if equivalents.contains_key(&m.key()) && !args.check_equivalents {
+            eprintln!(
+                "[{}/{}] equivalent (listed, not run) {}",
+                i + 1,
+                all.len(),
+                m.key()
+            );
+            results.push(Outcome::of(m, "equivalent", None, 0.0));
+            continue;
+        }
         let path = out_dir.join("work").join(format!("{}.clar", m.contract));
         std::fs::write(&path, m.apply(sources[m.contract.as_str()])).map_err(|e| e.to_string())?;
         // Tests that killed this mutant last time or a sibling in the same function
@@ -190,7 +204,27 @@ fn run(args: &Args) -> Result<bool, String> {
                 .map(|t| format!("  ← {t}"))
                 .unwrap_or_default()
         );
-        results.push(Outcome {
+        results.push(Outcome::of(
+            m,
+            status,
+            killed_by,
+            started.elapsed().as_secs_f64(),
+        ));
+        // The report is rewritten after every mutant, so a stopped run keeps its results.
+        settle(&out_dir, &previous, &results, &manifest, &equivalents, args)?;
+    }
+    let (total, survivors, listed_but_killed, stale) =
+        settle(&out_dir, &previous, &results, &manifest, &equivalents, args)?;
+    eprintln!(
+        "report: {}  ({total} mutants, {survivors} survived, {listed_but_killed} listed as equivalent but killed, {stale} stale equivalent entries)",
+        out_dir.join("report.md").display(),
+    );
+    Ok(survivors == 0 && listed_but_killed == 0 && stale == 0)
+}
+
+impl Outcome {
+    fn of(m: &Mutant, status: &str, killed_by: Option<String>, seconds: f64) -> Outcome {
+        Outcome {
             key: m.key(),
             contract: m.contract.clone(),
             function: m.function.clone(),
@@ -199,11 +233,22 @@ fn run(args: &Args) -> Result<bool, String> {
             change: m.change(),
             status: status.into(),
             killed_by,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+            seconds,
+        }
     }
+}
 
-    let merged = merge(previous, results, &manifest, args);
+/// Merges this run into the last report, writes it, and returns (mutants, survived,
+/// listed but killed, stale entries).
+fn settle(
+    out_dir: &Path,
+    previous: &[Outcome],
+    results: &[Outcome],
+    manifest: &Manifest,
+    equivalents: &BTreeMap<String, String>,
+    args: &Args,
+) -> Result<(usize, usize, usize, usize), String> {
+    let merged = merge(previous.to_vec(), results.to_vec(), manifest, args);
     // An entry is stale when its contract was mutated and no mutant has its key.
     let stale: Vec<&String> = equivalents
         .keys()
@@ -212,19 +257,13 @@ fn run(args: &Args) -> Result<bool, String> {
             merged.iter().any(|o| o.contract == contract) && !merged.iter().any(|o| &o.key == *k)
         })
         .collect();
-    write_report(&out_dir, &merged, &equivalents, &stale)?;
+    write_report(out_dir, &merged, equivalents, &stale)?;
     let survivors = merged.iter().filter(|o| o.status == "survived").count();
     let listed_but_killed = merged
         .iter()
         .filter(|o| o.status == "killed" && equivalents.contains_key(&o.key))
         .count();
-    eprintln!(
-        "report: {}  ({} mutants, {survivors} survived, {listed_but_killed} listed as equivalent but killed, {} stale equivalent entries)",
-        out_dir.join("report.md").display(),
-        merged.len(),
-        stale.len()
-    );
-    Ok(survivors == 0 && listed_but_killed == 0 && stale.is_empty())
+    Ok((merged.len(), survivors, listed_but_killed, stale.len()))
 }
 
 /// Runs the tests most likely to notice first and stops at the first failure: the
