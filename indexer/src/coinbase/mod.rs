@@ -363,4 +363,33 @@ mod tests {
     fn ascii_tag_keeps_printables() {
         assert_eq!(ascii_tag(b"\x03\x8d\xb9\x0a/BTC.COM/\x00\xff"), "/BTC.COM/");
     }
+
+    /// BIP-0034 binds the scriptSig to the height only from each network's activation
+    /// height: a coinbase without the height prefix (genesis's) is accepted one block
+    /// before and refused at it.
+    #[test]
+    fn bip34_is_enforced_from_each_networks_activation_height() {
+        use bitcoin::consensus::serialize;
+        let parsed = parse_coinbase(&serialize(&bitcoin::constants::genesis_block(
+            Network::Bitcoin,
+        )))
+        .unwrap();
+        for (network, from) in [
+            (Network::Bitcoin, 227_931),
+            (Network::Testnet, 21_111),
+            (Network::Signet, 1),
+            (Network::Regtest, 1),
+        ] {
+            assert_eq!(bip34_activation(network), Height(from), "{network}");
+            let before = CoinbaseBlock::validate(parsed.clone(), Height(from - 1), network);
+            assert!(before.is_ok(), "{network} at {}", from - 1);
+            assert!(
+                matches!(
+                    CoinbaseBlock::validate(parsed.clone(), Height(from), network),
+                    Err(CoinbaseValidationError::Bip34Mismatch { height, .. }) if height == Height(from)
+                ),
+                "{network} at {from}"
+            );
+        }
+    }
 }
