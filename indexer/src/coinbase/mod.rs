@@ -392,4 +392,32 @@ mod tests {
             );
         }
     }
+
+    /// Heights 1 to 16 are pushed as OP_1..OP_16, larger ones as a minimal little-endian
+    /// number with a sign byte when the top bit is set, as `CScript() << nHeight` does.
+    #[test]
+    fn bip34_prefix_is_the_minimal_push() {
+        assert_eq!(bip34_prefix(Height(1)), vec![0x51]);
+        assert_eq!(bip34_prefix(Height(16)), vec![0x60]);
+        assert_eq!(bip34_prefix(Height(17)), vec![0x01, 0x11]);
+        assert_eq!(bip34_prefix(Height(128)), vec![0x02, 0x80, 0x00]);
+    }
+
+    /// The reward is subsidy plus fees: the whole claim above the subsidy, the subsidy
+    /// alone when the miner under-claims. The hash bytes are in internal order.
+    #[test]
+    fn reward_is_subsidy_plus_fees() {
+        use bitcoin::consensus::serialize;
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin);
+        let mut parsed = parse_coinbase(&serialize(&genesis)).unwrap();
+        parsed.outputs[0].value = Amount::from_sat(5_000_001_000);
+        let cb = CoinbaseBlock::validate(parsed.clone(), Height(0), Network::Bitcoin).unwrap();
+        assert_eq!((cb.fees, cb.underclaimed), (Amount::from_sat(1_000), false));
+        assert_eq!(cb.reward(), Amount::from_sat(5_000_001_000));
+        assert_eq!(cb.hash_bytes(), genesis.block_hash().to_byte_array());
+        parsed.outputs[0].value = Amount::from_sat(1);
+        let cb = CoinbaseBlock::validate(parsed, Height(0), Network::Bitcoin).unwrap();
+        assert_eq!((cb.fees, cb.underclaimed), (Amount::ZERO, true));
+        assert_eq!(cb.reward(), Amount::from_sat(5_000_000_000));
+    }
 }
