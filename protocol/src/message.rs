@@ -306,10 +306,11 @@ mod tests {
             threshold: 2,
         };
         let keys = format!(
-            "0b00000002{}{}",
-            format!("0200000021{}", "02".repeat(33)),
-            format!("0200000021{}", "03".repeat(33))
-        );
+            "0b00000002 0200000021{} 0200000021{}",
+            "02".repeat(33),
+            "03".repeat(33)
+        )
+        .replace(' ', "");
         let want = tuple_of(&[
             field("chain-id", &uint_hex(0x8000_0000)),
             field(
