@@ -141,8 +141,7 @@ fn liquidity_first_mint_pro_rata_and_burn() {
         .expect_err(code(&sim, "ERR_MAX_DY"));
     // A deposit too small to mint one LP unit (lp = floor(1·200/400) = 0) is refused
     // even with min-lp 0: the depositor would pay 1 x and 1 y for nothing.
-    add(&mut sim, &a.bob, id, "tok-a", "tok-b", 1, 1)
-        .expect_err(code(&sim, "ERR_SLIPPAGE"));
+    add(&mut sim, &a.bob, id, "tok-a", "tok-b", 1, 1).expect_err(code(&sim, "ERR_SLIPPAGE"));
     sim.call(POOL, "add-liquidity", &args(&sim, dy, lp + 1), &a.bob)
         .expect_err(code(&sim, "ERR_SLIPPAGE"));
     let v = sim

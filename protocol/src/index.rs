@@ -199,6 +199,25 @@ mod tests {
         assert_eq!(due(u128::MAX, u128::MAX), Err(IndexError::Overflow));
     }
 
+    #[test]
+    fn index_sats_divides_by_the_unit() {
+        assert_eq!(index_sats(4_237_900_000), 42.379);
+        assert_eq!(index_sats(INDEX_UNIT), 1.0);
+        assert_eq!(index_sats(0), 0.0);
+    }
+
+    #[test]
+    fn mul_div_at_full_width() {
+        assert_eq!(mul_div(u128::MAX, u128::MAX, u128::MAX), Ok(u128::MAX));
+        // (2^128 - 1)^2 / 2^127 = 2^129 - 4 + 2^-127: overflows.
+        assert_eq!(
+            mul_div(u128::MAX, u128::MAX, 1 << 127),
+            Err(IndexError::Overflow)
+        );
+        // 2^127 · 6 / (2^127 + 1) = 5 (and a remainder just under the divisor).
+        assert_eq!(mul_div(1 << 127, 6, (1 << 127) + 1), Ok(5));
+    }
+
     proptest! {
         #[test]
         fn mul_div_is_exact(a in any::<u64>(), b in any::<u64>(), d in 1u64..) {
@@ -210,6 +229,14 @@ mod tests {
         fn mul_div_wide(a in any::<u128>(), b in 1u128..1_000_000) {
             // (a·b)/b == a, through a product wider than 128 bits.
             prop_assert_eq!(mul_div(a, b, b), Ok(a));
+        }
+
+        #[test]
+        fn mul_div_full_width(a in any::<u128>(), b in 1u128..) {
+            // Both factors up to 2^128: every partial product, the carries out of the
+            // middle limb, and divisors above 2^127 in the long division.
+            prop_assert_eq!(mul_div(a, b, b), Ok(a));
+            prop_assert_eq!(mul_div(b, a, b), Ok(a));
         }
     }
 }

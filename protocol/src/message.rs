@@ -236,4 +236,94 @@ mod tests {
         assert!(Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.x").is_err());
         assert!(Binding::testnet("nope").is_err());
     }
+
+    /// One tuple field as docs/attestation.md lays it out: name length, name, value.
+    fn field(name: &str, value_hex: &str) -> Vec<u8> {
+        let mut out = vec![name.len() as u8];
+        out.extend_from_slice(name.as_bytes());
+        out.extend(hex::decode(value_hex).unwrap());
+        out
+    }
+
+    /// A tuple of `fields`, already in ascending name order, written out by hand.
+    fn tuple_of(fields: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = vec![0x0c, 0, 0, 0, fields.len() as u8];
+        for f in fields {
+            out.extend_from_slice(f);
+        }
+        out
+    }
+
+    /// A uint: `0x01` + 16 bytes big-endian, in hex.
+    fn uint_hex(n: u128) -> String {
+        format!("01{n:032x}")
+    }
+
+    /// `ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM`: version 26, its hash160.
+    const DEPLOYER_HEX: &str = "1a6d78de7b0625dfbfc16c3a8a5735f6dc3dc3f2ce";
+
+    fn registry_hex() -> String {
+        format!("06{DEPLOYER_HEX}0f{}", hex::encode("signer-registry"))
+    }
+
+    /// The deposit message byte for byte as the docs list its fields; the recipient is
+    /// a standard principal (`0x05`), unlike the registry.
+    #[test]
+    fn deposit_message_matches_the_documented_layout() {
+        let d = Deposit {
+            txid: [0x22; 32],
+            vout: 1,
+            amount: 50_000,
+            recipient: Principal::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap(),
+            burn_height: 300,
+            burn_hash: [0x11; 32],
+        };
+        let want = tuple_of(&[
+            field("amount", &uint_hex(50_000)),
+            field("burn-hash", &format!("0200000020{}", "11".repeat(32))),
+            field("burn-height", &uint_hex(300)),
+            field("chain-id", &uint_hex(0x8000_0000)),
+            field(
+                "domain",
+                &format!("0d00000018{}", hex::encode("alkahest-sbtc-deposit-v2")),
+            ),
+            field("recipient", &format!("05{DEPLOYER_HEX}")),
+            field("registry", &registry_hex()),
+            field("txid", &format!("0200000020{}", "22".repeat(32))),
+            field("vout", &uint_hex(1)),
+        ]);
+        let b = binding();
+        assert_eq!(hex::encode(d.message(&b)), hex::encode(&want));
+        assert_eq!(d.id(&b), sha256(&want));
+    }
+
+    /// The rotation message: the new keys as a list of 33-byte buffs.
+    #[test]
+    fn rotation_message_matches_the_documented_layout() {
+        let r = Rotation {
+            version: 3,
+            signers: vec![[0x02; 33], [0x03; 33]],
+            threshold: 2,
+        };
+        let keys = format!(
+            "0b00000002 0200000021{} 0200000021{}",
+            "02".repeat(33),
+            "03".repeat(33)
+        )
+        .replace(' ', "");
+        let want = tuple_of(&[
+            field("chain-id", &uint_hex(0x8000_0000)),
+            field(
+                "domain",
+                &format!("0d0000001b{}", hex::encode("alkahest-signer-rotation-v2")),
+            ),
+            field("registry", &registry_hex()),
+            field("signers", &keys),
+            field("threshold", &uint_hex(2)),
+            field("version", &uint_hex(3)),
+        ]);
+        let b = binding();
+        assert_eq!(hex::encode(r.message(&b)), hex::encode(&want));
+        assert_eq!(r.id(&b), sha256(&want));
+    }
 }

@@ -143,4 +143,67 @@ mod tests {
         assert!(payout_script(&b, 1, &keys[..2], 2).is_ok());
         assert!(payout_script(&b, 1, &keys[..2], 1).is_err());
     }
+
+    /// The witness script byte for byte: push of the commitment, OP_DROP, OP_M, each
+    /// key pushed, OP_N, OP_CHECKMULTISIG; and the commitment is the sha256 of the
+    /// documented tuple, written out here by hand.
+    #[test]
+    fn witness_script_and_commitment_match_the_documented_bytes() {
+        let b = Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap();
+        let mut tuple = hex::decode("0c00000004").unwrap();
+        tuple.extend(hex::decode("08").unwrap());
+        tuple.extend(b"chain-id");
+        tuple.extend(hex::decode(format!("01{:032x}", 0x8000_0000u128)).unwrap());
+        tuple.extend(hex::decode("06").unwrap());
+        tuple.extend(b"domain");
+        tuple.extend(hex::decode("0d00000019").unwrap());
+        tuple.extend(b"alkahest-silica-payout-v2");
+        tuple.extend(hex::decode("06").unwrap());
+        tuple.extend(b"silica");
+        tuple.extend(hex::decode("061a6d78de7b0625dfbfc16c3a8a5735f6dc3dc3f2ce06").unwrap());
+        tuple.extend(b"silica");
+        tuple.extend(hex::decode("09").unwrap());
+        tuple.extend(b"silica-id");
+        tuple.extend(hex::decode(format!("01{:032x}", 7u128)).unwrap());
+        let commitment = sha256(&tuple);
+        assert_eq!(payout_commitment(&b, 7), commitment);
+
+        let keys = [[2u8; 33], [3u8; 33], [4u8; 33]];
+        let mut want = vec![0x20];
+        want.extend_from_slice(&commitment);
+        want.extend([0x75, 0x52]); // OP_DROP OP_2
+        for k in &keys {
+            want.push(0x21);
+            want.extend_from_slice(k);
+        }
+        want.extend([0x53, 0xae]); // OP_3 OP_CHECKMULTISIG
+        assert_eq!(payout_witness_script(&b, 7, &keys, 2).unwrap(), want);
+        let mut spk = vec![0x00, 0x20];
+        spk.extend_from_slice(&sha256(&want));
+        assert_eq!(payout_script(&b, 7, &keys, 2).unwrap(), spk);
+    }
+
+    /// N may be 15 (OP_15) but not 16; M must be a majority and at most N.
+    #[test]
+    fn signer_count_and_threshold_bounds() {
+        let fifteen = [[2u8; 33]; 15];
+        let ws = committed_multisig_witness(&[0; 32], &fifteen, 8).unwrap();
+        assert_eq!(ws[34], 0x58); // OP_8
+        assert_eq!(ws[ws.len() - 2], 0x5f); // OP_15
+        assert_eq!(
+            committed_multisig_witness(&[0; 32], &fifteen, 7),
+            Err(ScriptError::Threshold {
+                threshold: 7,
+                signers: 15
+            })
+        );
+        assert_eq!(
+            committed_multisig_witness(&[0; 32], &fifteen[..3], 4),
+            Err(ScriptError::Threshold {
+                threshold: 4,
+                signers: 3
+            })
+        );
+        assert!(committed_multisig_witness(&[0; 32], &fifteen[..1], 1).is_ok());
+    }
 }

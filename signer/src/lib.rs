@@ -32,3 +32,6 @@ pub mod exchange;
 pub mod key;
 pub mod observer;
 pub mod stacks;
+
+#[cfg(test)]
+mod tests;

@@ -195,6 +195,8 @@ mod tests {
         let tree = HeaderTree::build((Height(0), g.block_hash()), [a3, b2, orphan, a2, a1, g]);
         assert_eq!(tree.tip(), Some((Height(3), a3.block_hash())));
         assert_eq!(tree.orphans(), 1);
+        // Both branches descend from the anchor: g, a1, a2, a3 and b2.
+        assert_eq!(tree.connected(), 5);
         assert_eq!(tree.hash_at(Height(2)), Some(a2.block_hash()));
 
         // A shorter branch with more work overtakes: a reorg at depth 2.

@@ -363,4 +363,61 @@ mod tests {
     fn ascii_tag_keeps_printables() {
         assert_eq!(ascii_tag(b"\x03\x8d\xb9\x0a/BTC.COM/\x00\xff"), "/BTC.COM/");
     }
+
+    /// BIP-0034 binds the scriptSig to the height only from each network's activation
+    /// height: a coinbase without the height prefix (genesis's) is accepted one block
+    /// before and refused at it.
+    #[test]
+    fn bip34_is_enforced_from_each_networks_activation_height() {
+        use bitcoin::consensus::serialize;
+        let parsed = parse_coinbase(&serialize(&bitcoin::constants::genesis_block(
+            Network::Bitcoin,
+        )))
+        .unwrap();
+        for (network, from) in [
+            (Network::Bitcoin, 227_931),
+            (Network::Testnet, 21_111),
+            (Network::Signet, 1),
+            (Network::Regtest, 1),
+        ] {
+            assert_eq!(bip34_activation(network), Height(from), "{network}");
+            let before = CoinbaseBlock::validate(parsed.clone(), Height(from - 1), network);
+            assert!(before.is_ok(), "{network} at {}", from - 1);
+            assert!(
+                matches!(
+                    CoinbaseBlock::validate(parsed.clone(), Height(from), network),
+                    Err(CoinbaseValidationError::Bip34Mismatch { height, .. }) if height == Height(from)
+                ),
+                "{network} at {from}"
+            );
+        }
+    }
+
+    /// Heights 1 to 16 are pushed as OP_1..OP_16, larger ones as a minimal little-endian
+    /// number with a sign byte when the top bit is set, as `CScript() << nHeight` does.
+    #[test]
+    fn bip34_prefix_is_the_minimal_push() {
+        assert_eq!(bip34_prefix(Height(1)), vec![0x51]);
+        assert_eq!(bip34_prefix(Height(16)), vec![0x60]);
+        assert_eq!(bip34_prefix(Height(17)), vec![0x01, 0x11]);
+        assert_eq!(bip34_prefix(Height(128)), vec![0x02, 0x80, 0x00]);
+    }
+
+    /// The reward is subsidy plus fees: the whole claim above the subsidy, the subsidy
+    /// alone when the miner under-claims. The hash bytes are in internal order.
+    #[test]
+    fn reward_is_subsidy_plus_fees() {
+        use bitcoin::consensus::serialize;
+        let genesis = bitcoin::constants::genesis_block(Network::Bitcoin);
+        let mut parsed = parse_coinbase(&serialize(&genesis)).unwrap();
+        parsed.outputs[0].value = Amount::from_sat(5_000_001_000);
+        let cb = CoinbaseBlock::validate(parsed.clone(), Height(0), Network::Bitcoin).unwrap();
+        assert_eq!((cb.fees, cb.underclaimed), (Amount::from_sat(1_000), false));
+        assert_eq!(cb.reward(), Amount::from_sat(5_000_001_000));
+        assert_eq!(cb.hash_bytes(), genesis.block_hash().to_byte_array());
+        parsed.outputs[0].value = Amount::from_sat(1);
+        let cb = CoinbaseBlock::validate(parsed, Height(0), Network::Bitcoin).unwrap();
+        assert_eq!((cb.fees, cb.underclaimed), (Amount::ZERO, true));
+        assert_eq!(cb.reward(), Amount::from_sat(5_000_000_000));
+    }
 }

@@ -298,6 +298,140 @@ mod tests {
         );
     }
 
+    /// Genesis has 285 bytes, so at most (285 - 80) / 60 = 3 transactions: a declared
+    /// count of exactly 3 is read (only the coinbase is decoded), 4 is refused.
+    #[test]
+    fn tx_count_is_bounded_by_the_block_size_inclusively() {
+        let mut bytes = serialize(&genesis_block(Network::Bitcoin));
+        assert_eq!(bytes.len(), 285);
+        bytes[80] = 3;
+        assert_eq!(parse_coinbase(&bytes).map(|p| p.tx_count), Ok(3));
+        bytes[80] = 4;
+        assert_eq!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: 80,
+                value: 4,
+                limit: 3
+            })
+        );
+    }
+
+    /// A 5-byte (0xfe) CompactSize is decoded, not only recognised: 65,536 declared
+    /// transactions are reported as such, above the block's limit.
+    #[test]
+    fn four_byte_compact_size_is_decoded() {
+        let mut bytes = serialize(&genesis_block(Network::Bitcoin));
+        bytes.splice(80..81, [0xfe, 0x00, 0x00, 0x01, 0x00]);
+        assert_eq!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: 80,
+                value: 0x1_0000,
+                limit: (289 - 80) / 60
+            })
+        );
+    }
+
+    /// Genesis's scriptSig length prefix is at offset 122. A length past the end of the
+    /// block is refused before reading, with the exact bytes left after the prefix as the
+    /// limit, for a 1-byte and a 3-byte (0xfd) prefix alike.
+    #[test]
+    fn length_prefix_is_bounded_by_the_bytes_after_it() {
+        let genesis = serialize(&genesis_block(Network::Bitcoin));
+        assert_eq!(genesis[122], 77);
+        let mut one = genesis.clone();
+        one[122] = 0xfc;
+        assert_eq!(
+            parse_coinbase(&one),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: 122,
+                value: 0xfc,
+                limit: 285 - 123
+            })
+        );
+        let mut three = genesis;
+        three.splice(122..123, [0xfd, 0x00, 0x01]);
+        assert_eq!(
+            parse_coinbase(&three),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: 122,
+                value: 0x100,
+                limit: 287 - 125
+            })
+        );
+    }
+
+    /// A scriptSig length equal to the bytes left is read; the prefix then ends inside
+    /// the sequence, which is reported as truncation there, not as an oversize length.
+    #[test]
+    fn length_equal_to_the_bytes_left_is_read() {
+        let genesis = serialize(&genesis_block(Network::Bitcoin));
+        assert_eq!(
+            parse_coinbase(&genesis[..123 + 77]),
+            Err(CoinbaseParseError::Truncated {
+                offset: 200,
+                needed: 4,
+                available: 0
+            })
+        );
+    }
+
+    /// The coinbase input spends the null outpoint: hash all zero *and* index
+    /// 0xffffffff. Either part alone is not a coinbase.
+    #[test]
+    fn both_halves_of_the_null_outpoint_are_required() {
+        let genesis = serialize(&genesis_block(Network::Bitcoin));
+        let mut index = genesis.clone();
+        index[118..122].copy_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(parse_coinbase(&index), Err(CoinbaseParseError::NotCoinbase));
+        let mut hash = genesis;
+        hash[86] = 1;
+        assert_eq!(parse_coinbase(&hash), Err(CoinbaseParseError::NotCoinbase));
+    }
+
+    /// Genesis's output count is at offset 204 with 81 bytes left: at most 81 / 9 = 9
+    /// outputs can fit, so 10 is refused before any is read.
+    #[test]
+    fn output_count_is_bounded_by_the_bytes_left() {
+        let mut bytes = serialize(&genesis_block(Network::Bitcoin));
+        assert_eq!(bytes[204], 1);
+        bytes[204] = 10;
+        assert_eq!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: 204,
+                value: 10,
+                limit: 9
+            })
+        );
+    }
+
+    /// A segwit coinbase: its witness is read, the txid leaves it out, and a witness
+    /// item count larger than the bytes left is refused with that exact limit.
+    #[test]
+    fn segwit_coinbase_witness_is_read_and_bounded() {
+        let mut block = genesis_block(Network::Bitcoin);
+        block.txdata[0].input[0].witness = bitcoin::Witness::from_slice(&[[0u8; 32]]);
+        let mut bytes = serialize(&block);
+        let parsed = parse_coinbase(&bytes).unwrap();
+        assert_eq!(parsed.witness, vec![vec![0u8; 32]]);
+        assert_eq!(parsed.txid, block.txdata[0].compute_txid());
+        assert_eq!(parsed.coinbase_end, bytes.len());
+        // Item count, then a 1-byte length, 32 bytes, and the 4-byte lock time.
+        let at = bytes.len() - 4 - 32 - 1 - 1;
+        assert_eq!(bytes[at], 1);
+        bytes[at] = 0xfc;
+        assert_eq!(
+            parse_coinbase(&bytes),
+            Err(CoinbaseParseError::OversizeVarint {
+                offset: at,
+                value: 0xfc,
+                limit: (bytes.len() - at) as u64
+            })
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
