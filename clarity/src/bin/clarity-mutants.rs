@@ -338,7 +338,11 @@ fn run_tests(
         cmd.arg("--skip").arg(s);
     }
     if let Some(spec) = override_spec {
-        cmd.env(OVERRIDE_VAR, spec);
+        // A property test failing under a mutant must not leave a regression seed in
+        // the tree, and shrinking its counterexample only delays the verdict.
+        cmd.env(OVERRIDE_VAR, spec)
+            .env("PROPTEST_DISABLE_FAILURE_PERSISTENCE", "1")
+            .env("PROPTEST_MAX_SHRINK_ITERS", "0");
     }
     let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", exe.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
