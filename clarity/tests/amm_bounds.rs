@@ -105,6 +105,17 @@ fn an_empty_pool_quotes_nothing() {
 /// the deployed source, so a mutated source is patched too) whose stable formula pays
 /// `pay`, with a 1:1 pool of BIG each; returns the chain, actors and the copy's id.
 fn stable_copy_paying(pay: &str) -> (Simnet, Actors, String) {
+    let formula = "(try! (contract-call? .amm-math get-y-given-x-stable bal-in bal-out dx-net))";
+    copy_paying(STABLE, formula, pay)
+}
+
+/// As [`stable_copy_paying`] for a 50/50 weighted pool whose constant-product
+/// formula is replaced by `pay`.
+fn weighted_copy_paying(pay: &str) -> (Simnet, Actors, String) {
+    copy_paying(WEIGHTED, "(/ (* bal-out dx-net) (+ bal-in dx-net))", pay)
+}
+
+fn copy_paying(curve: u128, formula: &str, pay: &str) -> (Simnet, Actors, String) {
     let (mut sim, a) = market();
     let d = a.deployer.clone();
     let lp_src = source("amm-lp-token").replace(
@@ -113,7 +124,6 @@ fn stable_copy_paying(pay: &str) -> (Simnet, Actors, String) {
     );
     sim.deploy_contract("broken-stable-lp", &lp_src, &d)
         .unwrap();
-    let formula = "(try! (contract-call? .amm-math get-y-given-x-stable bal-in bal-out dx-net))";
     let pool_src = source("amm-pool");
     assert!(pool_src.contains(formula));
     let broken = pool_src
@@ -128,7 +138,7 @@ fn stable_copy_paying(pay: &str) -> (Simnet, Actors, String) {
     let create = [
         tok(&sim, "tok-a"),
         tok(&sim, "tok-b"),
-        uint(STABLE),
+        uint(curve),
         uint(HALF),
         uint(0),
         uint(0),
