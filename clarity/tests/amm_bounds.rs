@@ -188,6 +188,18 @@ fn stable_better_than_spot_guard_catches_a_broken_curve() {
     assert_eq!(sim.ft_balance("tok-b", &a.bob), b0 + dy);
 }
 
+/// The weighted curve's spot guard likewise: a copy paying dx·y/x (exactly spot in a
+/// 1:1 pool) trades, one unit more is refused.
+#[test]
+fn weighted_spot_guard_is_inclusive() {
+    let spot = "(/ (* bal-out dx-net) bal-in)";
+    let (mut sim, a, bp) = weighted_copy_paying(spot);
+    let r = swap_one_a(&mut sim, &bp, &a.bob);
+    assert_eq!(r.expect_ok().field("dy").to_uint(), ONE_8);
+    let (mut sim, a, bp) = weighted_copy_paying(&format!("(+ u1 {spot})"));
+    swap_one_a(&mut sim, &bp, &a.bob).expect_err(code(&sim, "ERR_BETTER_THAN_SPOT"));
+}
+
 /// Minting or burning zero LP is refused by name. Only amm-pool may mint, and it
 /// never asks for zero, so the guard is exercised on a copy of amm-lp-token (patched
 /// from the deployed source) whose pool is a wallet.
