@@ -118,13 +118,29 @@ async fn shorter_fork_waits_until_it_has_more_work() {
     ));
     assert_eq!(f.store().tip().await.unwrap(), Some(stored));
 
-    for i in 3..12u8 {
-        shared
-            .lock()
-            .unwrap()
-            .mine_on_tip(&CoinbaseSpec::default().with_tag(&[0xf0, i]))
-            .unwrap();
-    }
+    let mine = |from: u8, to: u8| {
+        for i in from..to {
+            shared
+                .lock()
+                .unwrap()
+                .mine_on_tip(&CoinbaseSpec::default().with_tag(&[0xf0, i]))
+                .unwrap();
+        }
+    };
+    // 10 fork blocks above height 20 carry exactly the stored chain's work above it
+    // (regtest blocks all weigh the same): a tie keeps the stored chain. The fork
+    // block itself (height 20, shared) must not be counted on the source's side.
+    mine(3, 10);
+    assert!(matches!(
+        f.step().await,
+        Err(FollowError::SourceBehind {
+            fork: Height(20),
+            ..
+        })
+    ));
+    assert_eq!(f.store().tip().await.unwrap(), Some(stored));
+
+    mine(10, 12);
     let step = f.step().await.unwrap();
     assert!(
         matches!(
@@ -164,4 +180,26 @@ async fn pruned_blk_dir_is_anchored_by_bip34_height() {
     for b in &stored {
         assert_eq!(b.hash, best[b.height.0 as usize].block_hash());
     }
+}
+
+/// Database failures that a retry can cure (a failed query, a lost connection) are
+/// transient for the follower's back-off; a schema mismatch is not.
+#[test]
+fn storage_query_and_connection_failures_are_transient() {
+    use alkahest_indexer::storage::StorageError;
+    let query = FollowError::Storage(StorageError::Query {
+        op: "test",
+        source: sqlx::Error::PoolTimedOut,
+    });
+    let connect = FollowError::Storage(StorageError::Connect {
+        url: "sqlite::memory:".into(),
+        source: sqlx::Error::PoolClosed,
+    });
+    let schema = FollowError::Storage(StorageError::SchemaVersion {
+        found: Some(1),
+        expected: 2,
+    });
+    assert!(query.is_transient());
+    assert!(connect.is_transient());
+    assert!(!schema.is_transient());
 }
