@@ -209,6 +209,20 @@ async fn sync_reports_progress_to_the_observer() {
             "finish"
         ]
     );
+    // A later sync reports the range above the stored tip: 21-25.
+    recorder.0.lock().unwrap().clear();
+    for _ in 0..5 {
+        chain
+            .lock()
+            .unwrap()
+            .mine_on_tip(&CoinbaseSpec::default())
+            .unwrap();
+    }
+    assert_eq!(f.sync().await.unwrap(), 5);
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        vec!["start 21 25", "applied 5", "finish"]
+    );
 
     let quiet = Recorder::default();
     let config = alkahest_indexer::chain::FollowerConfig {
