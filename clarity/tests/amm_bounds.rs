@@ -120,17 +120,16 @@ fn copy_paying(curve: u128, formula: &str, pay: &str) -> (Simnet, Actors, String
     let d = a.deployer.clone();
     let lp_src = source("amm-lp-token").replace(
         "(define-constant POOL .amm-pool)",
-        "(define-constant POOL .broken-stable)",
+        "(define-constant POOL .broken-pool)",
     );
-    sim.deploy_contract("broken-stable-lp", &lp_src, &d)
-        .unwrap();
+    sim.deploy_contract("broken-pool-lp", &lp_src, &d).unwrap();
     let pool_src = source("amm-pool");
     assert!(pool_src.contains(formula));
     let broken = pool_src
         .replace(formula, pay)
-        .replace(".amm-lp-token", ".broken-stable-lp");
-    sim.deploy_contract("broken-stable", &broken, &d).unwrap();
-    let bp = sim.contract_id("broken-stable");
+        .replace(".amm-lp-token", ".broken-pool-lp");
+    sim.deploy_contract("broken-pool", &broken, &d).unwrap();
+    let bp = sim.contract_id("broken-pool");
     for t in ["tok-a", "tok-b"] {
         sim.call(&bp, "set-token-approved", &[tok(&sim, t), vbool(true)], &d)
             .expect_ok();
