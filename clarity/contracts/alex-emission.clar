@@ -62,5 +62,13 @@
 
 ;; Private
 
+;; Governance is the contract-caller; or, when governance is a contract (dao-core), the
+;; tx-sender: a contract principal is tx-sender only inside its own `as-contract`, which
+;; dao-core enters only to execute a passed proposal or a foundation pause.
 (define-private (is-governance)
-  (is-eq (some contract-caller) (contract-call? .alex-token get-governance)))
+  (match (contract-call? .alex-token get-governance)
+    gov (or (is-eq contract-caller gov) (and (is-eq tx-sender gov) (is-contract gov)))
+    false))
+
+(define-private (is-contract (who principal))
+  (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))

@@ -17,8 +17,11 @@
 ;; which calls `lock` with owner = tx-sender). Unlocking needs no consent: it only
 ;; frees the holder's tokens.
 ;;
-;; Authorisation is always on `contract-caller`: code running under another contract's
-;; `as-contract`, or a contract the user merely called, is never trusted.
+;; Authorisation is on `contract-caller`: code running under another contract's
+;; `as-contract`, or a contract the user merely called, is never trusted. The one
+;; exception is governance when it is a contract (dao-core after the bootstrap): it is
+;; also recognised as tx-sender, which a contract is only inside its own `as-contract`
+;; (dao-core executing a passed proposal).
 
 (impl-trait .sip-010-trait.sip-010-trait)
 
@@ -203,8 +206,16 @@
 (define-private (is-owner (owner principal))
   (or (is-eq tx-sender owner) (is-eq contract-caller owner)))
 
+;; Governance is the contract-caller; or, when governance is a contract (dao-core), the
+;; tx-sender: a contract principal is tx-sender only inside its own `as-contract`, which
+;; dao-core enters only to execute a passed proposal or a foundation pause.
 (define-private (is-governance)
-  (is-eq (some contract-caller) (var-get governance)))
+  (match (var-get governance)
+    gov (or (is-eq contract-caller gov) (and (is-eq tx-sender gov) (is-contract gov)))
+    false))
+
+(define-private (is-contract (who principal))
+  (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))
 
 (define-private (can-mint)
   (or (is-governance) (is-minter contract-caller)))

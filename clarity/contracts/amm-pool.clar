@@ -39,8 +39,9 @@
 ;; trait arguments are exactly the pool's tokens and that both are still approved,
 ;; and there is no self-listing path. Revoking a token stops every call into it.
 ;;
-;; Governance: `governance` starts as the deployer and is handed on (to a DAO, later)
-;; with `set-governance`. Privileged calls check contract-caller, never tx-sender.
+;; Governance: `governance` starts as the deployer and is handed to dao-core by the
+;; bootstrap. Privileged calls check contract-caller; tx-sender counts only when it is
+;; the governance contract itself (dao-core executing a proposal, see check-governance).
 ;;
 ;; Accounting: pool balances are tracked here, not read from token balances, so
 ;; direct donations change nothing. Non-rebated fees are booked to `amm-reserve`
@@ -432,8 +433,16 @@
 
 ;; Private
 
+;; Governance is the contract-caller; or, when governance is a contract (dao-core), the
+;; tx-sender: a contract principal is tx-sender only inside its own `as-contract`, which
+;; dao-core enters only to execute a passed proposal or a foundation pause.
 (define-private (check-governance)
-  (ok (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)))
+  (let ((gov (var-get governance)))
+    (ok (asserts! (or (is-eq contract-caller gov) (and (is-eq tx-sender gov) (is-contract gov)))
+                  ERR_NOT_AUTHORIZED))))
+
+(define-private (is-contract (who principal))
+  (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))
 
 (define-private (check-fee (fee-rate uint) (fee-rebate uint))
   (ok (asserts! (and (<= fee-rate (var-get max-fee-rate)) (<= fee-rebate ONE_8)) ERR_INVALID_PARAM)))

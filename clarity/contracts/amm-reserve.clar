@@ -4,8 +4,8 @@
 ;; `amm-pool withdraw-reserve`, which debits this ledger. Later reserve and lending
 ;; contracts are added to the approved list by governance.
 ;;
-;; Governance: `governance` starts as the deployer and is handed on (to a DAO, later)
-;; with `set-governance`; every privileged call checks contract-caller.
+;; Governance: `governance` starts as the deployer and is handed to dao-core by the
+;; bootstrap; see `is-governance`.
 
 ;; Errors: block 11xx (see clarity/README.md).
 ;; The caller is not governance / not an approved contract.
@@ -29,7 +29,7 @@
 
 (define-public (set-governance (new-governance principal))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (var-set governance new-governance)
     (print {topic: "reserve-set-governance", governance: new-governance})
     (ok true)))
@@ -37,7 +37,7 @@
 ;; Approves (or revokes) a contract that may credit and debit the ledger.
 (define-public (set-approved-contract (who principal) (approved bool))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (map-set approved-contracts who approved)
     (print {topic: "reserve-set-approved", contract: who, approved: approved})
     (ok true)))
@@ -60,3 +60,15 @@
     (map-set balances token (- current amount))
     (print {topic: "reserve-debit", token: token, amount: amount, balance: (- current amount), by: contract-caller})
     (ok (- current amount))))
+
+;; Private
+
+;; Governance is the contract-caller; or, when governance is a contract (dao-core), the
+;; tx-sender: a contract principal is tx-sender only inside its own `as-contract`, which
+;; dao-core enters only to execute a passed proposal or a foundation pause.
+(define-private (is-governance)
+  (let ((gov (var-get governance)))
+    (or (is-eq contract-caller gov) (and (is-eq tx-sender gov) (is-contract gov)))))
+
+(define-private (is-contract (who principal))
+  (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))

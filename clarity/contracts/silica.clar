@@ -186,6 +186,7 @@
 (define-read-only (get-window (id uint) (window uint)) (map-get? windows {id: id, window: window}))
 (define-read-only (get-settlement (id uint)) (map-get? settlements id))
 (define-read-only (get-settlement-token) (var-get settlement-token))
+(define-read-only (get-governance) (var-get governance))
 (define-read-only (get-params)
   {governance: (var-get governance), confirmations: (var-get confirmations),
    window-length: (var-get window-length), min-sale-window: (var-get min-sale-window),
@@ -477,18 +478,18 @@
     (print {topic: "set-settlement-token", token: token})
     (ok true)))
 
-;; Public: governance (contract-caller must be the governance principal)
+;; Public: governance (see `is-governance`: dao-core after the bootstrap handover)
 
 (define-public (set-governance (new-governance principal))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (var-set governance new-governance)
     (print {topic: "set-governance", governance: new-governance})
     (ok true)))
 
 (define-public (set-confirmations (blocks uint))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (asserts! (and (> blocks u0) (<= blocks MAX_CONFIRMATIONS)) ERR_INVALID_PARAMETER)
     (var-set confirmations blocks)
     (print {topic: "set-confirmations", confirmations: blocks})
@@ -496,7 +497,7 @@
 
 (define-public (set-min-sale-window (blocks uint))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (asserts! (<= blocks MAX_SALE_WINDOW) ERR_INVALID_PARAMETER)
     (var-set min-sale-window blocks)
     (print {topic: "set-min-sale-window", min-sale-window: blocks})
@@ -504,7 +505,7 @@
 
 (define-public (set-window-length (blocks uint))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (asserts! (and (> blocks u0) (<= blocks MAX_WINDOW_LENGTH)) ERR_INVALID_PARAMETER)
     (var-set window-length blocks)
     (print {topic: "set-window-length", window-length: blocks})
@@ -512,7 +513,7 @@
 
 (define-public (set-stall-grace (blocks uint))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (asserts! (and (> blocks u0) (<= blocks MAX_STALL_GRACE)) ERR_INVALID_PARAMETER)
     (var-set stall-grace blocks)
     (print {topic: "set-stall-grace", stall-grace: blocks})
@@ -520,13 +521,23 @@
 
 (define-public (set-default-index (index uint))
   (begin
-    (asserts! (is-eq contract-caller (var-get governance)) ERR_NOT_AUTHORIZED)
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (asserts! (and (> index u0) (<= index MAX_INDEX)) ERR_INVALID_PARAMETER)
     (var-set default-index index)
     (print {topic: "set-default-index", default-index: index})
     (ok true)))
 
 ;; Private
+
+;; Governance is the contract-caller; or, when governance is a contract (dao-core), the
+;; tx-sender: a contract principal is tx-sender only inside its own `as-contract`, which
+;; dao-core enters only to execute a passed proposal or a foundation pause.
+(define-private (is-governance)
+  (let ((gov (var-get governance)))
+    (or (is-eq contract-caller gov) (and (is-eq tx-sender gov) (is-contract gov)))))
+
+(define-private (is-contract (who principal))
+  (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))
 
 (define-private (ceil-div (a uint) (b uint)) (/ (+ a (- b u1)) b))
 

@@ -66,7 +66,22 @@ pub struct BootstrapCall {
     /// Account name from `Devnet.toml`; defaults to `deployer`.
     #[serde(default = "default_sender")]
     pub sender: String,
+    /// `"handover"` for the calls that hand every contract's governance to the DAO
+    /// (they run last). Contract unit tests may stop before them
+    /// ([`crate::Simnet::deployer_governed`]); a deployment never does.
+    #[serde(default)]
+    pub stage: Option<String>,
 }
+
+impl BootstrapCall {
+    /// Whether this call belongs to the governance handover stage.
+    pub fn is_handover(&self) -> bool {
+        self.stage.as_deref() == Some(HANDOVER_STAGE)
+    }
+}
+
+/// The bootstrap stage that hands governance to the DAO.
+pub const HANDOVER_STAGE: &str = "handover";
 
 fn default_sender() -> String {
     "deployer".to_string()

@@ -56,10 +56,12 @@ pub struct Simnet {
     burn_chain: BurnChain,
 }
 
-static WORKSPACE: OnceLock<Result<(Simnet, Simnet), String>> = OnceLock::new();
+static WORKSPACE: OnceLock<Result<(Simnet, Simnet, Simnet), String>> = OnceLock::new();
 
 impl Simnet {
-    /// A fresh chain with the workspace's `Clarinet.toml` deployed.
+    /// A fresh chain with the workspace's `Clarinet.toml` deployed and every
+    /// `deployments/bootstrap.toml` call run, the governance handover included: the
+    /// chain a deployment produces, where `dao-core` governs every contract.
     ///
     /// # Panics
     /// If the workspace contracts fail to deploy; the message names the contract, the
@@ -73,7 +75,7 @@ impl Simnet {
     /// # Errors
     /// The manifest does not load or a contract fails to deploy.
     pub fn try_new() -> Result<Simnet, String> {
-        Simnet::templates().map(|(_, booted)| booted)
+        Simnet::templates().map(|(_, _, booted)| booted)
     }
 
     /// The workspace contracts deployed but *before* `deployments/bootstrap.toml` ran:
@@ -83,30 +85,68 @@ impl Simnet {
     /// As [`Simnet::new`].
     pub fn bare() -> Simnet {
         Simnet::templates()
-            .map(|(bare, _)| bare)
+            .map(|(bare, _, _)| bare)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn templates() -> Result<(Simnet, Simnet), String> {
+    /// The workspace chain bootstrapped *except* the governance handover: the deployer
+    /// is still every contract's governance. For contract unit tests of
+    /// governance-gated functions, which then need no proposal per call; the DAO path
+    /// itself is tested on [`Simnet::new`].
+    ///
+    /// # Panics
+    /// As [`Simnet::new`].
+    pub fn deployer_governed() -> Simnet {
+        Simnet::templates()
+            .map(|t| t.1)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Simnet::deployer_governed`], or the deploy error.
+    ///
+    /// # Errors
+    /// As [`Simnet::try_new`].
+    pub fn try_deployer_governed() -> Result<Simnet, String> {
+        Simnet::templates().map(|t| t.1)
+    }
+
+    fn templates() -> Result<(Simnet, Simnet, Simnet), String> {
         WORKSPACE
             .get_or_init(|| {
                 let bare = Manifest::workspace()
                     .and_then(Simnet::deploy_contracts)
                     .map_err(|e| e.to_string())?;
-                let mut booted = bare.clone();
-                booted.run_bootstrap().map_err(|e| e.to_string())?;
-                Ok((bare, booted))
+                let mut governed = bare.clone();
+                governed
+                    .run_bootstrap_calls(false)
+                    .map_err(|e| e.to_string())?;
+                let mut booted = governed.clone();
+                booted.run_bootstrap_handover().map_err(|e| e.to_string())?;
+                Ok((bare, governed, booted))
             })
             .clone()
     }
 
-    /// Runs the manifest's bootstrap calls in order.
+    /// Runs the manifest's bootstrap calls in order, the handover stage included.
     ///
     /// # Errors
     /// [`HarnessError::Deploy`] naming the first call that does not return `ok`.
     pub fn run_bootstrap(&mut self) -> Result<(), HarnessError> {
+        self.run_bootstrap_calls(false)?;
+        self.run_bootstrap_handover()
+    }
+
+    /// Runs only the handover stage (after [`Simnet::deployer_governed`]'s calls).
+    ///
+    /// # Errors
+    /// As [`Simnet::run_bootstrap`].
+    pub fn run_bootstrap_handover(&mut self) -> Result<(), HarnessError> {
+        self.run_bootstrap_calls(true)
+    }
+
+    fn run_bootstrap_calls(&mut self, handover: bool) -> Result<(), HarnessError> {
         let calls = self.manifest.bootstrap.clone();
-        for call in calls {
+        for call in calls.into_iter().filter(|c| c.is_handover() == handover) {
             let sender = self.account(&call.sender);
             let contract_id = self.contract_id(&call.contract);
             let receipt = self.call_source(

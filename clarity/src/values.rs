@@ -115,6 +115,38 @@ pub fn try_principal(s: &str) -> Result<Value, HarnessError> {
         })
 }
 
+/// A value from the literal forms `deployments/bootstrap.toml` uses: `uN`, `N`, `true`,
+/// `false`, `'PRINCIPAL` (standard or contract) and `.name` (a contract of
+/// `deployer`). Lets a client that signs real transactions (the devnet) replay
+/// bootstrap calls; anything else is an error naming the literal.
+pub fn from_literal(literal: &str, deployer: &str) -> Result<Value, HarnessError> {
+    let bad = |reason: &str| HarnessError::Value {
+        value: literal.to_string(),
+        reason: reason.to_string(),
+    };
+    let s = literal.trim();
+    if let Some(name) = s.strip_prefix('.') {
+        return try_principal(&format!("{deployer}.{name}"));
+    }
+    if s.starts_with('\'') {
+        return try_principal(s);
+    }
+    match s {
+        "true" => return Ok(bool(true)),
+        "false" => return Ok(bool(false)),
+        _ => {}
+    }
+    if let Some(digits) = s.strip_prefix('u') {
+        return digits
+            .parse::<u128>()
+            .map(uint)
+            .map_err(|_| bad("not a uint literal"));
+    }
+    s.parse::<i128>()
+        .map(int)
+        .map_err(|_| bad("unsupported literal (uN, N, true, false, 'principal, .contract)"))
+}
+
 /// The contract principal `deployer.name`.
 ///
 /// # Panics
@@ -352,6 +384,23 @@ mod tests {
     fn strings_escape_quotes_and_backslashes() {
         assert_eq!(to_source(&ascii("a\"b\\c\n")), r#""a\"b\\c\n""#);
         assert_eq!(to_source(&utf8("é")), r#"u"\u{e9}""#);
+    }
+
+    #[test]
+    fn bootstrap_literals_parse_and_bad_ones_are_named() {
+        let d = "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM";
+        assert_eq!(
+            from_literal(".dao-core", d).unwrap(),
+            contract_principal(d, "dao-core")
+        );
+        assert_eq!(from_literal(&format!("'{d}"), d).unwrap(), principal(d));
+        assert_eq!(from_literal("u50000000", d).unwrap(), uint(50_000_000));
+        assert_eq!(from_literal("-3", d).unwrap(), int(-3));
+        assert_eq!(from_literal("true", d).unwrap(), bool(true));
+        for bad in ["u-1", "(list u1)", "\"x\"", "'nope"] {
+            let e = from_literal(bad, d).unwrap_err();
+            assert!(e.to_string().contains(bad.trim_start_matches('\'')), "{e}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn mine_to(sim: &mut Simnet, height: u32) {
 
 #[test]
 fn cliff_then_linear_then_full_and_no_double_claim() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let alice = sim.account("wallet_1");
     register(&mut sim, &alice);
     let nothing = sim.err_code(V, "ERR_NOTHING_TO_CLAIM");
@@ -101,7 +101,7 @@ fn cliff_then_linear_then_full_and_no_double_claim() {
 
 #[test]
 fn registration_errors() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let (d, alice, bob) = (
         sim.deployer(),
         sim.account("wallet_1"),
@@ -165,7 +165,7 @@ fn registration_errors() {
 
 #[test]
 fn close_registration_returns_the_remainder_to_the_foundation() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let (d, alice, bob) = (
         sim.deployer(),
         sim.account("wallet_1"),
@@ -205,7 +205,7 @@ fn close_registration_returns_the_remainder_to_the_foundation() {
 /// what is left unallocated, after which not one unit more can be promised.
 #[test]
 fn the_whole_unallocated_remainder_can_be_allocated() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let (d, alice, bob) = (
         sim.deployer(),
         sim.account("wallet_1"),

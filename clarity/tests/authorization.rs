@@ -1,15 +1,19 @@
-//! The authorisation matrix of the foundation contracts: every privileged function ×
-//! every unauthorised principal.
+//! The authorisation matrix of the foundation and governance contracts: every
+//! privileged function × every unauthorised principal.
 //!
 //! For each function the matrix checks, on a fresh chain each time:
-//! 1. the legitimate caller succeeds (so the refusals below are not vacuous);
+//! 1. the legitimate caller succeeds (so the refusals below are not vacuous); for the
+//!    DAO that is a proposal executed through a full vote, or run by `construct` on
+//!    the chain before the handover;
 //! 2. a stranger wallet is refused;
-//! 3. a malicious contract, invoked by the legitimate caller, that calls the function
-//!    directly (contract-caller = attacker, tx-sender = legitimate caller) is refused;
+//! 3. a malicious contract, invoked by the legitimate caller (or, where that is the
+//!    DAO, by a stranger), that calls the function directly (contract-caller =
+//!    attacker, tx-sender = its invoker) is refused;
 //! 4. the same contract calling through `as-contract` (tx-sender = attacker) is refused.
 
+use crate::dao_common::{proposal_source, Dao};
 use crate::token_common::{actors, fund_alex, prepared, Actors, ONE};
-use alkahest_clarity::values::{principal, to_source, uint, ValueExt};
+use alkahest_clarity::values::{ascii, bool as cbool, list, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Simnet, Value};
 
 /// Who may call a function legitimately.
@@ -17,15 +21,38 @@ use alkahest_clarity::{Simnet, Value};
 enum Legit {
     Deployer,
     Operator,
+    /// The DAO itself: a proposal calls the function.
+    Dao,
+    /// An enabled extension: a proposal enables itself, then calls the function.
+    Extension,
+    /// A foundation member (the deployer, one of the three).
+    Member,
+    /// Success needs state the matrix does not build; the named test shows it.
+    ShownBy(&'static str),
+}
+
+/// The chain an entry runs on.
+#[derive(Clone, Copy, PartialEq)]
+enum Chain {
+    /// Contracts deployed, no bootstrap call run (one-time bootstrap functions).
+    Bare,
+    /// The pre-handover chain with the token test roles (`token_common::prepared`).
+    Prepared,
+    /// Bootstrapped except the handover: `dao-core construct` has not run, so a
+    /// proposal can be run as the DAO by `construct` (one-time DAO setup functions).
+    PreHandover,
+    /// The chain as deployed: dao-core governs, extensions enabled.
+    Deployed,
 }
 
 struct Entry {
     contract: &'static str,
     function: &'static str,
-    /// Runs on the bare chain (one-time bootstrap functions) instead of the prepared one.
-    bare: bool,
+    chain: Chain,
     legit: Legit,
     args: fn(&Actors) -> Vec<Value>,
+    /// The contract whose ERR_NOT_AUTHORIZED refuses strangers (the callee by default).
+    refused_by: &'static str,
 }
 
 fn matrix() -> Vec<Entry> {
@@ -38,25 +65,44 @@ fn matrix() -> Vec<Entry> {
         Entry {
             contract,
             function,
-            bare: false,
+            chain: Chain::Prepared,
             legit,
             args,
+            refused_by: contract,
+        }
+    }
+    fn dao(
+        contract: &'static str,
+        function: &'static str,
+        chain: Chain,
+        legit: Legit,
+        args: fn(&Actors) -> Vec<Value>,
+    ) -> Entry {
+        Entry {
+            contract,
+            function,
+            chain,
+            legit,
+            args,
+            refused_by: contract,
         }
     }
     vec![
         Entry {
             contract: "alex-token",
             function: "bootstrap-governance",
-            bare: true,
+            chain: Chain::Bare,
             legit: Legit::Deployer,
             args: |a| vec![principal(&a.deployer)],
+            refused_by: "alex-token",
         },
         Entry {
             contract: "sbtc-token",
             function: "set-protocol",
-            bare: true,
+            chain: Chain::Bare,
             legit: Legit::Deployer,
             args: |a| vec![principal(&a.operator)],
+            refused_by: "sbtc-token",
         },
         e("alex-token", "set-governance", Legit::Deployer, |a| {
             vec![principal(&a.carol)]
@@ -110,34 +156,191 @@ fn matrix() -> Vec<Entry> {
         e("alex-emission", "release", Legit::Operator, |a| {
             vec![uint(ONE), principal(&a.carol)]
         }),
+        // Governance (issue 12).
+        dao(
+            "dao-core",
+            "construct",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |a| vec![principal(&format!("{}.agp000-bootstrap", a.deployer))],
+        ),
+        // An extension calls it from outside: a proposal cannot re-enter `run`.
+        dao(
+            "dao-core",
+            "execute",
+            Chain::Deployed,
+            Legit::ShownBy("a_passed_proposal_executes_once_after_its_timelock"),
+            |a| {
+                vec![
+                    principal(&format!("{}.agp000-bootstrap", a.deployer)),
+                    principal(&a.carol),
+                ]
+            },
+        ),
+        dao(
+            "dao-core",
+            "set-extension",
+            Chain::Deployed,
+            Legit::Dao,
+            |a| vec![principal(&a.carol), cbool(true)],
+        ),
+        dao(
+            "dao-core",
+            "pause-subsystem",
+            Chain::Deployed,
+            Legit::Extension,
+            |_| vec![ascii("amm"), cbool(true)],
+        ),
+        dao(
+            "dao-voting",
+            "set-paused",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![cbool(true)],
+        ),
+        dao(
+            "dao-voting",
+            "set-params",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![uint(ONE), uint(1), uint(5), uint(100), uint(6000), uint(3)],
+        ),
+        dao(
+            "dao-voting",
+            "veto",
+            Chain::Deployed,
+            Legit::ShownBy("the_foundation_vetoes_during_the_timelock_with_two_of_three"),
+            |_| vec![uint(1)],
+        ),
+        dao(
+            "dao-foundation",
+            "set-members",
+            Chain::PreHandover,
+            Legit::Dao,
+            |a| vec![list(vec![principal(&a.carol)]), uint(1), uint(10_000)],
+        ),
+        dao(
+            "dao-foundation",
+            "set-expiry",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![uint(100)],
+        ),
+        dao(
+            "dao-foundation",
+            "signal-veto",
+            Chain::Deployed,
+            Legit::Member,
+            |_| vec![uint(1)],
+        ),
+        dao(
+            "dao-foundation",
+            "signal-pause",
+            Chain::Deployed,
+            Legit::Member,
+            |_| vec![ascii("amm"), cbool(true)],
+        ),
+        Entry {
+            contract: "agp000-bootstrap",
+            function: "execute",
+            chain: Chain::PreHandover,
+            legit: Legit::Dao,
+            args: |a| vec![principal(&a.carol)],
+            refused_by: "dao-core",
+        },
     ]
 }
 
 /// Chain state where every legitimate call in the matrix can succeed.
 fn chain_for(entry: &Entry) -> (Simnet, Actors) {
-    if entry.bare {
-        let sim = Simnet::bare();
-        let a = actors(&sim);
-        return (sim, a);
-    }
-    let (mut sim, a) = prepared();
-    fund_alex(&mut sim, &a.alice, 5 * ONE);
-    fund_alex(&mut sim, &a.operator, 5 * ONE);
-    sim.call(
-        "alex-token",
-        "lock",
-        &[uint(2 * ONE), principal(&a.operator)],
-        &a.operator,
-    )
-    .expect_ok();
-    sim.call(
-        "sbtc-token",
-        "mint",
-        &[uint(5 * ONE), principal(&a.alice)],
-        &a.operator,
-    )
-    .expect_ok();
+    let sim = match entry.chain {
+        Chain::Bare => Simnet::bare(),
+        Chain::PreHandover => Simnet::deployer_governed(),
+        Chain::Deployed => Simnet::new(),
+        Chain::Prepared => {
+            let (mut sim, a) = prepared();
+            fund_alex(&mut sim, &a.alice, 5 * ONE);
+            fund_alex(&mut sim, &a.operator, 5 * ONE);
+            sim.call(
+                "alex-token",
+                "lock",
+                &[uint(2 * ONE), principal(&a.operator)],
+                &a.operator,
+            )
+            .expect_ok();
+            sim.call(
+                "sbtc-token",
+                "mint",
+                &[uint(5 * ONE), principal(&a.alice)],
+                &a.operator,
+            )
+            .expect_ok();
+            return (sim, a);
+        }
+    };
+    let a = actors(&sim);
     (sim, a)
+}
+
+/// Runs the legitimate call; `Err` with the receipt when it does not succeed, `None`
+/// when another test shows it.
+fn legit_call(entry: &Entry, base: &Simnet, a: &Actors) -> Option<Result<(), String>> {
+    let mut sim = base.clone();
+    let args = (entry.args)(a);
+    let direct = |sim: &mut Simnet, who: &str| {
+        let r = sim.call(entry.contract, entry.function, &args, who);
+        if r.is_ok() {
+            Ok(())
+        } else {
+            Err(r.to_string())
+        }
+    };
+    match entry.legit {
+        Legit::Deployer => Some(direct(&mut sim, &a.deployer)),
+        Legit::Operator => Some(direct(&mut sim, &a.operator)),
+        Legit::Member => Some(direct(&mut sim, &a.deployer)),
+        Legit::ShownBy(_) => None,
+        Legit::Dao | Legit::Extension => {
+            let rendered: Vec<String> = args.iter().map(to_source).collect();
+            let mut body = String::new();
+            if matches!(entry.legit, Legit::Extension) {
+                body.push_str(
+                    "(try! (contract-call? .dao-core set-extension (as-contract tx-sender) true))\n    ",
+                );
+            }
+            body.push_str(&format!(
+                "(try! (contract-call? '{} {} {}))",
+                sim.contract_id(entry.contract),
+                entry.function,
+                rendered.join(" ")
+            ));
+            if entry.chain == Chain::PreHandover {
+                let src = proposal_source(&a.deployer, &body);
+                sim.deploy_contract("legit", &src, &a.alice)
+                    .expect("proposal deploys");
+                let r = sim.call(
+                    "dao-core",
+                    "construct",
+                    &[principal(&format!("{}.legit", a.alice))],
+                    &a.deployer,
+                );
+                return Some(if r.is_ok() {
+                    Ok(())
+                } else {
+                    Err(r.to_string())
+                });
+            }
+            let mut d = Dao::from_sim(sim);
+            let p = d.proposal("legit", &body);
+            let id = d.pass(&p);
+            let r = d.execute(id, &p);
+            Some(if r.is_ok() {
+                Ok(())
+            } else {
+                Err(r.to_string())
+            })
+        }
+    }
 }
 
 /// An attacker contract with, per matrix entry i, `direct-i` and `as-contract-i`.
@@ -165,18 +368,34 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
     let mut checked = 0;
     for (i, entry) in entries.iter().enumerate() {
         let (base, a) = chain_for(entry);
+        // The wallet that invokes the attacker contract.
         let legit = match entry.legit {
-            Legit::Deployer => a.deployer.clone(),
+            Legit::Deployer | Legit::Member => a.deployer.clone(),
             Legit::Operator => a.operator.clone(),
+            Legit::Dao | Legit::Extension | Legit::ShownBy(_) => a.alice.clone(),
         };
         let args = (entry.args)(&a);
         let label = format!("{}::{}", entry.contract, entry.function);
-        let expected = base.err_code(entry.contract, "ERR_NOT_AUTHORIZED");
+        let expected = base.err_code(entry.refused_by, "ERR_NOT_AUTHORIZED");
 
         // 1. The legitimate caller succeeds.
-        let mut sim = base.clone();
-        let r = sim.call(entry.contract, entry.function, &args, &legit);
-        assert!(r.is_ok(), "{label}: legitimate caller failed\n{r}");
+        match legit_call(entry, &base, &a) {
+            Some(Ok(())) => {}
+            Some(Err(r)) => panic!("{label}: legitimate caller failed\n{r}"),
+            None => {
+                let Legit::ShownBy(test) = entry.legit else {
+                    unreachable!()
+                };
+                let sources = [
+                    include_str!("dao_attacks.rs"),
+                    include_str!("dao_lifecycle.rs"),
+                ];
+                assert!(
+                    sources.iter().any(|s| s.contains(&format!("fn {test}()"))),
+                    "{label}: no test `{test}`"
+                );
+            }
+        }
 
         // 2. A stranger is refused.
         let mut sim = base.clone();
@@ -186,6 +405,7 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
             alkahest_clarity::Outcome::Err(uint(expected)),
             "{label}: stranger\n{r}"
         );
+        alkahest_clarity::receipt::note_asserted_error(expected);
 
         // 3 and 4. A malicious contract invoked by the legitimate caller is refused.
         let mut sim = base.clone();
@@ -214,10 +434,26 @@ fn matrix_covers_every_privileged_function() {
         ("alex-token", "transfer"),
         ("sbtc-token", "transfer"),
         ("alex-vesting", "claim"),
+        // A holder's own lock and vote; anyone may conclude and execute.
+        ("dao-voting", "lock"),
+        ("dao-voting", "unlock"),
+        ("dao-voting", "propose"),
+        ("dao-voting", "vote"),
+        ("dao-voting", "conclude"),
+        ("dao-voting", "execute"),
     ];
     let sim = Simnet::new();
     let listed: Vec<(&str, &str)> = matrix().iter().map(|e| (e.contract, e.function)).collect();
-    for contract in ["alex-token", "sbtc-token", "alex-vesting", "alex-emission"] {
+    for contract in [
+        "alex-token",
+        "sbtc-token",
+        "alex-vesting",
+        "alex-emission",
+        "dao-core",
+        "dao-voting",
+        "dao-foundation",
+        "agp000-bootstrap",
+    ] {
         let src = &sim.manifest().contract(contract).unwrap().source;
         for line in src.lines() {
             let Some(rest) = line.trim_start().strip_prefix("(define-public (") else {
@@ -232,7 +468,7 @@ fn matrix_covers_every_privileged_function() {
         }
     }
     // Sanity: the matrix's legitimate callers really are privileged.
-    let mut sim = Simnet::new();
+    let (mut sim, _) = prepared();
     let gov = sim
         .read_only("alex-token", "get-governance", &[])
         .to_optional()

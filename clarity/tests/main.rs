@@ -5,6 +5,7 @@
 
 mod actors;
 mod amm_common;
+mod dao_common;
 mod silica_common;
 mod token_common;
 
@@ -25,6 +26,9 @@ mod amm_trust;
 mod authorization;
 mod burn_chain;
 mod cost_table;
+mod dao_attacks;
+mod dao_handover;
+mod dao_lifecycle;
 mod deploy;
 mod error_coverage;
 mod mutation_list;

@@ -17,7 +17,7 @@ use alkahest_protocol::message::Rotation;
 
 #[test]
 fn registry_refuses_work_before_bootstrap_and_short_txids() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     sim.mine(2);
     let caller = sim.account("wallet_8");
     let signers = Signers::new("params", 3, 2);
@@ -55,7 +55,7 @@ fn registry_refuses_work_before_bootstrap_and_short_txids() {
 
 #[test]
 fn governance_parameters_are_bounded() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let gov = sim.deployer();
     let bad = sim.err_code(SILICA, "ERR_INVALID_PARAMETER");
     for (function, value) in [
@@ -113,7 +113,7 @@ fn window_length(sim: &mut Simnet) -> u128 {
 
 #[test]
 fn window_length_is_bounded() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let gov = sim.deployer();
     let bad = sim.err_code(SILICA, "ERR_INVALID_PARAMETER");
     assert_eq!(window_length(&mut sim), 144, "the default is a day");
@@ -135,7 +135,7 @@ fn window_length_is_bounded() {
 
 #[test]
 fn window_length_is_governance_only() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let gov = sim.deployer();
     let denied = sim.err_code(SILICA, "ERR_NOT_AUTHORIZED");
     for who in ["wallet_1", "wallet_6"] {

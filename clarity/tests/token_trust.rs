@@ -77,7 +77,7 @@ fn mine_to_burn(sim: &mut Simnet, height: u128) {
 
 #[test]
 fn vesting_follows_burn_height() {
-    let mut sim = Simnet::new();
+    let mut sim = Simnet::deployer_governed();
     let d = sim.deployer();
     let alice = sim.account("wallet_1");
     // A schedule set in burn heights from the current burn height on.

@@ -9,7 +9,7 @@
 //! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
 //! pool stops paying after window 0.
 
-use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::values::{self, buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
 use alkahest_indexer::types::Height;
@@ -216,10 +216,14 @@ impl Devnet {
             &tip_hash.to_string()[..16],
             self.stacks.burn_height()
         ));
-        if self.config.scenario == Scenario::Idle || self.progress.done {
+        if self.progress.done {
             return Ok(());
         }
         self.setup(height).await?;
+        self.handover(height).await?;
+        if self.config.scenario == Scenario::Idle {
+            return Ok(());
+        }
         self.peg_in(height).await?;
         self.list_and_buy(height).await?;
         self.attest(height).await?;
@@ -260,6 +264,42 @@ impl Devnet {
             "[stx] signer set installed: 2-of-3; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
             self.config.confirmations, self.config.window_length
         ));
+        Ok(())
+    }
+
+    /// The deployer's last acts, once: `deployments/bootstrap.toml`'s handover stage
+    /// (every contract's governance to dao-core, vesting registration closed, the
+    /// bootstrap proposal run), as signed transactions after the devnet's Silica
+    /// parameters. From here on only an AGP changes a parameter.
+    async fn handover(&mut self, height: u32) -> anyhow::Result<()> {
+        if self
+            .stacks
+            .read("dao-core", "is-constructed", &[])
+            .to_bool()
+        {
+            return Ok(());
+        }
+        let deployer = self.stacks.deployer().to_string();
+        let calls = self
+            .stacks
+            .client()
+            .with_sim(|s| s.manifest().bootstrap.clone());
+        let d = &self.actors.deployer;
+        for call in calls.into_iter().filter(|c| c.is_handover()) {
+            let args = call
+                .args
+                .iter()
+                .map(|a| values::from_literal(a, &deployer))
+                .collect::<Result<Vec<_>, _>>()?;
+            let r = self
+                .stacks
+                .submit(height, d, &call.contract, &call.function, args)
+                .await?;
+            expect_ok(&r, &call.function)?;
+        }
+        self.log.line(
+            "[stx] governance handed to dao-core: the deployer keeps no privilege".to_string(),
+        );
         Ok(())
     }
 

@@ -34,7 +34,10 @@ impl Stacks {
         let dir = data_dir.join("stacks");
         std::fs::create_dir_all(&dir)?;
         let log = dir.join("txs.log");
-        let sim = Simnet::try_new().map_err(|e| anyhow!(e))?;
+        // The deployer still governs: the scenario configures Silica for the devnet and
+        // then submits the bootstrap's handover stage as signed transactions
+        // (`Scenario::setup`), so the log replays it like every other transaction.
+        let sim = Simnet::try_deployer_governed().map_err(|e| anyhow!(e))?;
         let deployer = sim.deployer();
         let client = SimnetClient::new(sim);
         // The contracts see the real regtest block hashes, so a delivery pinned to a

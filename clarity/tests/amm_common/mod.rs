@@ -57,10 +57,12 @@ pub fn source(name: &str) -> String {
         .clone()
 }
 
-/// The booted workspace: every AMM contract is deployed and wired by
-/// deployments/bootstrap.toml (reserve approval, devnet pools 1 and 2).
+/// The booted workspace before the governance handover (the deployer governs, so AMM
+/// tests set parameters directly): every AMM contract is deployed and wired by
+/// deployments/bootstrap.toml (reserve approval, devnet pools 1 and 2). The DAO path
+/// is tested in `dao_*` on the fully bootstrapped chain.
 pub fn sim() -> Simnet {
-    Simnet::new()
+    Simnet::deployer_governed()
 }
 
 /// [`sim`] plus the test tokens, approved for pooling and minted to alice, bob and

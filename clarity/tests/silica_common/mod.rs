@@ -252,7 +252,7 @@ impl World {
     }
 
     pub fn with_signers(signers: Signers) -> World {
-        let mut sim = Simnet::new();
+        let mut sim = Simnet::deployer_governed();
         bootstrap(&mut sim, &signers).expect_ok();
         let miner = sim.account("wallet_1");
         let alice = sim.account("wallet_2");
