@@ -183,10 +183,14 @@ export class Chain {
     }
   }
 
-  /** Replays deployments/bootstrap.toml; returns each call with its receipt. */
-  replayBootstrap() {
+  /**
+   * Replays deployments/bootstrap.toml; returns each call with its receipt. With
+   * `handover: false` it stops before the governance handover (the deployer still
+   * governs), as the Rust harness's `Simnet::deployer_governed()`.
+   */
+  replayBootstrap({ handover = true } = {}) {
     const manifestDeployer = this.accounts.get("deployer");
-    return bootstrapCalls.map((c) => {
+    return bootstrapCalls.filter((c) => handover || !c.handover).map((c) => {
       const args = c.args.map((a) => this.literal(a, manifestDeployer));
       const receipt = this.call(c.contract, c.function, args, this.account(c.sender));
       return { call: c, receipt };
@@ -206,8 +210,8 @@ export function topics(receipt) {
 }
 
 /** Replays bootstrap.toml on `chain`; a failing call fails the deployment (as in Rust). */
-function bootstrapOrThrow(chain) {
-  for (const { call, receipt } of chain.replayBootstrap()) {
+function bootstrapOrThrow(chain, options) {
+  for (const { call, receipt } of chain.replayBootstrap(options)) {
     if (receipt.result.type !== "ok") {
       throw new Error(`bootstrap ${call.contract}::${call.function} failed: ${cvToString(receipt.result)}`);
     }
@@ -221,10 +225,10 @@ export const NEWEST_DEPLOYER = "wallet_7";
  * A fresh chain with Clarinet.toml deployed as declared and bootstrap.toml replayed.
  * Every call restarts from the cached genesis (fast after the first).
  */
-export async function declaredChain() {
+export async function declaredChain(options = {}) {
   const simnet = await initSimnet(MANIFEST_PATH);
   const chain = new Chain(simnet, simnet.getAccounts().get("deployer"), "declared", 2);
-  bootstrapOrThrow(chain);
+  bootstrapOrThrow(chain, options);
   return chain;
 }
 
@@ -259,7 +263,7 @@ export function deployAll(simnet, sender, versions) {
  * at the newest Clarity version that compiles (falling back to Clarity 2), then
  * replays bootstrap.toml. `chain.deployment` says which version each contract got.
  */
-export async function newestChain() {
+export async function newestChain(options = {}) {
   const simnet = await initSimnet(MANIFEST_PATH);
   simnet.setEpoch(NEWEST_EPOCH);
   const deployer = simnet.getAccounts().get(NEWEST_DEPLOYER);
@@ -269,7 +273,7 @@ export async function newestChain() {
   }
   const chain = new Chain(simnet, deployer, `newest (epoch ${NEWEST_EPOCH})`, NEWEST_CLARITY);
   chain.deployment = deployment;
-  bootstrapOrThrow(chain);
+  bootstrapOrThrow(chain, options);
   return chain;
 }
 
@@ -278,3 +282,9 @@ export const CHAINS = [
   ["declared (Clarinet.toml: epoch 2.4, Clarity 2)", declaredChain],
   [`newest (epoch ${NEWEST_EPOCH}, newest Clarity that compiles)`, newestChain],
 ];
+
+/** Both deployments before the governance handover (the deployer still governs). */
+export const PRE_HANDOVER_CHAINS = CHAINS.map(([label, make]) => [
+  `${label}, before the handover`,
+  () => make({ handover: false }),
+]);

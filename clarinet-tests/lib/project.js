@@ -26,6 +26,8 @@ export const bootstrapCalls = (readToml("deployments/bootstrap.toml").call ?? []
   function: c.function,
   args: c.args ?? [],
   sender: c.sender ?? "deployer",
+  // "handover": the calls that hand every contract's governance to dao-core (last).
+  handover: c.stage === "handover",
 }));
 
 export const contractNames = Object.keys(manifest.contracts);
