@@ -95,6 +95,6 @@
     (as-contract (contract-call? proposal execute sender))))
 
 ;; The DAO itself: a proposal it is executing (tx-sender is this contract only inside
-;; its own `as-contract`) or this contract calling directly.
+;; its own `as-contract`).
 (define-private (is-self)
-  (or (is-eq tx-sender (as-contract tx-sender)) (is-eq contract-caller (as-contract tx-sender))))
+  (is-eq tx-sender (as-contract tx-sender)))

@@ -176,7 +176,8 @@
   (let ((p (unwrap! (map-get? proposals id) ERR_UNKNOWN_PROPOSAL))
         (cast (+ (get votes-for p) (get votes-against p)))
         (quorum (get-quorum))
-        (passed (and (>= cast quorum) (> cast u0)
+        ;; With no votes cast the majority test is 0 > 0: nothing passes unvoted.
+        (passed (and (>= cast quorum)
                      (> (* (get votes-for p) BPS) (* cast (var-get majority-bps)))))
         (timelock-end (+ burn-block-height (var-get timelock))))
     (asserts! (>= burn-block-height (get end p)) ERR_VOTING_NOT_ENDED)

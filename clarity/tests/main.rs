@@ -29,6 +29,7 @@ mod cost_table;
 mod dao_attacks;
 mod dao_handover;
 mod dao_lifecycle;
+mod dao_params;
 mod deploy;
 mod error_coverage;
 mod mutation_list;
