@@ -6,6 +6,8 @@
 mod actors;
 mod amm_common;
 mod silica_common;
+mod staking_common;
+mod staking_model;
 mod token_common;
 
 mod alex_emission;
@@ -37,5 +39,6 @@ mod silica_params;
 mod silica_props;
 mod silica_token;
 mod silica_trust;
+mod staking;
 mod token_supply_props;
 mod token_trust;
