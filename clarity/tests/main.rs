@@ -40,5 +40,6 @@ mod silica_props;
 mod silica_token;
 mod silica_trust;
 mod staking;
+mod staking_props;
 mod token_supply_props;
 mod token_trust;

@@ -64,7 +64,10 @@ fn twenty_distinct_signals_start_the_countdown() {
     stake(&mut sim, &a.alice, ONE, 1).expect_err(code(&sim, "ERR_NOT_ACTIVATED"));
     add_sbtc(&mut sim, &a.operator, ONE).expect_err(code(&sim, "ERR_NOT_ACTIVATED"));
     advance(&mut sim, &a.alice).expect_err(code(&sim, "ERR_NOT_ACTIVATED"));
-    assert!(sim.read_only(S, "get-cycle-start", &[uint(0)]).to_optional().is_none());
+    assert!(sim
+        .read_only(S, "get-cycle-start", &[uint(0)])
+        .to_optional()
+        .is_none());
 
     // The 20th schedules activation at burn height + countdown.
     let h = sim.burn_block_height();
@@ -92,7 +95,10 @@ fn twenty_distinct_signals_start_the_countdown() {
     sim.mine(1);
     assert_eq!(sim.burn_block_height(), at);
     assert_eq!(current_cycle(&mut sim), Some(0));
-    assert!(sim.read_only(S, "get-activation", &[]).field("active").to_bool());
+    assert!(sim
+        .read_only(S, "get-activation", &[])
+        .field("active")
+        .to_bool());
     let id = ok_uint(&stake(&mut sim, &a.alice, ONE, 1));
     assert_eq!(id, 1);
     assert_eq!(
@@ -145,7 +151,9 @@ fn lock_bounds_and_amount() {
     // sBTC rewards must be positive.
     add_sbtc(&mut sim, &a.operator, 0).expect_err(code(&sim, "ERR_INVALID_AMOUNT"));
     assert_eq!(
-        sim.read_only(S, "get-totals", &[]).field("principal").to_uint(),
+        sim.read_only(S, "get-totals", &[])
+            .field("principal")
+            .to_uint(),
         3 * ONE
     );
 }
@@ -159,13 +167,22 @@ fn stake_counts_from_the_next_cycle_and_unstakes_only_after_its_last() {
     let id = ok_uint(&stake(&mut sim, &a.alice, 100 * ONE, 2));
     let d = sim.read_only(S, "get-deltas", &[uint(1)]);
     assert_eq!(d.field("add").to_uint(), 100 * ONE);
-    assert_eq!(sim.read_only(S, "get-deltas", &[uint(3)]).field("remove").to_uint(), 100 * ONE);
+    assert_eq!(
+        sim.read_only(S, "get-deltas", &[uint(3)])
+            .field("remove")
+            .to_uint(),
+        100 * ONE
+    );
     // Nothing to claim in the cycle it was staked, nor while cycle 1 runs.
     claim(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_NOTHING_TO_CLAIM"));
     unstake(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_STILL_LOCKED"));
     mine_to_cycle(&mut sim, act, p.cycle_len, 1);
     claim(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_NOTHING_TO_CLAIM"));
-    assert_eq!(finalized(&mut sim), 0, "a refused claim rolls its catch-up back");
+    assert_eq!(
+        finalized(&mut sim),
+        0,
+        "a refused claim rolls its catch-up back"
+    );
     assert_eq!(ok_uint(&advance(&mut sim, &a.stranger)), 1);
     // Cycle 0 had nobody staked: nothing released.
     let c0 = sim.read_only(S, "get-cycle", &[uint(0)]);
@@ -189,8 +206,15 @@ fn stake_counts_from_the_next_cycle_and_unstakes_only_after_its_last() {
     // Cycle 2: alice earns cycle 1 alone; still locked.
     mine_to_cycle(&mut sim, act, p.cycle_len, 2);
     unstake(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_STILL_LOCKED"));
-    let c = sim.read_only(S, "get-claimable", &[uint(id)]).to_optional().unwrap();
-    assert_eq!(c.field("alex").to_uint(), 0, "cycle 1 is not finalised until a call");
+    let c = sim
+        .read_only(S, "get-claimable", &[uint(id)])
+        .to_optional()
+        .unwrap();
+    assert_eq!(
+        c.field("alex").to_uint(),
+        0,
+        "cycle 1 is not finalised until a call"
+    );
     let r = claim(&mut sim, &a.alice, id);
     assert_eq!(paid(&r.expect_ok()), (1_000 * ONE, 0));
     claim(&mut sim, &bob_wallet(&a), bob).expect_err(code(&sim, "ERR_NOTHING_TO_CLAIM"));
@@ -203,7 +227,10 @@ fn stake_counts_from_the_next_cycle_and_unstakes_only_after_its_last() {
     assert_eq!(paid(&v), (500 * ONE, 0));
     assert!(r.print_with_topic("staking-unstake").is_some());
     assert_eq!(sim.ft_balance("alex-token", &a.alice), before + 600 * ONE);
-    assert!(sim.read_only(S, "get-position", &[uint(id)]).to_optional().is_none());
+    assert!(sim
+        .read_only(S, "get-position", &[uint(id)])
+        .to_optional()
+        .is_none());
     unstake(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_UNKNOWN_POSITION"));
     claim(&mut sim, &a.alice, id).expect_err(code(&sim, "ERR_UNKNOWN_POSITION"));
     // Bob: its only cycle (2) is over; unstake pays it all.
@@ -280,20 +307,33 @@ fn catch_up_beyond_the_bound_needs_advance() {
     stake(&mut sim, &a.bob, ONE, 1).expect_err(behind);
     claim(&mut sim, &a.alice, id).expect_err(behind);
     unstake(&mut sim, &a.alice, id).expect_err(behind);
-    assert_eq!(finalized(&mut sim), 0, "refused calls roll their catch-up back");
+    assert_eq!(
+        finalized(&mut sim),
+        0,
+        "refused calls roll their catch-up back"
+    );
     let r = advance(&mut sim, &a.stranger);
     assert_eq!(ok_uint(&r), 32);
     let ev = r.print_with_topic("staking-advance").unwrap();
     assert_eq!(ev.field("from").to_uint(), 0);
     assert_eq!(ev.field("current-cycle").to_uint(), 40);
-    assert_eq!(r.topics().iter().filter(|t| *t == "staking-finalize").count(), 32);
+    assert_eq!(
+        r.topics()
+            .iter()
+            .filter(|t| *t == "staking-finalize")
+            .count(),
+        32
+    );
     // The remaining 8 fit in one call: unstake catches up itself.
     let v = unstake(&mut sim, &a.alice, id).expect_ok();
     assert_eq!(paid(&v), (3_000 * ONE, 0));
     assert_eq!(finalized(&mut sim), 40);
     // Caught up: advance finalises nothing more, and the running cycle stays open.
     assert_eq!(ok_uint(&advance(&mut sim, &a.stranger)), 40);
-    assert!(!sim.read_only(S, "get-cycle", &[uint(40)]).field("finalized").to_bool());
+    assert!(!sim
+        .read_only(S, "get-cycle", &[uint(40)])
+        .field("finalized")
+        .to_bool());
     ok_uint(&stake(&mut sim, &a.bob, ONE, 1));
 }
 
@@ -342,14 +382,17 @@ fn governance_setters_refuse_strangers_and_malicious_contracts() {
     r.expect_ok();
     assert!(r.print_with_topic("staking-set-emission").is_some());
     assert_eq!(emission(&mut sim), 7);
-    sim.call(S, "set-cycle-length", &[uint(20)], &a.deployer).expect_ok();
-    sim.call(S, "set-countdown", &[uint(3)], &a.deployer).expect_ok();
+    sim.call(S, "set-cycle-length", &[uint(20)], &a.deployer)
+        .expect_ok();
+    sim.call(S, "set-countdown", &[uint(3)], &a.deployer)
+        .expect_ok();
     let p = sim.read_only(S, "get-params", &[]);
     assert_eq!(p.field("cycle-length").to_uint(), 20);
     assert_eq!(p.field("countdown").to_uint(), 3);
     sim.call(S, "set-cycle-length", &[uint(0)], &a.deployer)
         .expect_err(code(&sim, "ERR_INVALID_CYCLE_LENGTH"));
-    sim.call(S, "set-cycle-length", &[uint(1)], &a.deployer).expect_ok();
+    sim.call(S, "set-cycle-length", &[uint(1)], &a.deployer)
+        .expect_ok();
 
     // A stranger is refused everywhere.
     for (f, arg) in [
@@ -387,12 +430,19 @@ fn governance_setters_refuse_strangers_and_malicious_contracts() {
         .expect_err(denied);
     sim.call(S, "set-emission-per-cycle", &[uint(1)], &a.stranger)
         .expect_err(denied);
-    sim.call(&evil, "as-self", &[uint(1)], &a.stranger).expect_err(denied);
-    sim.call(&evil, "direct", &[uint(1)], &a.stranger).expect_err(denied);
+    sim.call(&evil, "as-self", &[uint(1)], &a.stranger)
+        .expect_err(denied);
+    sim.call(&evil, "direct", &[uint(1)], &a.stranger)
+        .expect_err(denied);
     assert_eq!(emission(&mut sim), 9);
     // The DAO hands governance back.
-    sim.call("dao", "exec-set-governance", &[principal(&a.deployer)], &a.stranger)
-        .expect_ok();
+    sim.call(
+        "dao",
+        "exec-set-governance",
+        &[principal(&a.deployer)],
+        &a.stranger,
+    )
+    .expect_ok();
     sim.call(S, "set-emission-per-cycle", &[uint(2)], &a.deployer)
         .expect_ok();
 }
@@ -442,7 +492,10 @@ fn hand_computed_rewards_for_three_stakers() {
     let r = add_sbtc(&mut sim, &a.operator, 40 * ONE);
     assert_eq!(ok_uint(&r), 40 * ONE);
     assert_eq!(
-        r.print_with_topic("staking-add-sbtc").unwrap().field("cycle").to_uint(),
+        r.print_with_topic("staking-add-sbtc")
+            .unwrap()
+            .field("cycle")
+            .to_uint(),
         0
     );
     // Cycle 1.
@@ -453,14 +506,20 @@ fn hand_computed_rewards_for_three_stakers() {
     assert_eq!(fin.field("cycle").to_uint(), 0);
     assert_eq!(fin.field("sbtc-carried").to_uint(), 40 * ONE);
     assert_eq!(finalized(&mut sim), 1);
-    assert_eq!(ok_uint(&add_sbtc(&mut sim, &a.operator, 20 * ONE)), 60 * ONE);
+    assert_eq!(
+        ok_uint(&add_sbtc(&mut sim, &a.operator, 20 * ONE)),
+        60 * ONE
+    );
     // Cycle 2: bob claims cycle 1.
     mine_to_cycle(&mut sim, act, p.cycle_len, 2);
     ok_uint(&add_sbtc(&mut sim, &a.operator, 50 * ONE));
     let r = claim(&mut sim, &a.bob, bob);
     assert_eq!(paid(&r.expect_ok()), (750 * ONE, 45 * ONE));
     assert_eq!(
-        r.print_with_topic("staking-claim").unwrap().field("claimed-through").to_uint(),
+        r.print_with_topic("staking-claim")
+            .unwrap()
+            .field("claimed-through")
+            .to_uint(),
         2
     );
     claim(&mut sim, &a.bob, bob).expect_err(code(&sim, "ERR_NOTHING_TO_CLAIM"));
@@ -569,8 +628,10 @@ fn claim_cost_is_constant_in_the_number_of_cycles() {
     let (rt, rc, wc) = per_cycle(&adv31.cost, &adv0.cost, 31);
     println!("advance per cycle: runtime {rt} read_count {rc} write_count {wc}");
     // Measured: identical in every dimension (same reads and writes, same sizes).
-    assert_eq!(c_one.cost, c_many.cost, "claim is O(1) in the cycles it pays");
+    assert_eq!(
+        c_one.cost, c_many.cost,
+        "claim is O(1) in the cycles it pays"
+    );
     // 32 cycles in one advance stay far inside a block.
     assert!(adv31.cost.percent_of_block().iter().all(|p| *p < 25.0));
 }
-

@@ -133,7 +133,10 @@ impl Model {
             self.cap_remaining -= alex;
             self.released += alex;
             self.rewarded_cycles += 1;
-            (a_alex + alex * SCALE / staked, a_sbtc + sbtc * SCALE / staked)
+            (
+                a_alex + alex * SCALE / staked,
+                a_sbtc + sbtc * SCALE / staked,
+            )
         } else {
             *self.cycle_sbtc.entry(c + 1).or_default() += sbtc;
             (a_alex, a_sbtc)
@@ -168,7 +171,10 @@ impl Model {
         Ok(now)
     }
 
-    fn commit<T>(&mut self, f: impl FnOnce(&mut Model) -> Result<T, Refusal>) -> Result<T, Refusal> {
+    fn commit<T>(
+        &mut self,
+        f: impl FnOnce(&mut Model) -> Result<T, Refusal>,
+    ) -> Result<T, Refusal> {
         let mut m = self.clone();
         let r = f(&mut m)?;
         *self = m;
@@ -176,7 +182,13 @@ impl Model {
     }
 
     /// `stake` by staker `owner`: the position id.
-    pub fn stake(&mut self, h: u128, owner: usize, amount: u128, lock: u128) -> Result<u128, Refusal> {
+    pub fn stake(
+        &mut self,
+        h: u128,
+        owner: usize,
+        amount: u128,
+        lock: u128,
+    ) -> Result<u128, Refusal> {
         self.commit(|m| {
             let now = m.catch_up(h)?;
             if amount == 0 {
@@ -191,7 +203,16 @@ impl Model {
             let first = now + 1;
             let end = first + lock;
             let id = m.next_id;
-            m.positions.insert(id, Position { owner, amount, first, end, claimed: first });
+            m.positions.insert(
+                id,
+                Position {
+                    owner,
+                    amount,
+                    first,
+                    end,
+                    claimed: first,
+                },
+            );
             m.deltas.entry(first).or_default().0 += amount;
             m.deltas.entry(end).or_default().1 += amount;
             m.next_id += 1;
@@ -204,6 +225,10 @@ impl Model {
     pub fn pending(&self, p: &Position) -> (Payout, u128) {
         let lo = p.claimed;
         let hi = lo.max(p.end.min(self.finalized));
+        if hi == lo {
+            // Nothing finalised since (lo may be past finalized: acc[lo] is not known yet).
+            return (Payout::default(), lo);
+        }
         let (lo_a, lo_s) = self.acc[lo as usize];
         let (hi_a, hi_s) = self.acc[hi as usize];
         (
@@ -216,7 +241,11 @@ impl Model {
     }
 
     fn owned(&mut self, h: u128, id: u128, who: usize) -> Result<Position, Refusal> {
-        let p = self.positions.get(&id).cloned().ok_or(Refusal::UnknownPosition)?;
+        let p = self
+            .positions
+            .get(&id)
+            .cloned()
+            .ok_or(Refusal::UnknownPosition)?;
         self.catch_up(h)?;
         if p.owner != who {
             return Err(Refusal::NotOwner);

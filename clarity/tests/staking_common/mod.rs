@@ -54,8 +54,13 @@ pub fn before_activation(p: Params) -> (Simnet, Actors) {
         .expect_ok();
     sim.call(S, "set-countdown", &[uint(p.countdown)], &a.deployer)
         .expect_ok();
-    sim.call(S, "set-emission-per-cycle", &[uint(p.emission)], &a.deployer)
-        .expect_ok();
+    sim.call(
+        S,
+        "set-emission-per-cycle",
+        &[uint(p.emission)],
+        &a.deployer,
+    )
+    .expect_ok();
     (sim, a)
 }
 
