@@ -1,6 +1,8 @@
 //! alex-staking: activation, lock bounds, cycles, claims, unstaking, governance,
 //! catch-up beyond the per-call bound, a hand-computed reward scenario and the O(1)
-//! cost measurement.
+//! cost measurement (printed: run with `--nocapture` to see the figures).
+
+#![allow(clippy::print_stdout)]
 
 use crate::staking_common::*;
 use alkahest_clarity::values::{principal, uint, ValueExt};

@@ -128,18 +128,22 @@ impl Model {
         let staked = self.last_staked + add - remove;
         let sbtc = self.cycle_sbtc.remove(&c).unwrap_or(0);
         let (a_alex, a_sbtc) = self.acc[c as usize];
-        let next = if staked > 0 {
-            let alex = self.emission.min(self.cap_remaining);
-            self.cap_remaining -= alex;
-            self.released += alex;
-            self.rewarded_cycles += 1;
-            (
-                a_alex + alex * SCALE / staked,
-                a_sbtc + sbtc * SCALE / staked,
-            )
-        } else {
-            *self.cycle_sbtc.entry(c + 1).or_default() += sbtc;
-            (a_alex, a_sbtc)
+        let alex = self.emission.min(self.cap_remaining);
+        // staked = 0: nothing is released and the sBTC carries to the next cycle.
+        let next = match (
+            (alex * SCALE).checked_div(staked),
+            (sbtc * SCALE).checked_div(staked),
+        ) {
+            (Some(da), Some(ds)) => {
+                self.cap_remaining -= alex;
+                self.released += alex;
+                self.rewarded_cycles += 1;
+                (a_alex + da, a_sbtc + ds)
+            }
+            _ => {
+                *self.cycle_sbtc.entry(c + 1).or_default() += sbtc;
+                (a_alex, a_sbtc)
+            }
         };
         self.acc.push(next);
         self.staked.push(staked);
