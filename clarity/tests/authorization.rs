@@ -240,6 +240,34 @@ fn matrix() -> Vec<Entry> {
             Legit::Member,
             |_| vec![ascii("amm"), cbool(true)],
         ),
+        dao(
+            "alex-staking",
+            "set-governance",
+            Chain::Deployed,
+            Legit::Dao,
+            |a| vec![principal(&a.carol)],
+        ),
+        dao(
+            "alex-staking",
+            "set-emission-per-cycle",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![uint(ONE)],
+        ),
+        dao(
+            "alex-staking",
+            "set-cycle-length",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![uint(100)],
+        ),
+        dao(
+            "alex-staking",
+            "set-countdown",
+            Chain::Deployed,
+            Legit::Dao,
+            |_| vec![uint(10)],
+        ),
         Entry {
             contract: "agp000-bootstrap",
             function: "execute",
@@ -441,6 +469,13 @@ fn matrix_covers_every_privileged_function() {
         ("dao-voting", "vote"),
         ("dao-voting", "conclude"),
         ("dao-voting", "execute"),
+        // A holder's own stake; anyone may signal, add sBTC rewards or advance cycles.
+        ("alex-staking", "signal"),
+        ("alex-staking", "stake"),
+        ("alex-staking", "claim"),
+        ("alex-staking", "unstake"),
+        ("alex-staking", "add-sbtc-rewards"),
+        ("alex-staking", "advance"),
     ];
     let sim = Simnet::new();
     let listed: Vec<(&str, &str)> = matrix().iter().map(|e| (e.contract, e.function)).collect();
@@ -453,6 +488,7 @@ fn matrix_covers_every_privileged_function() {
         "dao-voting",
         "dao-foundation",
         "agp000-bootstrap",
+        "alex-staking",
     ] {
         let src = &sim.manifest().contract(contract).unwrap().source;
         for line in src.lines() {

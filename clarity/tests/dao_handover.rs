@@ -7,7 +7,13 @@ use alkahest_clarity::values::{bool as cbool, principal, uint, ValueExt};
 use alkahest_clarity::{Simnet, Value};
 
 /// Every contract with a `governance` principal.
-const GOVERNED: [&str; 4] = ["alex-token", "amm-pool", "amm-reserve", "silica"];
+const GOVERNED: [&str; 5] = [
+    "alex-token",
+    "amm-pool",
+    "amm-reserve",
+    "silica",
+    "alex-staking",
+];
 
 /// Every governance-gated public function with valid arguments.
 fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
@@ -88,6 +94,10 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
         ("silica", "set-window-length", vec![uint(10)]),
         ("silica", "set-stall-grace", vec![uint(10)]),
         ("silica", "set-default-index", vec![uint(1_000)]),
+        ("alex-staking", "set-governance", vec![carol.clone()]),
+        ("alex-staking", "set-emission-per-cycle", vec![uint(1)]),
+        ("alex-staking", "set-cycle-length", vec![uint(100)]),
+        ("alex-staking", "set-countdown", vec![uint(10)]),
     ]
 }
 
@@ -210,6 +220,7 @@ fn a_passed_proposal_reaches_every_governed_contract() {
             &[principal(&carol), cbool(true)],
         ),
         call("silica", "set-confirmations", &[uint(3)]),
+        call("alex-staking", "set-emission-per-cycle", &[uint(5)]),
     ]
     .join("\n    ");
     let p = d.proposal("agp-all", &body);
@@ -238,6 +249,12 @@ fn a_passed_proposal_reaches_every_governed_contract() {
             .field("confirmations")
             .to_uint(),
         3
+    );
+    assert_eq!(
+        s.read_only("alex-staking", "get-params", &[])
+            .field("emission-per-cycle")
+            .to_uint(),
+        5
     );
 }
 

@@ -22,7 +22,14 @@ fn as_dao(body: &str) -> (Simnet, Receipt) {
     (sim, r)
 }
 
-fn params(threshold: u128, delay: u128, period: u128, quorum: u128, majority: u128, lock: u128) -> String {
+fn params(
+    threshold: u128,
+    delay: u128,
+    period: u128,
+    quorum: u128,
+    majority: u128,
+    lock: u128,
+) -> String {
     format!(
         "(try! (contract-call? .dao-voting set-params u{threshold} u{delay} u{period} u{quorum} u{majority} u{lock}))"
     )
@@ -54,7 +61,8 @@ fn voting_parameters_at_and_past_each_bound() {
 #[test]
 fn the_foundation_expiry_moves_only_earlier() {
     let d = "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM";
-    let members = format!("(try! (contract-call? .dao-foundation set-members (list '{d}) u1 u500))");
+    let members =
+        format!("(try! (contract-call? .dao-foundation set-members (list '{d}) u1 u500))");
     for (until, accepted) in [(500u128, true), (499, true), (0, true), (501, false)] {
         let (sim, r) = as_dao(&format!(
             "{members}\n    (try! (contract-call? .dao-foundation set-expiry u{until}))"

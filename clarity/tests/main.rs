@@ -7,6 +7,8 @@ mod actors;
 mod amm_common;
 mod dao_common;
 mod silica_common;
+mod staking_common;
+mod staking_model;
 mod token_common;
 
 mod alex_emission;
@@ -42,5 +44,7 @@ mod silica_params;
 mod silica_props;
 mod silica_token;
 mod silica_trust;
+mod staking;
+mod staking_props;
 mod token_supply_props;
 mod token_trust;
