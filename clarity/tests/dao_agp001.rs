@@ -37,7 +37,9 @@ fn token(d: &Dao, name: &str) -> alkahest_clarity::Value {
 
 fn alex_reserve(d: &mut Dao) -> u128 {
     let alex = token(d, "alex-token");
-    d.sim.read_only("amm-reserve", "get-balance", &[alex]).to_uint()
+    d.sim
+        .read_only("amm-reserve", "get-balance", &[alex])
+        .to_uint()
 }
 
 /// Sells `DX` ALEX for STX in pool 2 as `who`.
@@ -108,7 +110,9 @@ fn agp001_raises_pool_2_fee_to_half_a_percent_through_the_dao() {
         uint(0),
         uint(FAR),
     ];
-    d.sim.call("amm-pool", "add-liquidity", &args, &lp).expect_ok();
+    d.sim
+        .call("amm-pool", "add-liquidity", &args, &lp)
+        .expect_ok();
 
     // Before: the bootstrap fee, 0.3% rounded up.
     assert_eq!(swap_pays(&mut d, &trader, 300_000), 300_000_001);
@@ -117,7 +121,12 @@ fn agp001_raises_pool_2_fee_to_half_a_percent_through_the_dao() {
     // sees neither its governance as caller nor as sender.
     let stranger = d.a.stranger.clone();
     d.sim
-        .call("agp001-pool-fee", "execute", &[principal(&stranger)], &stranger)
+        .call(
+            "agp001-pool-fee",
+            "execute",
+            &[principal(&stranger)],
+            &stranger,
+        )
         .expect_err(d.sim.err_code("amm-pool", "ERR_NOT_AUTHORIZED"));
     assert_eq!(pool(&mut d).fee_rate, 300_000);
 
