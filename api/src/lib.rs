@@ -41,32 +41,35 @@ use openapi::Documented;
 /// beyond a token size rather than buffered.
 pub const BODY_LIMIT: usize = 1024;
 
-/// Shared handler state: the indexer store, the Silica chain-state source and the
-/// OpenAPI document. Handlers take the part they need (`State<Arc<D>>`, ...).
-pub struct AppState<D, S> {
+/// Shared handler state: the indexer store, the Silica and governance chain-state
+/// sources and the OpenAPI document. Handlers take the part they need
+/// (`State<Arc<D>>`, ...).
+pub struct AppState<D, S, G = routes::governance::NoGovernance> {
     store: Arc<D>,
     silica: Arc<S>,
+    governance: Arc<G>,
     openapi: Arc<utoipa::openapi::OpenApi>,
 }
 
-impl<D, S> Clone for AppState<D, S> {
+impl<D, S, G> Clone for AppState<D, S, G> {
     fn clone(&self) -> Self {
         AppState {
             store: self.store.clone(),
             silica: self.silica.clone(),
+            governance: self.governance.clone(),
             openapi: self.openapi.clone(),
         }
     }
 }
 
-impl<D, S> FromRef<AppState<D, S>> for Arc<D> {
-    fn from_ref(state: &AppState<D, S>) -> Arc<D> {
+impl<D, S, G> FromRef<AppState<D, S, G>> for Arc<D> {
+    fn from_ref(state: &AppState<D, S, G>) -> Arc<D> {
         state.store.clone()
     }
 }
 
-impl<D, S> FromRef<AppState<D, S>> for openapi::Document {
-    fn from_ref(state: &AppState<D, S>) -> openapi::Document {
+impl<D, S, G> FromRef<AppState<D, S, G>> for openapi::Document {
+    fn from_ref(state: &AppState<D, S, G>) -> openapi::Document {
         openapi::Document(state.openapi.clone())
     }
 }
@@ -76,16 +79,27 @@ pub fn router<D: DbRead + 'static>(store: Arc<D>) -> Router {
     router_with_silica(store, Arc::new(routes::silica::NoSilica))
 }
 
-/// Builds the API over a store and a Silica chain-state source. Each route is added
-/// with its documentation ([`Documented`]), so `/v1/openapi.json` lists exactly the
-/// routes served.
+/// Builds the API over a store and a Silica chain-state source, without governance
+/// state (no proposals).
 pub fn router_with_silica<D, S>(store: Arc<D>, silica: Arc<S>) -> Router
 where
     D: DbRead + 'static,
     S: routes::silica::SilicaSource + 'static,
 {
-    use routes::{blocks, health, index, payouts, pools, silica as si};
-    let (router, doc) = Documented::<AppState<D, S>>::new()
+    router_with_sources(store, silica, Arc::new(routes::governance::NoGovernance))
+}
+
+/// Builds the API over a store, a Silica and a governance chain-state source. Each
+/// route is added with its documentation ([`Documented`]), so `/v1/openapi.json` lists
+/// exactly the routes served.
+pub fn router_with_sources<D, S, G>(store: Arc<D>, silica: Arc<S>, governance: Arc<G>) -> Router
+where
+    D: DbRead + 'static,
+    S: routes::silica::SilicaSource + 'static,
+    G: routes::governance::GovernanceSource + 'static,
+{
+    use routes::{blocks, governance as gov, health, index, payouts, pools, silica as si};
+    let (router, doc) = Documented::<AppState<D, S, G>>::new()
         .route::<health::__path_health, _, _>(health::health::<D>)
         .route::<blocks::__path_list, _, _>(blocks::list::<D>)
         .route::<blocks::__path_one, _, _>(blocks::one::<D>)
@@ -93,7 +107,9 @@ where
         .route::<payouts::__path_payouts, _, _>(payouts::payouts::<D>)
         .route::<index::__path_index, _, _>(index::index::<D>)
         .route::<pools::__path_pools, _, _>(pools::pools::<D>)
-        .route::<si::__path_silica, _, _>(si::silica::<D, S>)
+        .route::<si::__path_silica, _, _>(si::silica::<D, S, G>)
+        .route::<gov::__path_list, _, _>(gov::list::<D, S, G>)
+        .route::<gov::__path_one, _, _>(gov::one::<D, S, G>)
         .route::<openapi::__path_serve, _, _>(openapi::serve)
         .finish();
     router
@@ -102,6 +118,7 @@ where
         .with_state(AppState {
             store,
             silica,
+            governance,
             openapi: Arc::new(doc),
         })
 }

@@ -17,6 +17,7 @@ use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
 use crate::routes::blocks::{BlockPage, Coinbase};
+use crate::routes::governance::{ProposalDetail, ProposalList};
 use crate::routes::health::Health;
 use crate::routes::index::IndexPage;
 use crate::routes::payouts::PayoutPage;
@@ -30,7 +31,7 @@ use crate::routes::{Block, Internal};
 #[openapi(
     info(
         title = "Alkahest API",
-        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer. Every error is `{\"error\", \"message\"}`."
+        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas and governance proposals from chain state. Every error is `{\"error\", \"message\"}`."
     ),
     components(schemas(
         ErrorBody,
@@ -41,7 +42,9 @@ use crate::routes::{Block, Internal};
         IndexPage,
         PayoutPage,
         PoolShares,
-        SilicaDetail
+        SilicaDetail,
+        ProposalList,
+        ProposalDetail
     ))
 )]
 struct ApiDoc;

@@ -28,6 +28,7 @@ mod amm_trust;
 mod authorization;
 mod burn_chain;
 mod cost_table;
+mod dao_agp001;
 mod dao_attacks;
 mod dao_handover;
 mod dao_lifecycle;

@@ -17,6 +17,10 @@ pub enum Scenario {
     SilicaDemo,
     /// As the demo, but the pool stops paying after the first window: default and refunds.
     SilicaDefault,
+    /// One governance proposal end to end: wallets lock ALEX, `agp001-pool-fee` is
+    /// proposed, voted, concluded and executed (pool 2's fee 0.3% → 0.5%), and a swap
+    /// pays the new fee.
+    GovernanceDemo,
     /// Only mine, index and serve the API.
     Idle,
 }

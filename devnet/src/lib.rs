@@ -19,6 +19,7 @@
 
 pub mod chain;
 pub mod config;
+pub mod governance;
 mod report;
 pub mod scenario;
 pub mod signers;
@@ -225,7 +226,15 @@ pub async fn run_with(
         devnet.stacks().client().clone(),
         devnet.stacks().deployer(),
     );
-    let app = alkahest_api::router_with_silica(Arc::new(devnet.api_store()), Arc::new(silica));
+    let governance = governance::SimnetGovernance::new(
+        devnet.stacks().client().clone(),
+        devnet.stacks().deployer(),
+    );
+    let app = alkahest_api::router_with_sources(
+        Arc::new(devnet.api_store()),
+        Arc::new(silica),
+        Arc::new(governance),
+    );
     let listener = tokio::net::TcpListener::bind(api_addr)
         .await
         .with_context(|| format!("binding the API to {api_addr}"))?;

@@ -224,6 +224,9 @@ impl Devnet {
         if self.config.scenario == Scenario::Idle {
             return Ok(());
         }
+        if self.config.scenario == Scenario::GovernanceDemo {
+            return self.governance_demo(height).await;
+        }
         self.peg_in(height).await?;
         self.list_and_buy(height).await?;
         self.attest(height).await?;

@@ -7,6 +7,7 @@
 //! is what a client generated from the document should expect.
 
 pub mod blocks;
+pub mod governance;
 pub mod health;
 pub mod index;
 pub mod payouts;

@@ -4,7 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use alkahest_api::router_with_silica;
+use alkahest_api::router_with_sources;
+use alkahest_api::routes::governance::{GovernanceSource, ProposalView, VoteView};
 use alkahest_api::routes::silica::{AttestedWindow, Settlement, SilicaSource, SilicaView};
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
@@ -31,7 +32,8 @@ pub fn payee() -> Address {
 }
 
 pub struct Fixture {
-    /// The API over the indexed chain, with [`StubSilica`] as its Silica source.
+    /// The API over the indexed chain, with [`StubSilica`] and [`StubGovernance`] as
+    /// its chain-state sources.
     pub app: Router,
     /// The chain.
     pub chain: ChainBuilder,
@@ -72,7 +74,11 @@ pub async fn fixture() -> Fixture {
     let mut follower = Follower::new(source, store, pools, config);
     follower.sync().await.unwrap();
     Fixture {
-        app: router_with_silica(Arc::new(follower.into_store()), Arc::new(StubSilica)),
+        app: router_with_sources(
+            Arc::new(follower.into_store()),
+            Arc::new(StubSilica),
+            Arc::new(StubGovernance),
+        ),
         chain,
     }
 }
@@ -123,5 +129,49 @@ impl SilicaSource for StubSilica {
                 collected: true,
             }),
         }))
+    }
+}
+
+/// Proposal 1, executed, with one vote for and one against. Every other id is unknown.
+pub struct StubGovernance;
+
+impl GovernanceSource for StubGovernance {
+    async fn proposal_count(&self) -> Result<u64, String> {
+        Ok(1)
+    }
+
+    async fn proposal(&self, id: u64) -> Result<Option<ProposalView>, String> {
+        Ok((id == 1).then(|| ProposalView {
+            id,
+            proposal: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.agp001-pool-fee".into(),
+            proposer: "ST2NEB84ASENDXKYGJPQW86YXQCEFEX2ZQPG87ND".into(),
+            status: "executed".into(),
+            votes_for: "1200000000000000".into(),
+            votes_against: "200000000000000".into(),
+            quorum: "1000000000000000".into(),
+            start_height: 6,
+            end_height: 16,
+            timelock_end: Some(21),
+            concluded: true,
+            passed: true,
+            executed: true,
+            vetoed: false,
+            source_hash: "ab".repeat(32),
+        }))
+    }
+
+    async fn votes(&self, _id: u64) -> Result<Vec<VoteView>, String> {
+        Ok(vec![
+            VoteView {
+                voter: "ST2NEB84ASENDXKYGJPQW86YXQCEFEX2ZQPG87ND".into(),
+                support: true,
+                amount: "1200000000000000".into(),
+            },
+            VoteView {
+                voter: "ST2REHHS5J3CERCRBEPMGH7921Q6PYKAADT7JP2VB".into(),
+                support: false,
+                amount: "200000000000000".into(),
+            },
+        ])
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::fixture::{fixture, get, payee};
 
 /// The routes the API serves.
-const ROUTES: [&str; 9] = [
+const ROUTES: [&str; 11] = [
     "/v1/health",
     "/v1/blocks",
     "/v1/blocks/{height}",
@@ -20,6 +20,8 @@ const ROUTES: [&str; 9] = [
     "/v1/pools",
     "/v1/openapi.json",
     "/v1/silica/{id}",
+    "/v1/governance/proposals",
+    "/v1/governance/proposals/{id}",
 ];
 
 /// A valid value for each parameter name the API uses.
@@ -154,7 +156,7 @@ async fn every_documented_parameter_is_read_and_a_bad_value_is_a_400_naming_it()
             checked += 1;
         }
     }
-    assert_eq!(checked, 14, "parameters in the document");
+    assert_eq!(checked, 15, "parameters in the document");
 }
 
 /// `schema` with every object schema closed (`additionalProperties: false`) and every
@@ -254,6 +256,10 @@ async fn every_response_validates_strictly_against_its_documented_schema() {
         "/v1/silica/1".into(),
         "/v1/silica/2".into(),
         "/v1/silica/x".into(),
+        "/v1/governance/proposals".into(),
+        "/v1/governance/proposals/1".into(),
+        "/v1/governance/proposals/2".into(),
+        "/v1/governance/proposals/x".into(),
         "/v1/openapi.json".into(),
     ];
     let mut statuses = std::collections::BTreeSet::new();

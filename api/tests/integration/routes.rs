@@ -135,6 +135,16 @@ async fn bad_input_gets_a_4xx_json_error_naming_the_value() {
         ("/v1/nope", StatusCode::NOT_FOUND, "no such route"),
         ("/v1/silica/2", StatusCode::NOT_FOUND, "silica 2"),
         ("/v1/silica/abc", StatusCode::BAD_REQUEST, "abc"),
+        (
+            "/v1/governance/proposals/2",
+            StatusCode::NOT_FOUND,
+            "proposal 2",
+        ),
+        (
+            "/v1/governance/proposals/abc",
+            StatusCode::BAD_REQUEST,
+            "abc",
+        ),
     ];
     for (uri, status, mentions) in cases {
         let (s, body) = get(&f.app, uri).await;
@@ -172,6 +182,7 @@ proptest! {
                 format!("/v1/index?from_window={val}&to_window={val}"),
                 format!("/v1/pools?from={val}&to={val}"),
                 format!("/v1/silica/{seg}"),
+                format!("/v1/governance/proposals/{seg}"),
             ] {
                 let resp = f.app.clone().oneshot(Request::get(&uri).body(Body::empty()).unwrap()).await.unwrap();
                 let status = resp.status();
