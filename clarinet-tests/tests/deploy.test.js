@@ -32,6 +32,8 @@ const AS_CONTRACT_REMOVED = {
   // Executes proposals and pauses under its own `as-contract` (Clarity 4 would need
   // `as-contract?` with every asset allowed, which is what a DAO is).
   "dao-core": "use of unresolved function 'as-contract'",
+  // Pays rewards and principal out of its own balance.
+  "alex-staking": "use of unresolved function 'as-contract'",
 };
 const DOES_NOT_COMPILE = {
   // Clarity 3 removed `block-height`; alex-vesting now runs on `burn-block-height`, so

@@ -335,3 +335,45 @@ fn dao_core_pauses_only_named_subsystems_for_extensions() {
     d.execute(id, &q)
         .expect_err(d.sim.err_code("dao-core", "ERR_UNKNOWN_SUBSYSTEM"));
 }
+
+#[test]
+fn paused_governance_takes_no_vote_and_runs_no_proposal() {
+    let mut d = Dao::new();
+    let a = d.proposal("agp-fee", FEE_BODY);
+    let ready = d.pass(&a);
+    let b = d.proposal(
+        "agp-other",
+        "(try! (contract-call? .amm-pool set-pool-fee u2 u400000 u50000000))",
+    );
+    let proposer = d.sim.account("wallet_3");
+    let voter = d.sim.account("wallet_4");
+    let open = d.propose(&proposer, &b).expect_ok().to_uint();
+    let start = d.field(open, "start").to_uint();
+    d.mine_to(start);
+    let [m1, m2, _] = d.members.clone();
+    for m in [&m1, &m2] {
+        d.sim
+            .call(
+                "dao-foundation",
+                "signal-pause",
+                &[ascii("governance"), Value::Bool(true)],
+                m,
+            )
+            .expect_ok();
+    }
+    let paused = d.sim.err_code("dao-voting", "ERR_PAUSED");
+    d.vote(open, &voter, true).expect_err(paused);
+    d.execute(ready, &a).expect_err(paused);
+    for m in [&m1, &m2] {
+        d.sim
+            .call(
+                "dao-foundation",
+                "signal-pause",
+                &[ascii("governance"), Value::Bool(false)],
+                m,
+            )
+            .expect_ok();
+    }
+    d.vote(open, &voter, true).expect_ok();
+    d.execute(ready, &a).expect_ok();
+}

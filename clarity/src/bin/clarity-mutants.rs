@@ -287,14 +287,13 @@ fn kill(
             return Ok(Some(failed.unwrap_or_else(|| "timeout".into())));
         }
     }
-    let family = m
-        .contract
-        .split('-')
-        .next()
-        .unwrap_or(&m.contract)
-        .replace('-', "_");
+    // A module is the contract's own when it starts with any word of the contract's
+    // name: `alex-staking` owns `staking*` (and `alex_*`), `dao-voting` owns `dao_*`.
+    let families: Vec<&str> = m.contract.split('-').filter(|w| w.len() > 2).collect();
     let token = m.contract.ends_with("-token");
-    let own = |md: &str| md.starts_with(&family) || (token && md.starts_with("token_"));
+    let own = |md: &str| {
+        families.iter().any(|f| md.starts_with(f)) || (token && md.starts_with("token_"))
+    };
     let first: Vec<String> = modules
         .iter()
         .filter(|md| own(md) && !md.ends_with("_props"))
