@@ -3,7 +3,7 @@
 //! proposal.
 
 use crate::dao_common::{call, Dao};
-use alkahest_clarity::values::{bool as cbool, principal, uint, ValueExt};
+use alkahest_clarity::values::{bool as cbool, principal, to_source, uint, ValueExt};
 use alkahest_clarity::{Simnet, Value};
 
 /// Every contract with a `governance` principal.
@@ -271,4 +271,42 @@ fn a_contract_acting_as_the_dao_by_as_contract_is_still_refused() {
     sim.deploy_contract("grab", &src, &mallory).unwrap();
     sim.call(&format!("{mallory}.grab"), "grab", &[], &mallory)
         .expect_err(sim.err_code("amm-pool", "ERR_NOT_AUTHORIZED"));
+}
+
+#[test]
+fn before_the_handover_a_contract_the_deployer_calls_is_not_governance() {
+    // tx-sender counts for governance only when governance is a contract: a standard
+    // principal (the deployer before the handover) must be the direct caller, so a
+    // contract it is lured into calling gets nothing.
+    let mut sim = Simnet::deployer_governed();
+    let deployer = sim.deployer();
+    let list = gated(&sim);
+    let mut src = String::new();
+    for (i, (c, f, args)) in list.iter().enumerate() {
+        let args: Vec<String> = args.iter().map(to_source).collect();
+        src.push_str(&format!(
+            "(define-public (f-{i}) (contract-call? '{} {f} {}))\n",
+            sim.contract_id(c),
+            args.join(" ")
+        ));
+    }
+    let mallory = sim.account("wallet_8");
+    sim.deploy_contract("lure", &src, &mallory).unwrap();
+    for (i, (c, f, args)) in list.iter().enumerate() {
+        let mut s = sim.clone();
+        // The deployer itself passes the guard (the refusal is not vacuous; a
+        // remove of someone never added still fails, on its own error)...
+        let r = s.call(c, f, args, &deployer);
+        let refused = alkahest_clarity::Outcome::Err(uint(s.err_code(c, "ERR_NOT_AUTHORIZED")));
+        assert_ne!(r.outcome, refused, "{c}::{f} as the deployer\n{r}");
+        // ...a contract it calls may not.
+        let mut s = sim.clone();
+        s.call(
+            &format!("{mallory}.lure"),
+            &format!("f-{i}"),
+            &[],
+            &deployer,
+        )
+        .expect_err(s.err_code(c, "ERR_NOT_AUTHORIZED"));
+    }
 }
