@@ -10,13 +10,7 @@ const FEE_BODY: &str = "(try! (contract-call? .amm-pool set-pool-fee u1 u500000 
 /// A proposal in its voting period; returns (id, proposal, voter with the quorum).
 fn active(d: &mut Dao) -> (u128, String, String) {
     let p = d.proposal("agp-fee", FEE_BODY);
-    let proposer = d.sim.account("wallet_3");
-    let voter = d.sim.account("wallet_4");
-    d.lock(&proposer, THRESHOLD);
-    d.lock(&voter, QUORUM);
-    let id = d.propose(&proposer, &p).expect_ok().to_uint();
-    let start = d.field(id, "start").to_uint();
-    d.mine_to(start);
+    let (id, voter) = d.open_vote(&p, QUORUM);
     (id, p, voter)
 }
 
@@ -141,14 +135,7 @@ fn the_foundation_vetoes_during_the_timelock_with_two_of_three() {
     let id = d.pass(&p);
     // `pass` waited out the timelock; start again one step earlier.
     let mut d2 = Dao::new();
-    let p2 = d2.proposal("agp-fee", FEE_BODY);
-    let proposer = d2.sim.account("wallet_3");
-    let voter = d2.sim.account("wallet_4");
-    d2.lock(&proposer, THRESHOLD);
-    d2.lock(&voter, QUORUM);
-    let id2 = d2.propose(&proposer, &p2).expect_ok().to_uint();
-    let start = d2.field(id2, "start").to_uint();
-    d2.mine_to(start);
+    let (id2, p2, voter) = active(&mut d2);
     d2.vote(id2, &voter, true).expect_ok();
     let end = d2.field(id2, "end").to_uint();
     d2.mine_to(end);

@@ -76,14 +76,8 @@ fn a_passed_proposal_executes_once_after_its_timelock() {
 fn below_quorum_is_rejected_and_cannot_execute() {
     let mut d = Dao::new();
     let p = d.proposal("agp-fee", FEE_BODY);
-    let proposer = d.sim.account("wallet_3");
-    let voter = d.sim.account("wallet_4");
-    d.lock(&proposer, THRESHOLD);
     // One base unit short of the quorum, all in favour.
-    d.lock(&voter, QUORUM - 1);
-    let id = d.propose(&proposer, &p).expect_ok().to_uint();
-    let start = d.field(id, "start").to_uint();
-    d.mine_to(start);
+    let (id, voter) = d.open_vote(&p, QUORUM - 1);
     d.vote(id, &voter, true).expect_ok();
     let end = d.field(id, "end").to_uint();
     d.mine_to(end);

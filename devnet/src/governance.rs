@@ -15,6 +15,7 @@
 //!    ALEX for STX; the fee the swap event reports is checked against 0.5% of the
 //!    amount sold, rounded up as amm-pool rounds, and the final figures are logged.
 
+use crate::figures::thousands;
 use std::sync::OnceLock;
 
 use alkahest_api::routes::governance::{GovernanceSource, ProposalView, VoteView};
@@ -184,23 +185,11 @@ fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {
 
 /// `1,000,000` ALEX (with the decimals when not whole).
 pub fn alex(units: u128) -> String {
-    let whole = group(units / ALEX);
+    let whole = thousands(units / ALEX);
     match units % ALEX {
         0 => whole,
         frac => format!("{whole}.{frac:08}"),
     }
-}
-
-fn group(n: u128) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A fee rate of 10^8 as a percentage, e.g. `0.3%`.
@@ -312,8 +301,8 @@ impl Devnet {
             self.log.line(format!(
                 "[gov] {LP} added liquidity to pool {POOL} (ALEX/STX 50/50): {} ALEX + {} STX for {} LP; fee {}, LP rebate {}",
                 alex(LIQUIDITY.0),
-                group(LIQUIDITY.1 / STX),
-                group(v.field("lp").to_uint()),
+                thousands(LIQUIDITY.1 / STX),
+                thousands(v.field("lp").to_uint()),
                 percent(pool.fee_rate),
                 percent(pool.fee_rebate)
             ));
@@ -548,7 +537,7 @@ impl Devnet {
 }
 
 fn stx(micro: u128) -> String {
-    format!("{}.{:06}", group(micro / STX), micro % STX)
+    format!("{}.{:06}", thousands(micro / STX), micro % STX)
 }
 
 /// The API's view of `dao-voting` proposals, read from the simnet.

@@ -19,6 +19,7 @@
 
 pub mod chain;
 pub mod config;
+mod figures;
 pub mod governance;
 mod report;
 pub mod scenario;

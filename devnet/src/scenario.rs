@@ -9,6 +9,7 @@
 //! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
 //! pool stops paying after window 0.
 
+use crate::figures::thousands;
 use alkahest_clarity::values::{self, buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
@@ -99,18 +100,6 @@ pub struct Progress {
     pub deposits_done: bool,
     /// The scenario settled: redeemed and collected.
     pub done: bool,
-}
-
-fn sats(n: u128) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {
@@ -381,8 +370,8 @@ impl Devnet {
             expect_ok(&r, "complete-deposit")?;
             self.log.line(format!(
                 "[peg-in] {} sats paid in block 1 coinbase to {label}'s deposit script → {} sBTC minted",
-                sats(deposit.amount),
-                sats(deposit.amount)
+                thousands(deposit.amount),
+                thousands(deposit.amount)
             ));
         }
         self.progress.deposits_done = true;
@@ -420,7 +409,7 @@ impl Devnet {
                  {PRICE} sats per TH/s·day, collateral {} sats; payout script {}",
                 self.config.windows,
                 self.config.window_length,
-                sats(terms.field("collateral").to_uint()),
+                thousands(terms.field("collateral").to_uint()),
                 hex::encode(&script)
             ));
             return Ok(());
@@ -446,7 +435,7 @@ impl Devnet {
             self.log.line(format!(
                 "[silica #1] {} bought {amount} TH/s for {} sats of sBTC (escrowed)",
                 self.actors.named()[i + 1].0,
-                sats(PRICE * u128::from(self.config.windows) * amount)
+                thousands(PRICE * u128::from(self.config.windows) * amount)
             ));
         }
         Ok(())
@@ -506,9 +495,9 @@ impl Devnet {
              index {} sats/TH/s·day, due {} sats → {}",
             terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
             last.0,
-            sats(proposal.delivered),
+            thousands(proposal.delivered),
             index_sats(proposal.index),
-            sats(w.field("due").to_uint()),
+            thousands(w.field("due").to_uint()),
             match after {
                 1 => "payment released to the miner".to_string(),
                 2 => "FINISHED".to_string(),
@@ -545,7 +534,7 @@ impl Devnet {
             self.log.line(format!(
                 "[settle] {} redeemed {shares} shares for {} sats of sBTC",
                 self.actors.named()[i + 1].0,
-                sats(claim)
+                thousands(claim)
             ));
         }
         let st = self
@@ -560,7 +549,7 @@ impl Devnet {
                 .await?;
             self.log.line(format!(
                 "[settle] miner collected {} sats of sBTC",
-                sats(amount)
+                thousands(amount)
             ));
         }
         self.progress.done = true;
@@ -572,7 +561,7 @@ impl Devnet {
             summary
                 .balances
                 .iter()
-                .map(|(n, b)| format!("{n} {}", sats(*b)))
+                .map(|(n, b)| format!("{n} {}", thousands(*b)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -583,5 +572,5 @@ impl Devnet {
 /// An index in 10^-8 sat units as sats with its 8 decimals, e.g. `1,005.81806192`.
 fn index_sats(index: u128) -> String {
     let unit = alkahest_protocol::index::INDEX_UNIT;
-    format!("{}.{:08}", sats(index / unit), index % unit)
+    format!("{}.{:08}", thousands(index / unit), index % unit)
 }

@@ -8,13 +8,14 @@
 //! settlement. A second run is stopped half-way and restarted from its data folder and
 //! must end in the same state.
 
+mod common;
+
 use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
 use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
 use alkahest_devnet::{run_with, EventLog, Summary};
 use alkahest_protocol::index::{due, window_index, WorkModel};
-use clap::Parser;
 use serde_json::Value;
 
 const WINDOWS: u128 = 3;
@@ -22,21 +23,17 @@ const WINDOW_LENGTH: u128 = 4;
 const DIFFICULTY: u64 = 100_000_000_000_000;
 
 fn config(dir: &std::path::Path) -> DevnetConfig {
-    DevnetConfig::parse_from([
-        "devnet",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--block-time",
-        "20ms",
-        "--api-addr",
-        "127.0.0.1:0",
-        "--window-length",
-        "4",
-        "--windows",
-        "3",
-        "--confirmations",
-        "2",
-    ])
+    common::fast_devnet(
+        dir,
+        &[
+            "--window-length",
+            "4",
+            "--windows",
+            "3",
+            "--confirmations",
+            "2",
+        ],
+    )
 }
 
 /// The balances the settlement table of design.md gives for a finished Silica.
@@ -75,7 +72,7 @@ fn expected() -> [(String, u128); 3] {
 }
 
 async fn get(url: &str) -> Value {
-    reqwest::get(url).await.unwrap().json().await.unwrap()
+    common::get(url).await.1
 }
 
 /// Runs until the API shows silica 1 settled and collected, checks the API, stops.

@@ -10,6 +10,8 @@
 //! read pool 2 from chain state: the fee is 0.5% and the swap paid exactly
 //! ceil(0.5% × the amount sold), split between the LPs and the reserve as the rebate says.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use alkahest_devnet::config::DevnetConfig;
@@ -17,28 +19,11 @@ use alkahest_devnet::governance::{
     self, alex_balance, pool_state, reserve_balance, LIQUIDITY, LP, SWAP_DX, VOTERS,
 };
 use alkahest_devnet::{run_with, Devnet, EventLog};
-use clap::Parser;
-use serde_json::Value;
 
 const ALEX: u128 = 100_000_000;
 
 fn config(dir: &std::path::Path) -> DevnetConfig {
-    DevnetConfig::parse_from([
-        "devnet",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--block-time",
-        "20ms",
-        "--api-addr",
-        "127.0.0.1:0",
-        "--scenario",
-        "governance-demo",
-    ])
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
+    common::fast_devnet(dir, &["--scenario", "governance-demo"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,7 +94,7 @@ async fn governance_demo_executes_agp001_and_the_next_swap_pays_half_a_percent()
     );
 
     // The API over HTTP: status, tallies, heights, hash and per-voter votes.
-    let (status, p) = get(&format!("{api}/v1/governance/proposals/1")).await;
+    let (status, p) = common::get(&format!("{api}/v1/governance/proposals/1")).await;
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["status"], "executed", "{p}");
     let votes_for: u128 = VOTERS.iter().filter(|v| v.2).map(|v| v.1).sum();
@@ -151,13 +136,13 @@ async fn governance_demo_executes_agp001_and_the_next_swap_pays_half_a_percent()
         assert_eq!(v["for"], support, "{v}");
         assert_eq!(v["amount"], amount.to_string(), "{v}");
     }
-    let (status, list) = get(&format!("{api}/v1/governance/proposals")).await;
+    let (status, list) = common::get(&format!("{api}/v1/governance/proposals")).await;
     assert_eq!(status, 200);
     assert_eq!(list["proposals"].as_array().unwrap().len(), 1);
     assert_eq!(list["proposals"][0]["status"], "executed");
-    let (status, body) = get(&format!("{api}/v1/governance/proposals/2")).await;
+    let (status, body) = common::get(&format!("{api}/v1/governance/proposals/2")).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
-    let (status, _) = get(&format!("{api}/v1/governance/proposals/x")).await;
+    let (status, _) = common::get(&format!("{api}/v1/governance/proposals/x")).await;
     assert_eq!(status, 400);
     stop_tx.send(()).unwrap();
     devnet.await.unwrap().unwrap();

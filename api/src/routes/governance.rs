@@ -218,16 +218,26 @@ mod tests {
         }
     }
 
-    async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
-        let store = alkahest_indexer::storage::SqliteStore::open(
+    async fn memory_store() -> alkahest_indexer::storage::SqliteStore {
+        alkahest_indexer::storage::SqliteStore::open(
             "sqlite::memory:",
             alkahest_indexer::types::WindowSpec::default(),
             true,
         )
         .await
-        .unwrap();
+        .unwrap()
+    }
+
+    async fn status(app: axum::Router, uri: &str) -> StatusCode {
+        app.oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+            .status()
+    }
+
+    async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
         let app = crate::router_with_sources(
-            Arc::new(store),
+            Arc::new(memory_store().await),
             Arc::new(crate::routes::silica::NoSilica),
             Arc::new(One),
         );
@@ -290,32 +300,14 @@ mod tests {
 
     #[tokio::test]
     async fn without_stacks_access_there_are_no_proposals() {
-        let store = alkahest_indexer::storage::SqliteStore::open(
-            "sqlite::memory:",
-            alkahest_indexer::types::WindowSpec::default(),
-            true,
-        )
-        .await
-        .unwrap();
-        let app = crate::router(Arc::new(store));
-        let resp = app
-            .clone()
-            .oneshot(
-                Request::get("/v1/governance/proposals")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        let resp = app
-            .oneshot(
-                Request::get("/v1/governance/proposals/1")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        let app = crate::router(Arc::new(memory_store().await));
+        assert_eq!(
+            status(app.clone(), "/v1/governance/proposals").await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status(app, "/v1/governance/proposals/1").await,
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -138,6 +138,19 @@ impl Dao {
             .to_ascii()
     }
 
+    /// Proposes `proposal` (wallet_3 holding the threshold) after locking `voting` ALEX
+    /// for wallet_4, and mines to the start of the vote. Returns (id, wallet_4).
+    pub fn open_vote(&mut self, proposal: &str, voting: u128) -> (u128, String) {
+        let proposer = self.sim.account("wallet_3");
+        let voter = self.sim.account("wallet_4");
+        self.lock(&proposer, THRESHOLD);
+        self.lock(&voter, voting);
+        let id = self.propose(&proposer, proposal).expect_ok().to_uint();
+        let start = self.field(id, "start").to_uint();
+        self.mine_to(start);
+        (id, voter)
+    }
+
     /// Proposes `proposal` with a fresh proposer holding the threshold, has a voter
     /// with the quorum vote for it, concludes it and waits out the timelock. Returns
     /// the proposal id, ready to execute.
