@@ -314,6 +314,18 @@
     (print {topic: "reserve-withdraw", token: (contract-of token), amount: amount, recipient: recipient})
     (ok true)))
 
+;; Pays `amount` of the reserve's `token` ledger to `recipient` on behalf of a backstop
+;; contract approved in amm-reserve (lending's crp covering a shortfall), which must be
+;; the contract-caller.
+(define-public (draw-reserve (token <ft>) (amount uint) (recipient principal))
+  (begin
+    (asserts! (contract-call? .amm-reserve is-backstop contract-caller) ERR_NOT_AUTHORIZED)
+    (asserts! (is-token-approved (contract-of token)) ERR_TOKEN_NOT_APPROVED)
+    (try! (contract-call? .amm-reserve remove-from-balance (contract-of token) amount))
+    (try! (as-contract (contract-call? token transfer amount SELF recipient none)))
+    (print {topic: "reserve-draw", token: (contract-of token), amount: amount, recipient: recipient, by: contract-caller})
+    (ok true)))
+
 ;; Public: liquidity
 
 ;; Deposits dx of x and the matching y (at most max-dy), minting at least min-lp.

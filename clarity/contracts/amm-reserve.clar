@@ -18,12 +18,16 @@
 (define-data-var governance principal tx-sender)
 (define-map approved-contracts principal bool)
 (define-map balances principal uint)
+;; Contracts that may draw the reserve to cover a shortfall (lending's crp), through
+;; `amm-pool draw-reserve`, which holds the tokens.
+(define-map backstops principal bool)
 
 ;; Read-only
 
 (define-read-only (get-governance) (var-get governance))
 (define-read-only (is-approved (who principal)) (default-to false (map-get? approved-contracts who)))
 (define-read-only (get-balance (token principal)) (default-to u0 (map-get? balances token)))
+(define-read-only (is-backstop (who principal)) (default-to false (map-get? backstops who)))
 
 ;; Public: governance
 
@@ -40,6 +44,14 @@
     (asserts! (is-governance) ERR_NOT_AUTHORIZED)
     (map-set approved-contracts who approved)
     (print {topic: "reserve-set-approved", contract: who, approved: approved})
+    (ok true)))
+
+;; Approves (or revokes) a contract that may draw the reserve (see `backstops`).
+(define-public (set-backstop (who principal) (approved bool))
+  (begin
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
+    (map-set backstops who approved)
+    (print {topic: "reserve-set-backstop", contract: who, approved: approved})
     (ok true)))
 
 ;; Public: ledger (approved contracts)

@@ -6,6 +6,7 @@
 mod actors;
 mod amm_common;
 mod dao_common;
+mod lending_common;
 mod silica_common;
 mod staking_common;
 mod staking_model;
@@ -35,6 +36,7 @@ mod dao_lifecycle;
 mod dao_params;
 mod deploy;
 mod error_coverage;
+mod lending;
 mod mutation_list;
 mod sbtc_token;
 mod signer_registry;
