@@ -276,6 +276,149 @@ fn matrix() -> Vec<Entry> {
             args: |a| vec![principal(&a.carol)],
             refused_by: "dao-core",
         },
+        // Lending (issue 11): the tokens are minted and burned by crp alone, which
+        // the lending tests exercise; every parameter is governance's.
+        dao(
+            "yield-token",
+            "mint",
+            Chain::PreHandover,
+            Legit::ShownBy("borrow_lend_repay_and_redeem_at_expiry"),
+            |a| vec![uint(2_000), uint(1), principal(&a.carol)],
+        ),
+        dao(
+            "yield-token",
+            "burn",
+            Chain::PreHandover,
+            Legit::ShownBy("borrow_lend_repay_and_redeem_at_expiry"),
+            |a| vec![uint(2_000), uint(1), principal(&a.carol)],
+        ),
+        dao(
+            "key-token",
+            "mint",
+            Chain::PreHandover,
+            Legit::ShownBy("borrow_lend_repay_and_redeem_at_expiry"),
+            |a| vec![uint(2_000), uint(1), principal(&a.carol)],
+        ),
+        dao(
+            "key-token",
+            "burn",
+            Chain::PreHandover,
+            Legit::ShownBy("borrow_lend_repay_and_redeem_at_expiry"),
+            |a| vec![uint(2_000), uint(1), principal(&a.carol)],
+        ),
+        dao(
+            "ytp",
+            "set-governance",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |a| vec![principal(&a.carol)],
+        ),
+        dao(
+            "ytp",
+            "set-paused",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![cbool(true)],
+        ),
+        dao(
+            "ytp",
+            "create-pool",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(5_000)],
+        ),
+        dao(
+            "ytp",
+            "set-pool-fee",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(2_000), uint(1), uint(1)],
+        ),
+        dao(
+            "ytp",
+            "set-pool-ratios",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(2_000), uint(1), uint(1)],
+        ),
+        dao(
+            "ytp",
+            "set-pool-oracle",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(2_000), uint(1)],
+        ),
+        dao(
+            "ytp",
+            "set-pool-paused",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(2_000), cbool(true)],
+        ),
+        dao(
+            "crp",
+            "set-governance",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |a| vec![principal(&a.carol)],
+        ),
+        dao(
+            "crp",
+            "set-paused",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![cbool(true)],
+        ),
+        dao(
+            "crp",
+            "set-params",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| {
+                vec![
+                    uint(70_000_000),
+                    uint(90_000_000),
+                    uint(0),
+                    uint(0),
+                    uint(10),
+                ]
+            },
+        ),
+        dao(
+            "crp",
+            "set-amm-pools",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(3), uint(1), uint(1)],
+        ),
+        dao(
+            "crp",
+            "create-pool",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |_| vec![uint(5_000)],
+        ),
+        dao(
+            "amm-reserve",
+            "set-backstop",
+            Chain::PreHandover,
+            Legit::Deployer,
+            |a| vec![principal(&a.carol), cbool(true)],
+        ),
+        // A stranger is no backstop: amm-pool refuses the draw itself.
+        dao(
+            "amm-pool",
+            "draw-reserve",
+            Chain::PreHandover,
+            Legit::ShownBy("a_crash_the_pool_cannot_hedge_is_paid_from_the_reserve_exactly"),
+            |a| {
+                vec![
+                    principal(&format!("{}.sbtc-token", a.deployer)),
+                    uint(1),
+                    principal(&a.carol),
+                ]
+            },
+        ),
     ]
 }
 
@@ -417,6 +560,8 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
                 let sources = [
                     include_str!("dao_attacks.rs"),
                     include_str!("dao_lifecycle.rs"),
+                    include_str!("lending.rs"),
+                    include_str!("lending_risk.rs"),
                 ];
                 assert!(
                     sources.iter().any(|s| s.contains(&format!("fn {test}()"))),
@@ -476,6 +621,26 @@ fn matrix_covers_every_privileged_function() {
         ("alex-staking", "unstake"),
         ("alex-staking", "add-sbtc-rewards"),
         ("alex-staking", "advance"),
+        // Token holders' own transfers; borrowers, lenders, LPs and keepers act on
+        // their own tokens or on the pool for everyone (rebalance, settle).
+        ("yield-token", "transfer"),
+        ("yield-token", "transfer-memo"),
+        ("yield-token", "transfer-many"),
+        ("yield-token", "transfer-many-memo"),
+        ("key-token", "transfer"),
+        ("key-token", "transfer-memo"),
+        ("key-token", "transfer-many"),
+        ("key-token", "transfer-many-memo"),
+        ("ytp", "add-liquidity"),
+        ("ytp", "remove-liquidity"),
+        ("ytp", "swap-x-for-y"),
+        ("ytp", "swap-y-for-x"),
+        ("crp", "borrow"),
+        ("crp", "repay"),
+        ("crp", "rebalance"),
+        ("crp", "settle"),
+        ("crp", "redeem-yield"),
+        ("crp", "redeem-key"),
     ];
     let sim = Simnet::new();
     let listed: Vec<(&str, &str)> = matrix().iter().map(|e| (e.contract, e.function)).collect();
@@ -489,6 +654,10 @@ fn matrix_covers_every_privileged_function() {
         "dao-foundation",
         "agp000-bootstrap",
         "alex-staking",
+        "yield-token",
+        "key-token",
+        "ytp",
+        "crp",
     ] {
         let src = &sim.manifest().contract(contract).unwrap().source;
         for line in src.lines() {

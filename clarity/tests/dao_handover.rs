@@ -7,12 +7,14 @@ use alkahest_clarity::values::{bool as cbool, principal, to_source, uint, ValueE
 use alkahest_clarity::{Simnet, Value};
 
 /// Every contract with a `governance` principal.
-const GOVERNED: [&str; 5] = [
+const GOVERNED: [&str; 7] = [
     "alex-token",
     "amm-pool",
     "amm-reserve",
     "silica",
     "alex-staking",
+    "ytp",
+    "crp",
 ];
 
 /// Every governance-gated public function with valid arguments.
@@ -88,6 +90,37 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
             "set-approved-contract",
             vec![carol.clone(), cbool(true)],
         ),
+        (
+            "amm-reserve",
+            "set-backstop",
+            vec![carol.clone(), cbool(true)],
+        ),
+        ("ytp", "set-governance", vec![carol.clone()]),
+        ("ytp", "set-paused", vec![cbool(true)]),
+        ("ytp", "create-pool", vec![uint(5_000)]),
+        ("ytp", "set-pool-fee", vec![uint(2_000), uint(1), uint(1)]),
+        (
+            "ytp",
+            "set-pool-ratios",
+            vec![uint(2_000), uint(1_000_000), uint(1_000_000)],
+        ),
+        ("ytp", "set-pool-oracle", vec![uint(2_000), uint(1)]),
+        ("ytp", "set-pool-paused", vec![uint(2_000), cbool(true)]),
+        ("crp", "set-governance", vec![carol.clone()]),
+        ("crp", "set-paused", vec![cbool(true)]),
+        (
+            "crp",
+            "set-params",
+            vec![
+                uint(70_000_000),
+                uint(90_000_000),
+                uint(0),
+                uint(0),
+                uint(10),
+            ],
+        ),
+        ("crp", "set-amm-pools", vec![uint(3), uint(1), uint(1)]),
+        ("crp", "create-pool", vec![uint(5_000)]),
         ("silica", "set-governance", vec![carol.clone()]),
         ("silica", "set-confirmations", vec![uint(3)]),
         ("silica", "set-min-sale-window", vec![uint(10)]),

@@ -1,39 +1,118 @@
-//! Fixed-rate lending end to end: borrow, lend, repay, rebalance, settle at expiry and
-//! redeem, with exact figures, and the CRP rule against the Rust model
-//! (alkahest_lending::crp) that the VaR simulation runs.
+//! Fixed-rate lending end to end on the devnet deployment: borrow, lend, repay,
+//! rebalance through price moves, settle at expiry and redeem, with exact figures.
+//! The devnet pool: 10,000,000 STX / 200 BTC (2,000 sats per STX); the borrower posts
+//! 50,000 STX (1 BTC) at ltv-0 75%.
 
 use crate::lending_common::*;
 use alkahest_clarity::values::{uint, ValueExt};
+use alkahest_clarity::{Simnet, Value};
+
+/// Total sBTC held by crp, ytp and amm-pool (where the reserve's tokens sit), and by
+/// the actors: the sats that exist in this test.
+fn sats_everywhere(sim: &mut Simnet, who: &[&str]) -> u128 {
+    let mut t = 0;
+    for c in ["crp", "ytp", "amm-pool"] {
+        let id = sim.contract_id(c);
+        t += sbtc(sim, &id);
+    }
+    t + who.iter().map(|w| sbtc(sim, w)).sum::<u128>()
+}
+
+fn settlement_field(s: &Value, f: &str) -> u128 {
+    s.field(f).to_uint()
+}
 
 #[test]
-fn explore() {
+fn borrow_lend_repay_and_redeem_at_expiry() {
     let (mut sim, a) = lending();
-    let r = borrow(&mut sim, &a.carol, COLLATERAL);
-    eprintln!("borrow {}", r.expect_ok());
-    eprintln!("state {}", state(&mut sim));
-    eprintln!("yield {}", sim.read_only("ytp", "get-yield", &[uint(E)]));
-    let r = sim.call(
+    let everyone = [a.alice.as_str(), &a.bob, &a.carol, &a.stranger];
+    let total = sats_everywhere(&mut sim, &everyone);
+    let carol_before = sbtc(&mut sim, &a.carol);
+    // 50,000 STX at 0.002 sats/uSTX = 100,000,000 sats; 75% of it as yield and keys.
+    let b = borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    assert_eq!(b.field("minted").to_uint(), 75_000_000);
+    // The 75,000,000 yield tokens sell for 74,946,371 sats: a 0.0716% discount to
+    // face, the YTP's rate for the ~2,000 blocks to expiry.
+    assert_eq!(b.field("sbtc").to_uint(), 74_946_371);
+    assert_eq!(sbtc(&mut sim, &a.carol) - carol_before, 74_946_371);
+    assert_eq!(key_of(&mut sim, &a.carol), 75_000_000);
+    assert_eq!(yield_of(&mut sim, &a.carol), 0);
+    // bob lends 0.5 BTC at the fixed rate.
+    let l = sim.call(
         "ytp",
         "swap-x-for-y",
         &[uint(E), uint(50_000_000), uint(0)],
         &a.bob,
     );
-    eprintln!("lend {}", r.expect_ok());
-    eprintln!("cost {:?}", r.cost);
-    move_price(&mut sim, &a.stranger, PRICE * 80 / 100);
-    follow(&mut sim, &a.stranger, 60);
-    eprintln!("ema {}", ema(&mut sim));
-    eprintln!("state {}", state(&mut sim));
-    let r = sim.call("crp", "rebalance", &[uint(E)], &a.stranger);
-    eprintln!("rebalance {} {:?}", r.expect_ok(), r.cost);
-    eprintln!("state {}", state(&mut sim));
+    assert_eq!(l.expect_ok().field("out").to_uint(), 50_046_657);
+    // carol buys back 10,000,000 yield tokens and repays with as many keys.
+    let buy = sim.call(
+        "ytp",
+        "swap-x-for-y",
+        &[uint(E), uint(10_000_000), uint(0)],
+        &a.carol,
+    );
+    assert!(buy.expect_ok().field("out").to_uint() >= 10_000_000);
+    let r = sim
+        .call("crp", "repay", &[uint(E), uint(10_000_000)], &a.carol)
+        .expect_ok();
+    // 10/75 of 50,000 STX.
+    assert_eq!(r.field("collateral").to_uint(), 6_666_666_666);
+    assert_eq!(r.field("sbtc").to_uint(), 0);
+    assert_eq!(
+        crp_balances(&mut sim),
+        (43_333_333_334, 0, 65_000_000, 65_000_000)
+    );
+    // Expiry at the same price: the collateral is sold, every yield token is paid in
+    // full and the keys get exactly what is left.
     mine_to(&mut sim, E);
-    eprintln!("settled {}", settle(&mut sim, &a.stranger));
+    let s = settle(&mut sim, &a.stranger);
+    let sold = crp_balances(&mut sim).1;
+    assert_eq!(settlement_field(&s, "shortfall"), 0);
+    assert_eq!(settlement_field(&s, "yield-pool"), 65_000_000);
+    assert_eq!(settlement_field(&s, "key-pool"), sold - 65_000_000);
+    assert_eq!(sold, 86_034_958);
     let y = yield_of(&mut sim, &a.bob);
-    let r = sim.call("crp", "redeem-yield", &[uint(E), uint(y)], &a.bob);
-    eprintln!("redeem {} {y}", r.expect_ok());
+    let paid = sim
+        .call("crp", "redeem-yield", &[uint(E), uint(y)], &a.bob)
+        .expect_ok();
+    assert_eq!(paid.to_uint(), y);
     let k = key_of(&mut sim, &a.carol);
-    let r = sim.call("crp", "redeem-key", &[uint(E), uint(k)], &a.carol);
-    eprintln!("redeem key {} {k}", r.expect_ok());
-    eprintln!("balances {:?}", crp_balances(&mut sim));
+    let paid = sim
+        .call("crp", "redeem-key", &[uint(E), uint(k)], &a.carol)
+        .expect_ok();
+    assert_eq!(paid.to_uint(), sold - 65_000_000);
+    // alice's LP yield tokens (and the locked minimum liquidity's) are what is left.
+    let lp = sim
+        .read_only(
+            "ytp",
+            "get-lp-balance",
+            &[uint(E), alkahest_clarity::values::principal(&a.alice)],
+        )
+        .to_uint();
+    let out = sim
+        .call(
+            "ytp",
+            "remove-liquidity",
+            &[uint(E), uint(lp), uint(0), uint(0)],
+            &a.alice,
+        )
+        .expect_ok();
+    let ay = out.field("dy").to_uint();
+    sim.call("crp", "redeem-yield", &[uint(E), uint(ay)], &a.alice)
+        .expect_ok();
+    // carol bought back a little more than she repaid.
+    let extra = yield_of(&mut sim, &a.carol);
+    assert_eq!(extra, 3_568);
+    sim.call("crp", "redeem-yield", &[uint(E), uint(extra)], &a.carol)
+        .expect_ok();
+    let left = crp_balances(&mut sim).1;
+    let ytp = sim.contract_id("ytp");
+    let locked = yield_of(&mut sim, &ytp);
+    assert_eq!(
+        left, locked,
+        "crp holds exactly the sats of the yield tokens locked in the YTP"
+    );
+    // No sat was created or lost.
+    assert_eq!(sats_everywhere(&mut sim, &everyone), total);
 }

@@ -137,6 +137,15 @@ pub fn mine_to(sim: &mut Simnet, h: u128) {
 /// Moves the AMM's instant price to `target` (sats per uSTX, 8 decimals) in one
 /// trade, split over as many burn blocks as the pool's 5% max-in needs.
 pub fn move_price(sim: &mut Simnet, who: &str, target: u128) {
+    push_price(sim, who, target, false)
+}
+
+/// [`move_price`] within the current burn block: the EMA does not see it.
+pub fn move_price_in_one_block(sim: &mut Simnet, who: &str, target: u128) {
+    push_price(sim, who, target, true)
+}
+
+fn push_price(sim: &mut Simnet, who: &str, target: u128, one_block: bool) {
     for _ in 0..100 {
         let (x, y) = amm_balances(sim);
         let now = y * ONE_8 / x;
@@ -152,7 +161,9 @@ pub fn move_price(sim: &mut Simnet, who: &str, target: u128) {
             let dy = ((y as f64) * (1.0 / ratio - 1.0)) as u128;
             amm_swap_sats(sim, who, dy.min(y * 4 / 100)).expect_ok();
         }
-        next_burn_block(sim);
+        if !one_block {
+            next_burn_block(sim);
+        }
     }
     panic!("the AMM price did not reach {target}");
 }
@@ -197,4 +208,48 @@ pub fn settle(sim: &mut Simnet, keeper: &str) -> Value {
 pub fn ema(sim: &mut Simnet) -> u128 {
     sim.read_only("amm-pool", "get-oracle-resilient", &[uint(AMM_ID)])
         .to_uint()
+}
+
+/// Credits `sats` of sBTC to the amm-reserve ledger the way a fee is booked: the
+/// tokens go to amm-pool's custody and the ledger is credited (by `who`, approved for
+/// the purpose by governance, the deployer on this chain).
+pub fn fund_reserve(sim: &mut Simnet, who: &str, sats: u128) {
+    let d = sim.deployer();
+    let args = [
+        alkahest_clarity::values::principal(who),
+        alkahest_clarity::values::bool(true),
+    ];
+    sim.call("amm-reserve", "set-approved-contract", &args, &d)
+        .expect_ok();
+    let pool = tok(sim, "amm-pool");
+    let me = alkahest_clarity::values::principal(who);
+    sim.call(
+        "sbtc-token",
+        "transfer",
+        &[uint(sats), me, pool, alkahest_clarity::values::none()],
+        who,
+    )
+    .expect_ok();
+    let t = tok(sim, "sbtc-token");
+    sim.call("amm-reserve", "add-to-balance", &[t, uint(sats)], who)
+        .expect_ok();
+}
+
+pub fn reserve_sats(sim: &mut Simnet) -> u128 {
+    let t = tok(sim, "sbtc-token");
+    sim.read_only("amm-reserve", "get-balance", &[t]).to_uint()
+}
+
+/// The keeper's `rebalance`, once per burn block for `blocks` blocks, keeping the EMA
+/// fresh; returns how many calls traded.
+pub fn keep(sim: &mut Simnet, keeper: &str, blocks: u32) -> u32 {
+    let mut traded = 0;
+    for _ in 0..blocks {
+        follow(sim, keeper, 1);
+        let r = sim.call("crp", "rebalance", &[uint(E)], keeper);
+        if r.is_ok() {
+            traded += 1;
+        }
+    }
+    traded
 }
