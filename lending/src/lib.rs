@@ -28,3 +28,4 @@
 #![deny(missing_docs)]
 
 pub mod crp;
+pub mod var;
