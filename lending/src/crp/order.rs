@@ -126,10 +126,10 @@ pub fn rebalance_order(pool: &mut Pool, p: u128, params: &Params) -> Order {
             pool.collateral.min(mul_div(cv - tv, ONE_8, p))
         };
         Order::sell(amount_in, p, params)
-    } else if cv < tv {
-        Order::buy(pool.sbtc.min(tv - cv), p, params)
     } else {
-        Order::None
+        // cv <= tv: buy the difference, none when on target (tv - cv <= v - cv = sbtc,
+        // so the min never binds; it is the contract's guard all the same).
+        Order::buy(pool.sbtc.min(tv - cv), p, params)
     }
 }
 

@@ -201,3 +201,29 @@ fn apply_refuses_spending_more_than_held() {
     assert_eq!(apply(&mut p, &all, 1), Ok(()));
     assert_eq!(p, pool(11, 0, 1));
 }
+
+#[test]
+fn rebalance_buys_only_up_to_the_cppi_weight() {
+    let params = Params::default();
+    // All in sBTC at LTV 85%: the weight is (1 - 0.85) / 0.25 = 60%, so buy 6e7 of the
+    // 1e8 sats' worth, not all of it.
+    let mut p = pool(0, ONE_8, 85_000_000);
+    assert_eq!(
+        rebalance_order(&mut p, P1, &params),
+        Order::BuyCollateral {
+            sbtc_in: 60_000_000,
+            min_out: 58_800_000
+        }
+    );
+}
+
+#[test]
+fn converted_dust_worth_nothing_is_not_sold() {
+    let params = Params::default();
+    // 1 unit at half a sat is worth 0 sats: cv == tv == 0, so no order even converted.
+    let mut p = Pool {
+        converted: true,
+        ..pool(1, ONE_8, 1)
+    };
+    assert_eq!(rebalance_order(&mut p, P1 / 2, &params), Order::None);
+}
