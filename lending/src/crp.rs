@@ -1,0 +1,286 @@
+//! The collateral-rebalancing pool (CRP) rule, integer-exact.
+//!
+//! A CRP holds a borrower's collateral (STX, in micro-STX) against fixed-rate debt: each
+//! borrow mints yield tokens (the lender's claim, one sat of sBTC each at expiry) and as
+//! many key tokens (the borrower's claim on what is left). There is no liquidation:
+//! instead the pool moves value from collateral into sBTC as its loan-to-value ratio
+//! rises ([`target_weight`], a CPPI rule), and once the LTV reaches the conversion LTV it
+//! converts everything into sBTC for good ("flight to quality").
+//!
+//! The contract `crp.clar` computes exactly these formulas, with `u128`, floor division
+//! and [`ONE_8`] as 1.0, so its tests compare against these functions figure for figure.
+//!
+//! Units: collateral in its base units (micro-STX), sBTC in sats, and the price `p` in
+//! sats per collateral base unit times [`ONE_8`].
+//!
+//! Every function panics on a `u128` overflow (where the contract aborts too), also in
+//! release builds; realistic pools are many orders of magnitude below that bound.
+
+mod order;
+mod settlement;
+
+pub use order::{apply, rebalance_order, ApplyError, Order};
+pub use settlement::{redeem_key, redeem_yield, settle, Settlement};
+
+/// 1.0 in the 8-decimal fixed point of the contracts (`ONE_8` in every ALEX contract).
+pub const ONE_8: u128 = 100_000_000;
+
+/// The LTV at which borrowing starts by default: 75%, ALEX's production `ltv-0`
+/// (agp066).
+pub const DEFAULT_LTV0: u128 = 75_000_000;
+/// The LTV at which a pool converts into sBTC by default: 95%, ALEX's production
+/// `conversion-ltv` (agp066).
+pub const DEFAULT_CONVERSION_LTV: u128 = 95_000_000;
+/// Drift of the collateral weight from its target that triggers no trade: 1%, so that a
+/// keeper does not pay AMM fees for dust.
+pub const DEFAULT_BAND: u128 = 1_000_000;
+/// Least fraction of the fair value a rebalancing trade may lose to the AMM: 2%.
+pub const DEFAULT_MAX_SLIPPAGE: u128 = 2_000_000;
+/// Widest band and slippage the parameters accept: 10%.
+pub const MAX_BAND_OR_SLIPPAGE: u128 = 10_000_000;
+
+/// Multiplies `a * b`, panicking where the contract's `u128` arithmetic aborts.
+pub(crate) fn mul(a: u128, b: u128) -> u128 {
+    a.checked_mul(b)
+        .unwrap_or_else(|| panic!("u128 overflow in {a} * {b}, where the contract aborts too"))
+}
+
+/// `a * b / d`, floor division.
+pub(crate) fn mul_div(a: u128, b: u128, d: u128) -> u128 {
+    mul(a, b) / d
+}
+
+/// The pool's governance parameters, each a fraction with [`ONE_8`] = 1.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// LTV of the first borrow, and the LTV at which the pool holds only collateral.
+    pub ltv0: u128,
+    /// LTV at which the pool converts everything into sBTC and stops lending.
+    pub conversion_ltv: u128,
+    /// No trade while the collateral value is within this fraction of the pool's value
+    /// from its target.
+    pub band: u128,
+    /// A trade's `min_out` is its fair output less this fraction.
+    pub max_slippage: u128,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            ltv0: DEFAULT_LTV0,
+            conversion_ltv: DEFAULT_CONVERSION_LTV,
+            band: DEFAULT_BAND,
+            max_slippage: DEFAULT_MAX_SLIPPAGE,
+        }
+    }
+}
+
+/// Why a [`Params`] is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    /// The LTVs are not ordered `0 < ltv0 < conversion_ltv < ONE_8`.
+    #[error("ltvs must satisfy 0 < ltv0 ({ltv0}) < conversion_ltv ({conversion_ltv}) < 1e8")]
+    LtvOrder {
+        /// The refused `ltv0`.
+        ltv0: u128,
+        /// The refused `conversion_ltv`.
+        conversion_ltv: u128,
+    },
+    /// The band is above [`MAX_BAND_OR_SLIPPAGE`].
+    #[error("band {0} is above 1e7 (10%)")]
+    Band(u128),
+    /// The slippage is above [`MAX_BAND_OR_SLIPPAGE`].
+    #[error("max_slippage {0} is above 1e7 (10%)")]
+    MaxSlippage(u128),
+}
+
+impl Params {
+    /// Checks `0 < ltv0 < conversion_ltv < ONE_8`, `band <= 10%` and
+    /// `max_slippage <= 10%`.
+    ///
+    /// # Errors
+    ///
+    /// The first condition that fails, as a [`ParamsError`].
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        if !(0 < self.ltv0 && self.ltv0 < self.conversion_ltv && self.conversion_ltv < ONE_8) {
+            return Err(ParamsError::LtvOrder {
+                ltv0: self.ltv0,
+                conversion_ltv: self.conversion_ltv,
+            });
+        }
+        if self.band > MAX_BAND_OR_SLIPPAGE {
+            return Err(ParamsError::Band(self.band));
+        }
+        if self.max_slippage > MAX_BAND_OR_SLIPPAGE {
+            return Err(ParamsError::MaxSlippage(self.max_slippage));
+        }
+        Ok(())
+    }
+}
+
+/// The state of one pool (one collateral, one expiry).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pool {
+    /// Collateral held, in base units (micro-STX).
+    pub collateral: u128,
+    /// sBTC held, in sats.
+    pub sbtc: u128,
+    /// Yield tokens outstanding: the debt, one sat each at expiry.
+    pub yield_supply: u128,
+    /// Key tokens outstanding: claims on what the pool holds beyond the debt.
+    pub key_supply: u128,
+    /// Set once the LTV has reached the conversion LTV; never cleared.
+    pub converted: bool,
+}
+
+/// Returns the pool's value in sats at price `p`:
+/// `collateral * p / ONE_8 + sbtc`.
+pub fn value(pool: &Pool, p: u128) -> u128 {
+    mul_div(pool.collateral, p, ONE_8) + pool.sbtc
+}
+
+/// Returns the pool's loan-to-value ratio at price `p` (`ONE_8` = 100%).
+///
+/// An empty pool (no yield outstanding) has `params.ltv0`. A pool with debt and no
+/// value returns `None`, an infinite LTV, which every caller treats as at or above the
+/// conversion LTV. Otherwise `yield_supply * ONE_8 / value`.
+pub fn ltv(pool: &Pool, p: u128, params: &Params) -> Option<u128> {
+    if pool.yield_supply == 0 {
+        return Some(params.ltv0);
+    }
+    match value(pool, p) {
+        0 => None,
+        v => Some(mul_div(pool.yield_supply, ONE_8, v)),
+    }
+}
+
+/// Whether `ltv` (`None` = infinite) is at or above the conversion LTV.
+pub(crate) fn at_conversion(ltv: Option<u128>, params: &Params) -> bool {
+    match ltv {
+        Some(l) => l >= params.conversion_ltv,
+        None => true,
+    }
+}
+
+/// Returns the fraction of the pool's value to hold in collateral (`ONE_8` = all).
+///
+/// CPPI with the floor at the yield debt and the multiplier `1 / (1 - ltv0)`: all in
+/// collateral at the borrowing LTV, linearly into sBTC as the LTV rises, and all in sBTC
+/// (0) once the pool is converted or `ltv` (`None` = infinite) reaches the conversion
+/// LTV. Otherwise `min(ONE_8, (ONE_8 - ltv) * ONE_8 / (ONE_8 - ltv0))`.
+pub fn target_weight(pool: &Pool, ltv: Option<u128>, params: &Params) -> u128 {
+    match ltv {
+        Some(l) if !pool.converted && l < params.conversion_ltv => {
+            ONE_8.min(mul_div(ONE_8 - l, ONE_8, ONE_8 - params.ltv0))
+        }
+        _ => 0,
+    }
+}
+
+/// Why a [`borrow`] is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BorrowError {
+    /// The pool has converted into sBTC and lends no more.
+    #[error("the pool has converted into sbtc")]
+    Converted,
+    /// The LTV (`None` = infinite) is at or above the conversion LTV.
+    #[error("ltv {ltv:?} is at or above the conversion ltv")]
+    AtConversion {
+        /// The pool's LTV at the borrow's price.
+        ltv: Option<u128>,
+    },
+    /// The deposit is too small to mint one yield token.
+    #[error("a deposit of {dx} mints no yield token")]
+    NothingMinted {
+        /// The refused deposit.
+        dx: u128,
+    },
+}
+
+/// Deposits `dx` collateral at price `p` and returns the yield minted, which equals the
+/// key minted: `y = (dx * p / ONE_8) * ltv / ONE_8` at the pool's current LTV.
+///
+/// # Errors
+///
+/// [`BorrowError::Converted`] on a converted pool, [`BorrowError::AtConversion`] when
+/// the LTV is at or above the conversion LTV, and [`BorrowError::NothingMinted`] when
+/// `y` is 0. A refused borrow leaves the pool unchanged.
+pub fn borrow(pool: &mut Pool, dx: u128, p: u128, params: &Params) -> Result<u128, BorrowError> {
+    if pool.converted {
+        return Err(BorrowError::Converted);
+    }
+    let l = match ltv(pool, p, params) {
+        Some(l) if l < params.conversion_ltv => l,
+        other => return Err(BorrowError::AtConversion { ltv: other }),
+    };
+    let y = mul_div(mul_div(dx, p, ONE_8), l, ONE_8);
+    if y == 0 {
+        return Err(BorrowError::NothingMinted { dx });
+    }
+    pool.collateral += dx;
+    pool.yield_supply += y;
+    pool.key_supply += y;
+    Ok(y)
+}
+
+/// Why a [`repay`] is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RepayError {
+    /// Nothing to burn.
+    #[error("repay of 0 tokens")]
+    Zero,
+    /// More yield tokens than are outstanding.
+    #[error("repay of {n} is above the yield supply {supply}")]
+    AboveYieldSupply {
+        /// The refused amount.
+        n: u128,
+        /// The yield supply.
+        supply: u128,
+    },
+    /// More key tokens than are outstanding.
+    #[error("repay of {n} is above the key supply {supply}")]
+    AboveKeySupply {
+        /// The refused amount.
+        n: u128,
+        /// The key supply.
+        supply: u128,
+    },
+}
+
+/// Burns `n` yield and `n` key tokens together (before expiry) and returns the pro-rata
+/// share of the pool paid out, `(collateral_out, sbtc_out)`, each
+/// `holding * n / yield_supply` with the supply before the burn.
+///
+/// # Errors
+///
+/// [`RepayError`] when `n` is 0 or above either supply; the pool is then unchanged.
+pub fn repay(pool: &mut Pool, n: u128) -> Result<(u128, u128), RepayError> {
+    if n == 0 {
+        return Err(RepayError::Zero);
+    }
+    if n > pool.yield_supply {
+        return Err(RepayError::AboveYieldSupply {
+            n,
+            supply: pool.yield_supply,
+        });
+    }
+    if n > pool.key_supply {
+        return Err(RepayError::AboveKeySupply {
+            n,
+            supply: pool.key_supply,
+        });
+    }
+    let cx = mul_div(pool.collateral, n, pool.yield_supply);
+    let sx = mul_div(pool.sbtc, n, pool.yield_supply);
+    pool.collateral -= cx;
+    pool.sbtc -= sx;
+    pool.yield_supply -= n;
+    pool.key_supply -= n;
+    Ok((cx, sx))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod proptests;

@@ -1,0 +1,231 @@
+//! Unit tests of the CRP rule. Each boundary is tested on both sides, so flipping a
+//! comparison or making it (non-)strict fails a test.
+
+use super::*;
+
+/// 1 sat per collateral unit: prices that keep the hand arithmetic short.
+pub(super) const P1: u128 = ONE_8;
+
+pub(super) fn pool(collateral: u128, sbtc: u128, debt: u128) -> Pool {
+    Pool {
+        collateral,
+        sbtc,
+        yield_supply: debt,
+        key_supply: debt,
+        converted: false,
+    }
+}
+
+#[test]
+fn default_params_are_alex_production_and_valid() {
+    let p = Params::default();
+    assert_eq!(
+        (p.ltv0, p.conversion_ltv, p.band, p.max_slippage),
+        (75_000_000, 95_000_000, 1_000_000, 2_000_000)
+    );
+    assert_eq!(p.validate(), Ok(()));
+}
+
+#[test]
+fn params_ltv_order_boundaries() {
+    let ok = |ltv0, conversion_ltv| {
+        Params {
+            ltv0,
+            conversion_ltv,
+            ..Params::default()
+        }
+        .validate()
+    };
+    let refused = |ltv0, conversion_ltv| {
+        Err(ParamsError::LtvOrder {
+            ltv0,
+            conversion_ltv,
+        })
+    };
+    assert_eq!(ok(0, 50), refused(0, 50));
+    assert_eq!(ok(1, 50), Ok(()));
+    assert_eq!(ok(50, 50), refused(50, 50));
+    assert_eq!(ok(49, 50), Ok(()));
+    assert_eq!(ok(50, ONE_8), refused(50, ONE_8));
+    assert_eq!(ok(50, ONE_8 - 1), Ok(()));
+}
+
+#[test]
+fn params_band_and_slippage_boundaries() {
+    let band = |band| {
+        Params {
+            band,
+            ..Params::default()
+        }
+        .validate()
+    };
+    assert_eq!(band(10_000_000), Ok(()));
+    assert_eq!(band(10_000_001), Err(ParamsError::Band(10_000_001)));
+    let slip = |max_slippage| {
+        Params {
+            max_slippage,
+            ..Params::default()
+        }
+        .validate()
+    };
+    assert_eq!(slip(10_000_000), Ok(()));
+    assert_eq!(slip(10_000_001), Err(ParamsError::MaxSlippage(10_000_001)));
+}
+
+#[test]
+fn value_floors_the_collateral_part() {
+    // 1_000 units at 0.001_999_99 sats each = 1.99999 sats, floored to 1, plus 7 sats.
+    assert_eq!(value(&pool(1_000, 7, 0), 199_999), 8);
+    assert_eq!(value(&pool(0, 7, 0), 199_999), 7);
+}
+
+#[test]
+fn ltv_of_empty_pool_is_ltv0_and_of_worthless_pool_is_infinite() {
+    let params = Params::default();
+    assert_eq!(ltv(&pool(0, 0, 0), P1, &params), Some(params.ltv0));
+    assert_eq!(ltv(&pool(5, 0, 0), P1, &params), Some(params.ltv0));
+    assert_eq!(ltv(&pool(0, 0, 1), P1, &params), None);
+    // 1 unit at 0.5 sat is worth 0 sats: debt against nothing.
+    assert_eq!(ltv(&pool(1, 0, 1), ONE_8 / 2, &params), None);
+    // 2 / 3 floored.
+    assert_eq!(ltv(&pool(2, 1, 2), P1, &params), Some(66_666_666));
+}
+
+#[test]
+fn target_weight_is_full_collateral_at_and_below_ltv0() {
+    let params = Params::default();
+    let p = pool(1, 0, 1);
+    assert_eq!(target_weight(&p, Some(params.ltv0), &params), ONE_8);
+    // Just above ltv0 the weight falls: 24_999_999 / 25_000_000.
+    assert_eq!(
+        target_weight(&p, Some(params.ltv0 + 1), &params),
+        99_999_996
+    );
+    // Below ltv0 the CPPI weight would exceed 1: capped.
+    assert_eq!(target_weight(&p, Some(50_000_000), &params), ONE_8);
+    assert_eq!(target_weight(&p, Some(0), &params), ONE_8);
+}
+
+#[test]
+fn target_weight_is_zero_from_conversion_ltv() {
+    let params = Params::default();
+    let p = pool(1, 0, 1);
+    assert_eq!(target_weight(&p, Some(params.conversion_ltv), &params), 0);
+    // One below: (1 - 0.94999999) / 0.25.
+    assert_eq!(
+        target_weight(&p, Some(params.conversion_ltv - 1), &params),
+        20_000_004
+    );
+    assert_eq!(target_weight(&p, None, &params), 0);
+    let converted = Pool {
+        converted: true,
+        ..p
+    };
+    assert_eq!(target_weight(&converted, Some(params.ltv0), &params), 0);
+}
+
+#[test]
+fn borrow_into_empty_pool_mints_at_ltv0() {
+    let params = Params::default();
+    let mut p = Pool::default();
+    // 1e8 units at 0.001 sat = 100_000 sats; 75% of it.
+    assert_eq!(
+        borrow(&mut p, 100_000_000, ONE_8 / 1000, &params),
+        Ok(75_000)
+    );
+    assert_eq!(p, pool(100_000_000, 0, 75_000));
+}
+
+#[test]
+fn borrow_mints_at_the_pools_current_ltv() {
+    let params = Params::default();
+    let mut p = pool(100_000_000, 0, 50_000_000);
+    assert_eq!(borrow(&mut p, 10_000_000, P1, &params), Ok(5_000_000));
+    assert_eq!(p, pool(110_000_000, 0, 55_000_000));
+}
+
+#[test]
+fn borrow_is_refused_exactly_at_conversion_ltv() {
+    let params = Params::default();
+    let mut at = pool(100, 0, 95);
+    assert_eq!(
+        borrow(&mut at, 100, P1, &params),
+        Err(BorrowError::AtConversion {
+            ltv: Some(95_000_000)
+        })
+    );
+    assert_eq!(at, pool(100, 0, 95));
+    let mut below = pool(ONE_8, 0, 94_999_999);
+    assert_eq!(borrow(&mut below, ONE_8, P1, &params), Ok(94_999_999));
+}
+
+#[test]
+fn borrow_is_refused_on_converted_worthless_or_dust() {
+    let params = Params::default();
+    let mut converted = Pool {
+        converted: true,
+        ..Pool::default()
+    };
+    assert_eq!(
+        borrow(&mut converted, ONE_8, P1, &params),
+        Err(BorrowError::Converted)
+    );
+    let mut worthless = pool(0, 0, 10);
+    assert_eq!(
+        borrow(&mut worthless, ONE_8, P1, &params),
+        Err(BorrowError::AtConversion { ltv: None })
+    );
+    // 1 unit at 1 sat at 75% mints 0.75, floored to 0; 2 units mint 1.
+    let mut empty = Pool::default();
+    assert_eq!(
+        borrow(&mut empty, 1, P1, &params),
+        Err(BorrowError::NothingMinted { dx: 1 })
+    );
+    assert_eq!(empty, Pool::default());
+    assert_eq!(borrow(&mut empty, 2, P1, &params), Ok(1));
+}
+
+#[test]
+fn repay_pays_pro_rata_with_the_supply_before_the_burn() {
+    let mut p = pool(100, 7, 4);
+    // 100 / 4 and 7 / 4 floored; with the supply after the burn it would be 33 and 2.
+    assert_eq!(repay(&mut p, 1), Ok((25, 1)));
+    assert_eq!(p, pool(75, 6, 3));
+    // The last holder takes everything.
+    assert_eq!(repay(&mut p, 3), Ok((75, 6)));
+    assert_eq!(p, pool(0, 0, 0));
+}
+
+#[test]
+fn repay_refuses_zero_and_above_either_supply() {
+    let mut p = Pool {
+        collateral: 100,
+        sbtc: 0,
+        yield_supply: 10,
+        key_supply: 5,
+        converted: false,
+    };
+    let before = p;
+    assert_eq!(repay(&mut p, 0), Err(RepayError::Zero));
+    assert_eq!(
+        repay(&mut p, 11),
+        Err(RepayError::AboveYieldSupply { n: 11, supply: 10 })
+    );
+    assert_eq!(
+        repay(&mut p, 6),
+        Err(RepayError::AboveKeySupply { n: 6, supply: 5 })
+    );
+    assert_eq!(p, before);
+    assert_eq!(repay(&mut p, 5), Ok((50, 0)));
+    let mut q = pool(100, 0, 10);
+    assert_eq!(repay(&mut q, 10), Ok((100, 0)));
+}
+
+#[test]
+#[should_panic(expected = "u128 overflow")]
+fn overflow_panics_as_the_contract_aborts() {
+    value(&pool(u128::MAX, 0, 0), 2);
+}
+
+mod order;
+mod settlement;
