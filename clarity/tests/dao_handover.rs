@@ -98,14 +98,14 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
         ("ytp", "set-governance", vec![carol.clone()]),
         ("ytp", "set-paused", vec![cbool(true)]),
         ("ytp", "create-pool", vec![uint(5_000)]),
-        ("ytp", "set-pool-fee", vec![uint(2_000), uint(1), uint(1)]),
+        ("ytp", "set-pool-fee", vec![uint(100), uint(1), uint(1)]),
         (
             "ytp",
             "set-pool-ratios",
-            vec![uint(2_000), uint(1_000_000), uint(1_000_000)],
+            vec![uint(100), uint(1_000_000), uint(1_000_000)],
         ),
-        ("ytp", "set-pool-oracle", vec![uint(2_000), uint(1)]),
-        ("ytp", "set-pool-paused", vec![uint(2_000), cbool(true)]),
+        ("ytp", "set-pool-oracle", vec![uint(100), uint(1)]),
+        ("ytp", "set-pool-paused", vec![uint(100), cbool(true)]),
         ("crp", "set-governance", vec![carol.clone()]),
         ("crp", "set-paused", vec![cbool(true)]),
         (

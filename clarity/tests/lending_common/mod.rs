@@ -1,6 +1,7 @@
 //! Shared setup for the lending tests: the deployer-governed chain with sBTC pegged in
-//! to the actors, the wSTX/sBTC AMM pool (3) funded and priced, and the devnet's
-//! yield-token pool (expiry [`E`]) seeded with sBTC.
+//! to the actors, the wSTX/sBTC AMM pool (3) funded and priced, and a yield-token pool
+//! and a CRP for expiry [`E`] (opened by governance, the deployer on this chain), the
+//! YTP seeded with sBTC.
 
 use crate::actors::{actors, Actors};
 use crate::silica_common::{bootstrap, peg_in, Signers};
@@ -8,7 +9,8 @@ use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Simnet, Value};
 
 pub const ONE_8: u128 = 100_000_000;
-/// The devnet's expiry (deployments/bootstrap.toml).
+/// The tests' expiry: 2,000 burn blocks (the devnet's is 100, too short for the paths
+/// here).
 pub const E: u128 = 2000;
 /// amm-pool's wSTX/sBTC pool.
 pub const AMM_ID: u128 = 3;
@@ -30,6 +32,10 @@ pub use crate::amm_common::next_burn_block;
 pub fn lending() -> (Simnet, Actors) {
     let mut sim = Simnet::deployer_governed();
     let a = actors(&sim);
+    for c in ["ytp", "crp"] {
+        sim.call(c, "create-pool", &[uint(E)], &a.deployer)
+            .expect_ok();
+    }
     let signers = Signers::new("lending", 3, 2);
     bootstrap(&mut sim, &signers).expect_ok();
     peg_in(&mut sim, &signers, &a.alice, 300 * ONE_8);
