@@ -11,10 +11,20 @@ fn f(v: &Value, name: &str) -> u128 {
     v.field(name).to_uint()
 }
 
+/// The keeper's first rebalance after the borrow: the pool sells collateral down to
+/// its CPPI weight (2 x 25% cushion = 50% at LTV 75%).
+fn hedge(sim: &mut alkahest_clarity::Simnet, keeper: &str) {
+    assert_eq!(f(&state(sim), "weight"), 50_000_000);
+    assert_eq!(keep(sim, keeper, 1), 1);
+    let s = state(sim);
+    assert_eq!((f(&s, "ltv"), f(&s, "weight")), (75_206_218, 49_587_564));
+}
+
 #[test]
 fn pushing_the_instant_price_within_one_block_moves_no_weight() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
     let before = ema(&mut sim);
     let instant = |sim: &mut alkahest_clarity::Simnet| {
@@ -38,6 +48,7 @@ fn pushing_the_instant_price_within_one_block_moves_no_weight() {
 fn a_20_percent_drop_in_one_block_is_hedged_and_yield_is_paid_in_full() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
     move_price_in_one_block(&mut sim, &a.stranger, PRICE * 80 / 100);
     // A keeper rebalances every block while the EMA follows the new price.
@@ -61,6 +72,7 @@ fn a_20_percent_drop_in_one_block_is_hedged_and_yield_is_paid_in_full() {
 fn reaching_conversion_ltv_converts_for_good_and_stops_borrowing() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
     // 22% down: LTV 0.75 / 0.78 = 96% >= 95%.
     move_price_in_one_block(&mut sim, &a.stranger, PRICE * 78 / 100);
@@ -88,6 +100,7 @@ fn reaching_conversion_ltv_converts_for_good_and_stops_borrowing() {
 fn a_crash_the_pool_cannot_hedge_is_paid_from_the_reserve_exactly() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     fund_reserve(&mut sim, &a.alice, 40_000_000);
     let reserve = reserve_sats(&mut sim);
     next_burn_block(&mut sim);
@@ -147,6 +160,7 @@ fn a_shortfall_beyond_the_reserve_is_covered_by_capped_alex_minted_and_sold() {
     )
     .expect_ok();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     fund_reserve(&mut sim, &a.alice, 10_000_000);
     let reserve = reserve_sats(&mut sim);
     next_burn_block(&mut sim);
