@@ -48,7 +48,7 @@ describe.each(PRE_HANDOVER_CHAINS)("amm-pool on %s", (_label, makeChain) => {
     const id = chain.ok(
       chain.call(POOL, "create-pool", [tok("tok-a"), tok("tok-b"), Cl.uint(1n), Cl.uint(50_000_000n), Cl.uint(300_000n), Cl.uint(50_000_000n)], d),
     );
-    expect(id).toBe(3n); // after bootstrap.toml's devnet pools 1 and 2
+    expect(id).toBe(4n); // after bootstrap.toml's devnet pools 1, 2 and 3
     chain.ok(
       chain.call(POOL, "add-liquidity", [Cl.uint(id), tok("tok-a"), tok("tok-b"), Cl.uint(BIG), Cl.uint(BIG), Cl.uint(0n), Cl.uint(FAR)], alice),
     );

@@ -16,7 +16,10 @@
 ;;   moves into sBTC as the LTV rises; reaching conversion-ltv converts it fully to
 ;;   sBTC for good ("flight to quality"). The VaR model (`var` binary) sizes this.
 ;; - Borrowing mints y = dx * p * LTV yield and as many key tokens, at the pool's
-;;   current LTV, so earlier borrowers are not diluted.
+;;   current LTV, so earlier borrowers are not diluted, and sells the collateral above
+;;   the target weight at once (as `rebalance` would), so a new pool is never left
+;;   unhedged until the next keeper. Capacity: a borrow may not take the pool's value
+;;   above `capacity` of the AMM pool's sBTC, so the AMM can absorb a conversion.
 ;; - `rebalance` (anyone, once per burn block) trades the gap between the collateral's
 ;;   value and w * V through amm-pool when it exceeds `band` of V, at most the AMM's
 ;;   max-in ratio per call, with min-out = fair value at the EMA less max-slippage.
@@ -60,6 +63,8 @@
 (define-constant ERR_INSUFFICIENT_BALANCE (err u1913))
 ;; Nothing to trade (inside the band).
 (define-constant ERR_NOTHING_TO_DO (err u1914))
+;; The borrow would take the pool's value above its capacity (a share of the AMM's sBTC).
+(define-constant ERR_CAPACITY (err u1915))
 
 (define-constant ONE_8 u100000000)
 (define-constant SELF (as-contract tx-sender))
@@ -70,9 +75,9 @@
 (define-data-var governance principal tx-sender)
 (define-data-var paused bool false)
 ;; Defaults: an empty pool lends at 75% LTV, CPPI multiplier 2, convert at 95% (ALEX
-;; agp066), 1% band, 2% slippage, price at most a day old.
-(define-data-var params {ltv-0: uint, multiplier: uint, conversion-ltv: uint, band: uint, max-slippage: uint, max-oracle-age: uint}
-  {ltv-0: u75000000, multiplier: u200000000, conversion-ltv: u95000000, band: u1000000, max-slippage: u2000000, max-oracle-age: u144})
+;; agp066), 1% band, 2% slippage, price at most a day old, capacity 1% of the AMM's sBTC.
+(define-data-var params {ltv-0: uint, multiplier: uint, conversion-ltv: uint, band: uint, max-slippage: uint, max-oracle-age: uint, capacity: uint}
+  {ltv-0: u75000000, multiplier: u200000000, conversion-ltv: u95000000, band: u1000000, max-slippage: u2000000, max-oracle-age: u144, capacity: u1000000})
 ;; amm-pool ids: the wSTX/sBTC pool priced and traded against, and the ALEX/sBTC pool
 ;; for the ALEX backstop; alex-cover-cap is the ALEX a settlement may mint (0 = none).
 (define-data-var amm-id uint u0)
@@ -122,11 +127,11 @@
     (print {topic: "crp-set-paused", paused: new-paused})
     (ok true)))
 
-(define-public (set-params (ltv-0 uint) (multiplier uint) (conversion-ltv uint) (band uint) (max-slippage uint) (max-oracle-age uint))
-  (let ((new {ltv-0: ltv-0, multiplier: multiplier, conversion-ltv: conversion-ltv, band: band, max-slippage: max-slippage, max-oracle-age: max-oracle-age}))
+(define-public (set-params (ltv-0 uint) (multiplier uint) (conversion-ltv uint) (band uint) (max-slippage uint) (max-oracle-age uint) (capacity uint))
+  (let ((new {ltv-0: ltv-0, multiplier: multiplier, conversion-ltv: conversion-ltv, band: band, max-slippage: max-slippage, max-oracle-age: max-oracle-age, capacity: capacity}))
     (try! (check-governance))
     (asserts! (and (> ltv-0 u0) (< ltv-0 conversion-ltv) (< conversion-ltv ONE_8)
-                   (> multiplier u0) (<= multiplier MAX_MULTIPLIER)
+                   (> multiplier u0) (<= multiplier MAX_MULTIPLIER) (> capacity u0) (<= capacity ONE_8)
                    (<= band MAX_BAND) (<= max-slippage MAX_SLIPPAGE) (> max-oracle-age u0)) ERR_INVALID_PARAM)
     (var-set params new)
     (print (merge new {topic: "crp-set-params"}))
@@ -157,24 +162,29 @@
 
 ;; Public: borrowers
 
-;; Deposits dx uSTX, mints yield and key tokens at the pool's LTV, sells the yield
-;; tokens in the YTP and pays the borrower at least min-sbtc sats. Returns
-;; {minted, sbtc}.
+;; Deposits dx uSTX, mints yield and key tokens at the pool's LTV, sells the collateral
+;; above the target weight, sells the yield tokens in the YTP and pays the borrower at
+;; least min-sbtc sats. Returns {minted, sbtc}.
 (define-public (borrow (expiry uint) (dx uint) (min-sbtc uint))
   (let (
       (pool (try! (live-pool expiry)))
       (p (try! (get-price)))
       (ltv (pool-ltv pool p))
       (y (/ (* (/ (* dx p) ONE_8) ltv) ONE_8))
+      (after (merge pool {collateral: (+ (get collateral pool) dx),
+        yield-supply: (+ (get yield-supply pool) y), key-supply: (+ (get key-supply pool) y)}))
       (borrower tx-sender))
     (asserts! (> dx u0) ERR_INVALID_AMOUNT)
     (asserts! (and (not (get converted pool)) (< ltv (get conversion-ltv (var-get params)))) ERR_CONVERTED)
     (asserts! (> y u0) ERR_INVALID_AMOUNT)
+    (asserts! (<= (* (value after p) ONE_8) (* (get y (amm-balances)) (get capacity (var-get params)))) ERR_CAPACITY)
     (try! (contract-call? .amm-wstx transfer dx borrower SELF none))
     (try! (contract-call? .yield-token mint expiry y borrower))
     (try! (contract-call? .key-token mint expiry y borrower))
-    (map-set pools expiry (merge pool {collateral: (+ (get collateral pool) dx),
-      yield-supply: (+ (get yield-supply pool) y), key-supply: (+ (get key-supply pool) y)}))
+    (map-set pools expiry after)
+    (let ((plan (plan-of after p)))
+      (and (> (get cv plan) (get tv plan)) (get outside plan)
+           (is-some (try! (sell-collateral expiry after p (/ (* (- (get cv plan) (get tv plan)) ONE_8) p))))))
     (let ((sold (try! (contract-call? .ytp swap-y-for-x expiry y min-sbtc))))
       (print {topic: "crp-borrow", expiry: expiry, borrower: borrower, collateral: dx, price: p, ltv: ltv, minted: y, sbtc: (get out sold)})
       (ok {minted: y, sbtc: (get out sold)}))))
@@ -206,19 +216,14 @@
   (let (
       (pool (try! (live-pool expiry)))
       (p (try! (get-price)))
-      (ltv (pool-ltv pool p))
-      (converted (or (get converted pool) (>= ltv (get conversion-ltv (var-get params)))))
-      (target (merge pool {converted: converted}))
-      (w (weight target ltv))
-      (v (value pool p))
-      (cv (/ (* (get collateral pool) p) ONE_8))
-      (tv (/ (* v w) ONE_8))
-      (gap (if (> cv tv) (- cv tv) (- tv cv))))
+      (plan (plan-of pool p))
+      (target (merge pool {converted: (get converted plan)})))
     (asserts! (not (is-eq (get traded-at pool) burn-block-height)) ERR_ONCE_PER_BLOCK)
-    (asserts! (or converted (>= (* gap ONE_8) (* v (get band (var-get params))))) ERR_NOTHING_TO_DO)
-    (if (> cv tv)
-      (sell-collateral expiry target p (if converted (get collateral pool) (/ (* (- cv tv) ONE_8) p)))
-      (buy-collateral expiry target p (- tv cv)))))
+    (asserts! (or (get converted plan) (get outside plan)) ERR_NOTHING_TO_DO)
+    (if (> (get cv plan) (get tv plan))
+      (sell-collateral expiry target p
+        (if (get converted plan) (get collateral pool) (/ (* (- (get cv plan) (get tv plan)) ONE_8) p)))
+      (buy-collateral expiry target p (- (get tv plan) (get cv plan))))))
 
 ;; At or after expiry: sells collateral (one capped trade per burn block); once none is
 ;; left, settles the pool (see the header). Returns the settlement when it happened.
@@ -303,6 +308,18 @@
     (if (or (get converted pool) (>= ltv (get conversion-ltv prm)))
       u0
       (let ((w (/ (* (- ONE_8 ltv) (get multiplier prm)) ONE_8))) (if (< w ONE_8) w ONE_8)))))
+
+;; The rebalancing plan at price p: whether the pool converts, the collateral's value
+;; cv and its target tv = w * V, and whether the gap is outside the band.
+(define-private (plan-of (pool {collateral: uint, sbtc: uint, yield-supply: uint, key-supply: uint, converted: bool, traded-at: uint}) (p uint))
+  (let (
+      (ltv (pool-ltv pool p))
+      (converted (or (get converted pool) (>= ltv (get conversion-ltv (var-get params)))))
+      (v (value pool p))
+      (cv (/ (* (get collateral pool) p) ONE_8))
+      (tv (/ (* v (weight (merge pool {converted: converted}) ltv)) ONE_8))
+      (gap (if (> cv tv) (- cv tv) (- tv cv))))
+    {converted: converted, cv: cv, tv: tv, outside: (>= (* gap ONE_8) (* v (get band (var-get params))))}))
 
 ;; The AMM's max-in for `bal-in` (amm-pool refuses dx * 1e8 > bal * max-in).
 (define-private (max-in (bal-in uint))

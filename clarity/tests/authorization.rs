@@ -382,6 +382,7 @@ fn matrix() -> Vec<Entry> {
                     uint(0),
                     uint(0),
                     uint(10),
+                    uint(1_000_000),
                 ]
             },
         ),

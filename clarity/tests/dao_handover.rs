@@ -118,6 +118,7 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
                 uint(0),
                 uint(0),
                 uint(10),
+                uint(1_000_000),
             ],
         ),
         ("crp", "set-amm-pools", vec![uint(3), uint(1), uint(1)]),
