@@ -174,6 +174,7 @@
       (after (merge pool {collateral: (+ (get collateral pool) dx),
         yield-supply: (+ (get yield-supply pool) y), key-supply: (+ (get key-supply pool) y)}))
       (borrower tx-sender))
+    (asserts! (not (var-get paused)) ERR_PAUSED)
     (asserts! (> dx u0) ERR_INVALID_AMOUNT)
     (asserts! (and (not (get converted pool)) (< ltv (get conversion-ltv (var-get params)))) ERR_CONVERTED)
     (asserts! (> y u0) ERR_INVALID_AMOUNT)
@@ -195,8 +196,8 @@
   (let (
       (pool (try! (live-pool expiry)))
       (supply (get yield-supply pool))
-      (cx (/ (* (get collateral pool) n) supply))
-      (sx (/ (* (get sbtc pool) n) supply))
+      (cx (if (is-eq supply u0) u0 (/ (* (get collateral pool) n) supply)))
+      (sx (if (is-eq supply u0) u0 (/ (* (get sbtc pool) n) supply)))
       (owner tx-sender))
     (asserts! (> n u0) ERR_INVALID_AMOUNT)
     (asserts! (and (<= n supply) (<= n (get key-supply pool))) ERR_INSUFFICIENT_BALANCE)
@@ -218,6 +219,7 @@
       (p (try! (get-price)))
       (plan (plan-of pool p))
       (target (merge pool {converted: (get converted plan)})))
+    (asserts! (not (var-get paused)) ERR_PAUSED)
     (asserts! (not (is-eq (get traded-at pool) burn-block-height)) ERR_ONCE_PER_BLOCK)
     (asserts! (or (get converted plan) (get outside plan)) ERR_NOTHING_TO_DO)
     (if (> (get cv plan) (get tv plan))
@@ -280,9 +282,10 @@
 (define-private (is-contract (who principal))
   (match (principal-destruct? who) p (is-some (get name p)) p (is-some (get name p))))
 
+;; A pool before its expiry. The pause stops new risk (borrow, rebalance) only; repay
+;; stays open.
 (define-private (live-pool (expiry uint))
   (let ((pool (try! (get-pool expiry))))
-    (asserts! (not (var-get paused)) ERR_PAUSED)
     (asserts! (< burn-block-height expiry) ERR_EXPIRED)
     (ok pool)))
 

@@ -219,7 +219,7 @@
     (ok {lp: minted, dy: dy})))
 
 ;; Burns lp shares for the pro-rata sats and yield tokens (at least min-dx, min-dy).
-;; Open before and after expiry.
+;; Open before and after expiry, and under either pause (an exit adds no risk).
 (define-public (remove-liquidity (expiry uint) (lp uint) (min-dx uint) (min-dy uint))
   (let (
       (pool (try! (get-pool expiry)))
@@ -229,7 +229,6 @@
       (dx (/ (* (get balance-x pool) lp) supply))
       (dy (/ (* (get balance-y pool) lp) supply))
       (dv (/ (* (get virtual-y pool) lp) supply)))
-    (asserts! (not (var-get paused)) ERR_PAUSED)
     (asserts! (> lp u0) ERR_INVALID_AMOUNT)
     (asserts! (<= lp held) ERR_INSUFFICIENT_LP)
     (asserts! (and (>= dx min-dx) (>= dy min-dy)) ERR_SLIPPAGE)

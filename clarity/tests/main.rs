@@ -37,6 +37,7 @@ mod dao_params;
 mod deploy;
 mod error_coverage;
 mod lending;
+mod lending_attacks;
 mod lending_risk;
 mod mutation_list;
 mod sbtc_token;
