@@ -60,6 +60,12 @@
 
 (define-constant ONE_8 u100000000)
 (define-constant ONE_16 u10000000000000000)
+(define-constant ONE_18 u1000000000000000000)
+(define-constant ONE_36 u1000000000000000000000000000000000000)
+(define-constant SCALE_8_18 u10000000000)
+;; pow-18 widens its result by raw / 1e13 + 1 (1e-13 relative, far above the kernels'
+;; 1e-15).
+(define-constant REL_MARGIN_18 u10000000000000)
 (define-constant SELF (as-contract tx-sender))
 ;; t's horizon: four years of burn blocks (ALEX's 210,240 "max-expiry"); a 90-day term
 ;; has t = 0.062. MAX_T keeps 1 - t >= 0.05.
@@ -331,18 +337,29 @@
 (define-private (yield-fee (pool {balance-x: uint, balance-y: uint, virtual-y: uint, supply: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-rate: int, oracle-height: uint, paused: bool}) (t uint) (sats uint))
   (ceil-div (* sats (- (spot pool t) ONE_8) (get fee-rate pool)) ONE_16))
 
-;; The new balance of the other side after `a` grows to `a2`, rounded up:
-;; (pow-up(a) + pow-up(b) - pow-down(a2))^(1/(1-t)), all in 8-decimal fixed point.
+;; The new balance of the other side after `a` grows to `a2`, rounded up. The curve is
+;; evaluated on ratios to `a` at 18 decimals, so no pow sees a large base (an exponent
+;; rounded to 1e-8 on a base of 1e17 would cost 4e-7 of the pool):
+;;     b2 = a * (1 + (b/a)^e - (a2/a)^e)^(1/e),  e = 1 - t,
+;; with every term rounded toward a larger b2 (against the trader).
 (define-private (curve-other (a uint) (b uint) (a2 uint) (t uint))
   (let (
-      (e (- ONE_8 t))
-      (inv (ceil-div ONE_16 e))
-      (k (+ (unwrap-panic (contract-call? .amm-math pow-up (* a ONE_8) e))
-            (unwrap-panic (contract-call? .amm-math pow-up (* b ONE_8) e))))
-      (rest (unwrap-panic (contract-call? .amm-math pow-down (* a2 ONE_8) e))))
+      (e (* (- ONE_8 t) SCALE_8_18))
+      (inv (ceil-div ONE_36 e))
+      (k (+ ONE_18 (pow-18 (ceil-div (* b ONE_18) a) e true)))
+      (rest (pow-18 (/ (* a2 ONE_18) a) e false)))
     (if (<= k rest)
       u0
-      (ceil-div (unwrap-panic (contract-call? .amm-math pow-up (- k rest) inv)) ONE_8))))
+      (ceil-div (* a (pow-18 (- k rest) inv true)) ONE_18))))
+
+;; x^y at 18 decimals (x > 0), widened by REL_MARGIN_18 up or down so the exact value
+;; is bracketed (amm-math's ln-18 errs by 3e-17 absolute, exp-18 by 1e-15 relative).
+(define-private (pow-18 (x uint) (y uint) (up bool))
+  (let (
+      (l (unwrap-panic (contract-call? .amm-math ln-18 x)))
+      (raw (unwrap-panic (contract-call? .amm-math exp-18 (/ (* l (to-int y)) (to-int ONE_18)))))
+      (m (+ u1 (/ raw REL_MARGIN_18))))
+    (if up (+ raw m) (if (> raw m) (- raw m) u0))))
 
 ;; Buying yield tokens with dx sats: the fee is taken from dx first.
 (define-private (quote-buy (pool {balance-x: uint, balance-y: uint, virtual-y: uint, supply: uint, fee-rate: uint, fee-rebate: uint, max-in-ratio: uint, max-out-ratio: uint, oracle-average: uint, oracle-rate: int, oracle-height: uint, paused: bool}) (t uint) (dx uint))
