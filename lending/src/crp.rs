@@ -38,6 +38,11 @@ pub const DEFAULT_BAND: u128 = 1_000_000;
 pub const DEFAULT_MAX_SLIPPAGE: u128 = 2_000_000;
 /// Widest band and slippage the parameters accept: 10%.
 pub const MAX_BAND_OR_SLIPPAGE: u128 = 10_000_000;
+/// The CPPI multiplier by default: 2.0, so the pool holds 50% collateral at LTV 75% and
+/// its yield holders survive a one-day crash of up to -50%.
+pub const DEFAULT_MULTIPLIER: u128 = 200_000_000;
+/// Largest CPPI multiplier the parameters accept: 20.0.
+pub const MAX_MULTIPLIER: u128 = 2_000_000_000;
 
 /// Multiplies `a * b`, panicking where the contract's `u128` arithmetic aborts.
 pub(crate) fn mul(a: u128, b: u128) -> u128 {
@@ -53,7 +58,7 @@ pub(crate) fn mul_div(a: u128, b: u128, d: u128) -> u128 {
 /// The pool's governance parameters, each a fraction with [`ONE_8`] = 1.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
-    /// LTV of the first borrow, and the LTV at which the pool holds only collateral.
+    /// LTV of an empty pool's first borrow; it plays no part in the target weight.
     pub ltv0: u128,
     /// LTV at which the pool converts everything into sBTC and stops lending.
     pub conversion_ltv: u128,
@@ -62,6 +67,9 @@ pub struct Params {
     pub band: u128,
     /// A trade's `min_out` is its fair output less this fraction.
     pub max_slippage: u128,
+    /// The CPPI multiplier of [`target_weight`]: collateral exposure per unit of
+    /// cushion (`ONE_8` = 1.0).
+    pub multiplier: u128,
 }
 
 impl Default for Params {
@@ -71,6 +79,7 @@ impl Default for Params {
             conversion_ltv: DEFAULT_CONVERSION_LTV,
             band: DEFAULT_BAND,
             max_slippage: DEFAULT_MAX_SLIPPAGE,
+            multiplier: DEFAULT_MULTIPLIER,
         }
     }
 }
@@ -92,11 +101,14 @@ pub enum ParamsError {
     /// The slippage is above [`MAX_BAND_OR_SLIPPAGE`].
     #[error("max_slippage {0} is above 1e7 (10%)")]
     MaxSlippage(u128),
+    /// The multiplier is 0 or above [`MAX_MULTIPLIER`].
+    #[error("multiplier {0} is outside (0, 2e9] (0 to 20.0)")]
+    Multiplier(u128),
 }
 
 impl Params {
-    /// Checks `0 < ltv0 < conversion_ltv < ONE_8`, `band <= 10%` and
-    /// `max_slippage <= 10%`.
+    /// Checks `0 < ltv0 < conversion_ltv < ONE_8`, `band <= 10%`, `max_slippage <= 10%`
+    /// and `0 < multiplier <= 20.0`.
     ///
     /// # Errors
     ///
@@ -113,6 +125,9 @@ impl Params {
         }
         if self.max_slippage > MAX_BAND_OR_SLIPPAGE {
             return Err(ParamsError::MaxSlippage(self.max_slippage));
+        }
+        if !(0 < self.multiplier && self.multiplier <= MAX_MULTIPLIER) {
+            return Err(ParamsError::Multiplier(self.multiplier));
         }
         Ok(())
     }
@@ -164,14 +179,18 @@ pub(crate) fn at_conversion(ltv: Option<u128>, params: &Params) -> bool {
 
 /// Returns the fraction of the pool's value to hold in collateral (`ONE_8` = all).
 ///
-/// CPPI with the floor at the yield debt and the multiplier `1 / (1 - ltv0)`: all in
-/// collateral at the borrowing LTV, linearly into sBTC as the LTV rises, and all in sBTC
-/// (0) once the pool is converted or `ltv` (`None` = infinite) reaches the conversion
-/// LTV. Otherwise `min(ONE_8, (ONE_8 - ltv) * ONE_8 / (ONE_8 - ltv0))`.
+/// CPPI with the floor at the yield debt: the cushion is `value - debt =
+/// value * (1 - ltv)`, and the pool holds `multiplier` times the cushion in collateral,
+/// so the weight is `(1 - ltv) * multiplier`, capped at all collateral. A one-step
+/// crash of the collateral by a fraction `J` then loses the yield holders nothing while
+/// `J < 1 / multiplier`: with the default 2.0 the pool holds 50% collateral at LTV 75%
+/// and survives a -50% day. The weight is 0 (all sBTC) once the pool is converted or
+/// `ltv` (`None` = infinite) reaches the conversion LTV. Otherwise
+/// `min(ONE_8, (ONE_8 - ltv) * multiplier / ONE_8)`, floored.
 pub fn target_weight(pool: &Pool, ltv: Option<u128>, params: &Params) -> u128 {
     match ltv {
         Some(l) if !pool.converted && l < params.conversion_ltv => {
-            ONE_8.min(mul_div(ONE_8 - l, ONE_8, ONE_8 - params.ltv0))
+            ONE_8.min(mul_div(ONE_8 - l, params.multiplier, ONE_8))
         }
         _ => 0,
     }

@@ -8,22 +8,28 @@
 //! ```
 //! use alkahest_lending::crp::{self, Order, Params, Pool, ONE_8};
 //!
-//! let params = Params::default(); // ltv0 75%, conversion 95%, band 1%, slippage 2%
+//! // ltv0 75%, conversion 95%, CPPI multiplier 2, band 1%, slippage 2%
+//! let params = Params::default();
 //! let mut pool = Pool::default();
 //! // Deposit 1e8 micro-STX at 0.001 sat each: 100_000 sats of value, 75% lent.
 //! let p = ONE_8 / 1_000;
 //! assert_eq!(crp::borrow(&mut pool, 100_000_000, p, &params), Ok(75_000));
-//! assert_eq!(crp::rebalance_order(&mut pool, p, &params), Order::None);
-//! // STX falls 10% against BTC: the LTV rises to 83.3%, so the pool sells collateral.
-//! let p = p * 9 / 10;
-//! assert_eq!(crp::ltv(&pool, p, &params), Some(83_333_333));
+//! // The cushion is 25%, so the pool holds 2 x 25% = 50% in collateral: it sells half.
 //! let order = crp::rebalance_order(&mut pool, p, &params);
-//! assert_eq!(order, Order::SellCollateral { amount_in: 33_333_333, min_out: 29_399 });
-//! crp::apply(&mut pool, &order, 29_700).unwrap();
-//! // At expiry, after selling the rest: the yield holders are paid in full.
+//! assert_eq!(order, Order::SellCollateral { amount_in: 50_000_000, min_out: 49_000 });
+//! crp::apply(&mut pool, &order, 49_850).unwrap();
+//! // STX falls 10% against BTC: the LTV rises to 79.1%, so the pool sells more.
+//! let p = p * 9 / 10;
+//! assert_eq!(crp::ltv(&pool, p, &params), Some(79_072_219));
+//! let order = crp::rebalance_order(&mut pool, p, &params);
+//! assert_eq!(order, Order::SellCollateral { amount_in: 5_888_888, min_out: 5_193 });
+//! crp::apply(&mut pool, &order, 5_283).unwrap();
+//! // Then STX falls 45% in a day, less than 1 / multiplier. At expiry, after selling the
+//! // rest, the yield holders are paid in full.
+//! let p = p * 55 / 100;
 //! let sbtc = pool.sbtc + pool.collateral * p / ONE_8;
 //! let settled = crp::settle(sbtc, pool.yield_supply, pool.key_supply, 0, 0);
-//! assert_eq!((settled.yield_pool, settled.key_pool), (75_000, 14_700));
+//! assert_eq!((settled.yield_pool, settled.key_pool), (75_000, 1_968));
 //! ```
 #![deny(missing_docs)]
 

@@ -100,8 +100,9 @@ proptest! {
         alex in 0u128..=1_000_000_000_000,
         yield_parts in prop::collection::vec(1u128..=1_000_000_000_000, 1..8),
         key_parts in prop::collection::vec(1u128..=1_000_000_000_000, 1..8),
+        multiplier in 1u128..=MAX_MULTIPLIER,
     ) {
-        let params = Params::default();
+        let params = Params { multiplier, ..Params::default() };
         let mut pool = Pool::default();
         let mut ledger = Ledger::default();
         for step in &steps {

@@ -55,6 +55,8 @@ pub struct PoolConfig {
     pub initial_price: u64,
     /// LTV at which the pool converts into sBTC.
     pub conversion_ltv: f64,
+    /// CPPI multiplier of the target weight.
+    pub multiplier: f64,
     /// Rebalancing band.
     pub band: f64,
     /// Slippage a rebalancing trade may lose.
@@ -223,6 +225,12 @@ impl Config {
             pool.initial_price as f64,
             "> 0",
         )?;
+        check(
+            pool.multiplier > 0.0 && pool.multiplier <= 20.0,
+            "pool.multiplier",
+            pool.multiplier,
+            "in (0, 20]",
+        )?;
         let alpha = pool.ema_alpha;
         check(
             (0.0..1.0).contains(&alpha),
@@ -285,6 +293,7 @@ impl Config {
             conversion_ltv: to_fixed(self.pool.conversion_ltv),
             band: to_fixed(self.pool.band),
             max_slippage: to_fixed(self.pool.max_slippage),
+            multiplier: to_fixed(self.pool.multiplier),
         }
     }
 }
@@ -298,6 +307,7 @@ mod tests {
         let c = Config::default_config();
         assert_eq!(c.pool.term_days, 90);
         assert_eq!(c.pool.ema_alpha, 0.0);
+        assert_eq!(c.pool.multiplier, 2.0);
         assert_eq!(c.amm.max_in_ratio, 0.05);
         assert_eq!(c.grid.ltvs, [0.5, 0.6, 0.7, 0.75, 0.8]);
         assert_eq!(c.grid.crash_multipliers, [1.0, 10.0, 100.0]);
@@ -317,6 +327,33 @@ mod tests {
             Config::from_toml(&slow),
             Err(ConfigError::OutOfRange {
                 field: "pool.term_days",
+                ..
+            })
+        ));
+        for m in ["0.0", "-1.0", "20.5", "nan"] {
+            let bad = DEFAULT_TOML.replace("multiplier = 2.0", &format!("multiplier = {m}"));
+            assert!(
+                matches!(
+                    Config::from_toml(&bad),
+                    Err(ConfigError::OutOfRange {
+                        field: "pool.multiplier",
+                        ..
+                    })
+                ),
+                "multiplier {m}"
+            );
+        }
+        let top = DEFAULT_TOML.replace("multiplier = 2.0", "multiplier = 20.0");
+        assert_eq!(
+            Config::from_toml(&top).unwrap().params(0.75).multiplier,
+            2_000_000_000
+        );
+        // Positive but below the fixed point's resolution: the contract would refuse 0.
+        let dust = DEFAULT_TOML.replace("multiplier = 2.0", "multiplier = 1e-9");
+        assert!(matches!(
+            Config::from_toml(&dust),
+            Err(ConfigError::Params {
+                source: ParamsError::Multiplier(0),
                 ..
             })
         ));

@@ -23,6 +23,7 @@ fn default_params_are_alex_production_and_valid() {
         (p.ltv0, p.conversion_ltv, p.band, p.max_slippage),
         (75_000_000, 95_000_000, 1_000_000, 2_000_000)
     );
+    assert_eq!(p.multiplier, 200_000_000);
     assert_eq!(p.validate(), Ok(()));
 }
 
@@ -73,6 +74,27 @@ fn params_band_and_slippage_boundaries() {
 }
 
 #[test]
+fn params_multiplier_boundaries() {
+    let mult = |multiplier| {
+        Params {
+            multiplier,
+            ..Params::default()
+        }
+        .validate()
+    };
+    assert_eq!(mult(0), Err(ParamsError::Multiplier(0)));
+    assert_eq!(mult(1), Ok(()));
+    assert_eq!(mult(2_000_000_000), Ok(()));
+    assert_eq!(
+        mult(2_000_000_001),
+        Err(ParamsError::Multiplier(2_000_000_001))
+    );
+    assert!(ParamsError::Multiplier(2_000_000_001)
+        .to_string()
+        .contains("2000000001"));
+}
+
+#[test]
 fn value_floors_the_collateral_part() {
     // 1_000 units at 0.001_999_99 sats each = 1.99999 sats, floored to 1, plus 7 sats.
     assert_eq!(value(&pool(1_000, 7, 0), 199_999), 8);
@@ -92,17 +114,43 @@ fn ltv_of_empty_pool_is_ltv0_and_of_worthless_pool_is_infinite() {
 }
 
 #[test]
-fn target_weight_is_full_collateral_at_and_below_ltv0() {
+fn target_weight_is_the_multiplier_times_the_cushion() {
     let params = Params::default();
     let p = pool(1, 0, 1);
-    assert_eq!(target_weight(&p, Some(params.ltv0), &params), ONE_8);
-    // Just above ltv0 the weight falls: 24_999_999 / 25_000_000.
-    assert_eq!(
-        target_weight(&p, Some(params.ltv0 + 1), &params),
-        99_999_996
-    );
-    // Below ltv0 the CPPI weight would exceed 1: capped.
+    // 2 x (1 - 0.75): half the value in collateral at ALEX's borrowing LTV.
+    assert_eq!(target_weight(&p, Some(75_000_000), &params), 50_000_000);
+    assert_eq!(target_weight(&p, Some(85_000_000), &params), 30_000_000);
+    // ltv0 plays no part: only the multiplier does.
+    let low = Params {
+        ltv0: 10_000_000,
+        ..params
+    };
+    assert_eq!(target_weight(&p, Some(75_000_000), &low), 50_000_000);
+    // The old rule is the multiplier 1 / (1 - ltv0) = 4: all collateral at 75%.
+    let four = Params {
+        multiplier: 400_000_000,
+        ..params
+    };
+    assert_eq!(target_weight(&p, Some(75_000_000), &four), ONE_8);
+    assert_eq!(target_weight(&p, Some(75_000_001), &four), 99_999_996);
+    // Floored: 0.25 x 1.50000001 = 0.3750000025.
+    let odd = Params {
+        multiplier: 150_000_001,
+        ..params
+    };
+    assert_eq!(target_weight(&p, Some(75_000_000), &odd), 37_500_000);
+}
+
+#[test]
+fn target_weight_is_capped_at_full_collateral() {
+    let params = Params::default();
+    let p = pool(1, 0, 1);
+    // 2 x (1 - 0.5) is exactly 1: the cap's edge.
     assert_eq!(target_weight(&p, Some(50_000_000), &params), ONE_8);
+    // One below: 2 x 0.50000001 = 1.00000002, capped.
+    assert_eq!(target_weight(&p, Some(50_000_000 - 1), &params), ONE_8);
+    // One above: 2 x 0.49999999, just below all collateral.
+    assert_eq!(target_weight(&p, Some(50_000_000 + 1), &params), 99_999_998);
     assert_eq!(target_weight(&p, Some(0), &params), ONE_8);
 }
 
@@ -111,10 +159,10 @@ fn target_weight_is_zero_from_conversion_ltv() {
     let params = Params::default();
     let p = pool(1, 0, 1);
     assert_eq!(target_weight(&p, Some(params.conversion_ltv), &params), 0);
-    // One below: (1 - 0.94999999) / 0.25.
+    // One below: 2 x (1 - 0.94999999).
     assert_eq!(
         target_weight(&p, Some(params.conversion_ltv - 1), &params),
-        20_000_004
+        10_000_002
     );
     assert_eq!(target_weight(&p, None, &params), 0);
     let converted = Pool {
@@ -122,6 +170,7 @@ fn target_weight_is_zero_from_conversion_ltv() {
         ..p
     };
     assert_eq!(target_weight(&converted, Some(params.ltv0), &params), 0);
+    assert_eq!(target_weight(&converted, Some(0), &params), 0);
 }
 
 #[test]

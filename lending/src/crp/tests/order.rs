@@ -5,10 +5,10 @@ use super::*;
 #[test]
 fn rebalance_band_edge_is_outside_the_band() {
     let params = Params::default();
-    // LTV exactly ltv0, so the target is all collateral: tv = v = 1_000_000 and the
-    // 10_000 sats held are exactly 1% of the value: diff * ONE_8 == v * band.
-    let mut edge = pool(990_000, 10_000, 750_000);
-    assert_eq!(ltv(&edge, P1, &params), Some(params.ltv0));
+    // LTV 50%, so the target is all collateral: tv = v = 1_000_000 and the 10_000 sats
+    // held are exactly 1% of the value: diff * ONE_8 == v * band.
+    let mut edge = pool(990_000, 10_000, 500_000);
+    assert_eq!(ltv(&edge, P1, &params), Some(50_000_000));
     assert_eq!(
         rebalance_order(&mut edge, P1, &params),
         Order::BuyCollateral {
@@ -17,7 +17,7 @@ fn rebalance_band_edge_is_outside_the_band() {
         }
     );
     // One sat less off target: inside the band.
-    let mut inside = pool(990_001, 9_999, 750_000);
+    let mut inside = pool(990_001, 9_999, 500_000);
     assert_eq!(rebalance_order(&mut inside, P1, &params), Order::None);
     assert!(!inside.converted);
 }
@@ -34,15 +34,15 @@ fn rebalance_converts_exactly_at_conversion_ltv() {
         }
     );
     assert!(at.converted);
-    // One below: not converted, sells down to the CPPI weight 0.20000004.
+    // One below: not converted, sells down to the CPPI weight 2 x 0.05000001.
     let mut below = pool(ONE_8, 0, 94_999_999);
     let order = rebalance_order(&mut below, P1, &params);
     assert!(!below.converted);
     assert_eq!(
         order,
         Order::SellCollateral {
-            amount_in: 79_999_996,
-            min_out: 78_399_996
+            amount_in: 89_999_998,
+            min_out: 88_199_998
         }
     );
 }
@@ -81,8 +81,8 @@ fn rebalance_of_a_worthless_pool_converts_with_nothing_to_sell() {
 #[test]
 fn rebalance_buys_collateral_below_target() {
     let params = Params::default();
-    // All in sBTC at LTV ltv0: buy back to all collateral at 2 sats per unit.
-    let mut p = pool(0, ONE_8, 75_000_000);
+    // All in sBTC at LTV 50%: buy back to all collateral at 2 sats per unit.
+    let mut p = pool(0, ONE_8, 50_000_000);
     assert_eq!(
         rebalance_order(&mut p, 2 * P1, &params),
         Order::BuyCollateral {
@@ -91,8 +91,11 @@ fn rebalance_buys_collateral_below_target() {
         }
     );
     // On target: nothing.
-    let mut on = pool(ONE_8, 0, 75_000_000);
+    let mut on = pool(ONE_8, 0, 50_000_000);
     assert_eq!(rebalance_order(&mut on, P1, &params), Order::None);
+    // At LTV 75% half the value is on target, whatever the price.
+    let mut half = pool(ONE_8 / 4, ONE_8 / 2, 75_000_000);
+    assert_eq!(rebalance_order(&mut half, 2 * P1, &params), Order::None);
 }
 
 #[test]
@@ -205,14 +208,14 @@ fn apply_refuses_spending_more_than_held() {
 #[test]
 fn rebalance_buys_only_up_to_the_cppi_weight() {
     let params = Params::default();
-    // All in sBTC at LTV 85%: the weight is (1 - 0.85) / 0.25 = 60%, so buy 6e7 of the
+    // All in sBTC at LTV 85%: the weight is 2 x (1 - 0.85) = 30%, so buy 3e7 of the
     // 1e8 sats' worth, not all of it.
     let mut p = pool(0, ONE_8, 85_000_000);
     assert_eq!(
         rebalance_order(&mut p, P1, &params),
         Order::BuyCollateral {
-            sbtc_in: 60_000_000,
-            min_out: 58_800_000
+            sbtc_in: 30_000_000,
+            min_out: 29_400_000
         }
     );
 }

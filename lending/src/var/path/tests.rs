@@ -83,10 +83,11 @@ fn a_crash_the_pool_can_absorb_loses_nothing() {
 
 #[test]
 fn the_expiry_sale_takes_one_max_in_chunk_a_day() {
-    // A flat price and an AMM half the pool's size: each day arbitrage restores its
-    // collateral reserve to C0 / 2, so 5% chunks of it take 40 days, each paying
-    // 1 / 1.05 of its value: 0.952 V0 in all, above the 0.75 V0 debt.
-    let out = simulate(&setup(0.75, 0.5), &mut FixedPath(vec![1.0]));
+    // A flat price and an AMM half the pool's size. At LTV 0.5 the CPPI weight is 1, so
+    // the pool holds all its collateral C0 to expiry. Each day arbitrage restores the
+    // AMM's collateral reserve to C0 / 2, so 5% chunks of it take 40 days, each paying
+    // 1 / 1.05 of its value: 0.952 V0 in all, above the 0.5 V0 debt.
+    let out = simulate(&setup(0.5, 0.5), &mut FixedPath(vec![1.0]));
     assert_eq!(out.sale_days, 40);
     assert_eq!(out.loss, 0.0);
     let total = out.settlement.yield_pool + out.settlement.key_pool;
