@@ -8,11 +8,13 @@
 ;; - Price p: amm-pool's resilient EMA of the wSTX/sBTC pool (sats per uSTX, 8
 ;;   decimals), never its instant price, and no older than max-oracle-age burn blocks.
 ;; - value V = collateral * p + sbtc; LTV = yield-supply / V (ltv-0 while empty).
-;; - Target collateral weight (CPPI, floor = the yield debt, multiplier 1/(1-ltv-0)):
-;;     w = min(1, (1 - LTV) / (1 - ltv-0)),  and w = 0 once LTV >= conversion-ltv.
-;;   The pool is fully in collateral at the borrowing LTV and moves into sBTC as the
-;;   LTV rises. Reaching conversion-ltv converts it fully to sBTC for good ("flight to
-;;   quality").
+;; - Target collateral weight, CPPI with the floor at the yield debt:
+;;     w = min(1, multiplier * (1 - LTV)),  and w = 0 once LTV >= conversion-ltv.
+;;   The cushion V - debt = V (1 - LTV) is exposed `multiplier` times, so a crash of J
+;;   between two rebalances costs the yield holders nothing while J < 1/multiplier
+;;   (default 2: 50% collateral at LTV 75%, and a -50% block is survived). The pool
+;;   moves into sBTC as the LTV rises; reaching conversion-ltv converts it fully to
+;;   sBTC for good ("flight to quality"). The VaR model (`var` binary) sizes this.
 ;; - Borrowing mints y = dx * p * LTV yield and as many key tokens, at the pool's
 ;;   current LTV, so earlier borrowers are not diluted.
 ;; - `rebalance` (anyone, once per burn block) trades the gap between the collateral's
@@ -63,19 +65,22 @@
 (define-constant SELF (as-contract tx-sender))
 (define-constant MAX_BAND u10000000)
 (define-constant MAX_SLIPPAGE u10000000)
+(define-constant MAX_MULTIPLIER u2000000000)
 
 (define-data-var governance principal tx-sender)
 (define-data-var paused bool false)
-;; Defaults: borrow at 75% LTV, convert at 95% (ALEX agp066), 1% band, 2% slippage,
-;; price at most a day old.
-(define-data-var params {ltv-0: uint, conversion-ltv: uint, band: uint, max-slippage: uint, max-oracle-age: uint}
-  {ltv-0: u75000000, conversion-ltv: u95000000, band: u1000000, max-slippage: u2000000, max-oracle-age: u144})
+;; Defaults: an empty pool lends at 75% LTV, CPPI multiplier 2, convert at 95% (ALEX
+;; agp066), 1% band, 2% slippage, price at most a day old.
+(define-data-var params {ltv-0: uint, multiplier: uint, conversion-ltv: uint, band: uint, max-slippage: uint, max-oracle-age: uint}
+  {ltv-0: u75000000, multiplier: u200000000, conversion-ltv: u95000000, band: u1000000, max-slippage: u2000000, max-oracle-age: u144})
 ;; amm-pool ids: the wSTX/sBTC pool priced and traded against, and the ALEX/sBTC pool
 ;; for the ALEX backstop; alex-cover-cap is the ALEX a settlement may mint (0 = none).
 (define-data-var amm-id uint u0)
 (define-data-var alex-id uint u0)
 (define-data-var alex-cover-cap uint u0)
 
+;; Every expiry opened, oldest first (for readers: the API lists them).
+(define-data-var expiries (list 50 uint) (list))
 (define-map pools uint {collateral: uint, sbtc: uint, yield-supply: uint, key-supply: uint, converted: bool, traded-at: uint})
 (define-map settlements uint {
   shortfall: uint, from-reserve: uint, alex-minted: uint, from-alex: uint, alex-excess: uint,
@@ -88,6 +93,7 @@
 (define-read-only (is-paused) (var-get paused))
 (define-read-only (get-params) (var-get params))
 (define-read-only (get-amm-pools) {amm-id: (var-get amm-id), alex-id: (var-get alex-id), alex-cover-cap: (var-get alex-cover-cap)})
+(define-read-only (get-expiries) (var-get expiries))
 (define-read-only (get-pool (expiry uint)) (ok (unwrap! (map-get? pools expiry) ERR_NO_POOL)))
 (define-read-only (get-settlement (expiry uint)) (ok (unwrap! (map-get? settlements expiry) ERR_NOT_SETTLED)))
 
@@ -116,13 +122,14 @@
     (print {topic: "crp-set-paused", paused: new-paused})
     (ok true)))
 
-(define-public (set-params (ltv-0 uint) (conversion-ltv uint) (band uint) (max-slippage uint) (max-oracle-age uint))
-  (begin
+(define-public (set-params (ltv-0 uint) (multiplier uint) (conversion-ltv uint) (band uint) (max-slippage uint) (max-oracle-age uint))
+  (let ((new {ltv-0: ltv-0, multiplier: multiplier, conversion-ltv: conversion-ltv, band: band, max-slippage: max-slippage, max-oracle-age: max-oracle-age}))
     (try! (check-governance))
     (asserts! (and (> ltv-0 u0) (< ltv-0 conversion-ltv) (< conversion-ltv ONE_8)
+                   (> multiplier u0) (<= multiplier MAX_MULTIPLIER)
                    (<= band MAX_BAND) (<= max-slippage MAX_SLIPPAGE) (> max-oracle-age u0)) ERR_INVALID_PARAM)
-    (var-set params {ltv-0: ltv-0, conversion-ltv: conversion-ltv, band: band, max-slippage: max-slippage, max-oracle-age: max-oracle-age})
-    (print {topic: "crp-set-params", ltv-0: ltv-0, conversion-ltv: conversion-ltv, band: band, max-slippage: max-slippage, max-oracle-age: max-oracle-age})
+    (var-set params new)
+    (print (merge new {topic: "crp-set-params"}))
     (ok true)))
 
 ;; Sets the amm-pool pools: `id` must be wSTX (x) / sBTC (y), `alex` ALEX (x) / sBTC (y).
@@ -143,6 +150,7 @@
     (try! (check-governance))
     (asserts! (> expiry burn-block-height) ERR_EXPIRED)
     (asserts! (is-none (map-get? pools expiry)) ERR_POOL_EXISTS)
+    (var-set expiries (unwrap! (as-max-len? (append (var-get expiries) expiry) u50) ERR_INVALID_PARAM))
     (map-set pools expiry {collateral: u0, sbtc: u0, yield-supply: u0, key-supply: u0, converted: false, traded-at: u0})
     (print {topic: "crp-create-pool", expiry: expiry})
     (ok true)))
@@ -294,7 +302,7 @@
   (let ((prm (var-get params)))
     (if (or (get converted pool) (>= ltv (get conversion-ltv prm)))
       u0
-      (let ((w (/ (* (- ONE_8 ltv) ONE_8) (- ONE_8 (get ltv-0 prm))))) (if (< w ONE_8) w ONE_8)))))
+      (let ((w (/ (* (- ONE_8 ltv) (get multiplier prm)) ONE_8))) (if (< w ONE_8) w ONE_8)))))
 
 ;; The AMM's max-in for `bal-in` (amm-pool refuses dx * 1e8 > bal * max-in).
 (define-private (max-in (bal-in uint))

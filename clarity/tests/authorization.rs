@@ -377,6 +377,7 @@ fn matrix() -> Vec<Entry> {
             |_| {
                 vec![
                     uint(70_000_000),
+                    uint(300_000_000),
                     uint(90_000_000),
                     uint(0),
                     uint(0),

@@ -113,6 +113,7 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
             "set-params",
             vec![
                 uint(70_000_000),
+                uint(300_000_000),
                 uint(90_000_000),
                 uint(0),
                 uint(0),

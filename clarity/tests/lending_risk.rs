@@ -11,10 +11,20 @@ fn f(v: &Value, name: &str) -> u128 {
     v.field(name).to_uint()
 }
 
+/// The keeper's first rebalance after the borrow: the pool sells collateral down to
+/// its CPPI weight (2 x 25% cushion = 50% at LTV 75%).
+fn hedge(sim: &mut alkahest_clarity::Simnet, keeper: &str) {
+    assert_eq!(f(&state(sim), "weight"), 50_000_000);
+    assert_eq!(keep(sim, keeper, 1), 1);
+    let s = state(sim);
+    assert_eq!((f(&s, "ltv"), f(&s, "weight")), (75_206_218, 49_587_564));
+}
+
 #[test]
 fn pushing_the_instant_price_within_one_block_moves_no_weight() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
     let before = ema(&mut sim);
     let instant = |sim: &mut alkahest_clarity::Simnet| {
@@ -22,53 +32,59 @@ fn pushing_the_instant_price_within_one_block_moves_no_weight() {
             .to_uint()
     };
     let i0 = instant(&mut sim);
+    let hedged = state(&mut sim);
     move_price_in_one_block(&mut sim, &a.stranger, PRICE * 80 / 100);
     // The instant price is 20% down; the EMA moved once, from the pre-push price.
     assert!(instant(&mut sim) <= PRICE * 801 / 1000);
     assert_eq!(ema(&mut sim), (before * 95 + i0 * 5) / 100);
+    // The pool's view moves only by the EMA's one step from the pre-push price.
     let s = state(&mut sim);
-    assert_eq!((f(&s, "ltv"), f(&s, "weight")), (75_000_375, 99_998_500));
+    assert_eq!(f(&s, "price"), (before * 95 + i0 * 5) / 100);
+    assert!(f(&s, "weight").abs_diff(f(&hedged, "weight")) < 100_000);
     // So a rebalance in the same block has nothing to do (ERR_NOTHING_TO_DO).
+    let held = crp_balances(&mut sim);
     sim.call("crp", "rebalance", &[uint(E)], &a.stranger)
         .expect_err(1914);
-    assert_eq!(crp_balances(&mut sim).0, COLLATERAL);
+    assert_eq!(crp_balances(&mut sim), held);
 }
 
 #[test]
 fn a_20_percent_drop_in_one_block_is_hedged_and_yield_is_paid_in_full() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
     move_price_in_one_block(&mut sim, &a.stranger, PRICE * 80 / 100);
     // A keeper rebalances every block while the EMA follows the new price.
     let traded = keep(&mut sim, &a.stranger, 120);
-    assert_eq!(traded, 3);
+    assert_eq!(traded, 2);
     let s = state(&mut sim);
-    assert_eq!((f(&s, "ltv"), f(&s, "weight")), (94_331_364, 22_674_544));
+    assert_eq!((f(&s, "ltv"), f(&s, "weight")), (83_634_087, 32_731_826));
     assert_eq!(
         crp_balances(&mut sim),
-        (11_677_875_028, 60_932_950, 75_000_000, 75_000_000)
+        (18_360_470_319, 60_312_822, 75_000_000, 75_000_000)
     );
     mine_to(&mut sim, E);
     let s = settle(&mut sim, &a.stranger);
     // The model's case: the hedge kept the value above the debt.
     assert_eq!(f(&s, "shortfall"), 0);
     assert_eq!(f(&s, "yield-pool"), 75_000_000);
-    assert_eq!(f(&s, "key-pool"), 4_418_631);
+    assert_eq!(f(&s, "key-pool"), 14_523_362);
 }
 
 #[test]
 fn reaching_conversion_ltv_converts_for_good_and_stops_borrowing() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     next_burn_block(&mut sim);
-    // 22% down: LTV 0.75 / 0.78 = 96% >= 95%.
-    move_price_in_one_block(&mut sim, &a.stranger, PRICE * 78 / 100);
+    // 45% down with half the value in collateral: LTV 0.75 / 0.775 = 97% >= 95%.
+    move_price_in_one_block(&mut sim, &a.stranger, PRICE * 55 / 100);
     keep(&mut sim, &a.stranger, 150);
     let (collateral, sbtc_held, _, _) = crp_balances(&mut sim);
     assert_eq!(collateral, 0, "a converted pool holds only sBTC");
     assert!(crp_pool(&mut sim).field("converted").to_bool());
-    assert_eq!(sbtc_held, 77_428_435);
+    assert_eq!(sbtc_held, 77_096_402);
     // The price recovers: the pool stays in sBTC and refuses new borrowers.
     move_price(&mut sim, &a.stranger, PRICE);
     follow(&mut sim, &a.stranger, 100);
@@ -88,12 +104,14 @@ fn reaching_conversion_ltv_converts_for_good_and_stops_borrowing() {
 fn a_crash_the_pool_cannot_hedge_is_paid_from_the_reserve_exactly() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    hedge(&mut sim, &a.stranger);
     fund_reserve(&mut sim, &a.alice, 40_000_000);
     let reserve = reserve_sats(&mut sim);
     next_burn_block(&mut sim);
-    // Half the price in one block: the EMA lags, every sale at the EMA's min-out
-    // fails until it has caught up, and the pool converts at about half the value.
-    move_price_in_one_block(&mut sim, &a.stranger, PRICE / 2);
+    // 70% off in one block, beyond the 1/multiplier = 50% the hedge survives: the EMA
+    // lags, every sale at the EMA's min-out fails until it has caught up, and the pool
+    // converts below its debt.
+    move_price_in_one_block(&mut sim, &a.stranger, PRICE * 30 / 100);
     keep(&mut sim, &a.stranger, 150);
     mine_to(&mut sim, E);
     let pool_sats = |sim: &mut alkahest_clarity::Simnet| {
@@ -104,7 +122,7 @@ fn a_crash_the_pool_cannot_hedge_is_paid_from_the_reserve_exactly() {
     assert_eq!(pool_sats(&mut sim), held);
     let s = settle(&mut sim, &a.stranger);
     let shortfall = f(&s, "shortfall");
-    assert_eq!(shortfall, 25_316_850);
+    assert_eq!(shortfall, 10_337_529);
     // The reserve pays exactly the shortfall, and yield holders are whole.
     assert_eq!(f(&s, "from-reserve"), shortfall);
     // (The keeper's swaps while settling added 302 sats of AMM fees to the reserve.)
@@ -147,10 +165,11 @@ fn a_shortfall_beyond_the_reserve_is_covered_by_capped_alex_minted_and_sold() {
     )
     .expect_ok();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
-    fund_reserve(&mut sim, &a.alice, 10_000_000);
+    hedge(&mut sim, &a.stranger);
+    fund_reserve(&mut sim, &a.alice, 2_000_000);
     let reserve = reserve_sats(&mut sim);
     next_burn_block(&mut sim);
-    move_price_in_one_block(&mut sim, &a.stranger, PRICE / 2);
+    move_price_in_one_block(&mut sim, &a.stranger, PRICE * 30 / 100);
     keep(&mut sim, &a.stranger, 150);
     mine_to(&mut sim, E);
     // Keep the ALEX price fresh too.
@@ -161,7 +180,7 @@ fn a_shortfall_beyond_the_reserve_is_covered_by_capped_alex_minted_and_sold() {
         .to_uint();
     let s = settle(&mut sim, &a.stranger);
     let shortfall = f(&s, "shortfall");
-    assert_eq!(shortfall, 25_316_850);
+    assert_eq!(shortfall, 10_337_529);
     // The whole reserve (with 304 sats of AMM fees booked meanwhile) goes first.
     assert_eq!(f(&s, "from-reserve"), reserve + 304);
     // The rest came from ALEX minted (within the cap) and sold; the surplus of that
@@ -176,8 +195,5 @@ fn a_shortfall_beyond_the_reserve_is_covered_by_capped_alex_minted_and_sold() {
     );
     assert_eq!(reserve_sats(&mut sim), f(&s, "alex-excess"));
     assert_eq!((f(&s, "yield-pool"), f(&s, "key-pool")), (75_000_000, 0));
-    assert_eq!(
-        (minted, f(&s, "alex-excess")),
-        (15_629_128_571_429, 217_290)
-    );
+    assert_eq!((minted, f(&s, "alex-excess")), (8_507_370_408_164, 130_264));
 }
