@@ -230,3 +230,104 @@ fn converted_dust_worth_nothing_is_not_sold() {
     };
     assert_eq!(rebalance_order(&mut p, P1 / 2, &params), Order::None);
 }
+
+#[test]
+fn borrow_and_hedge_sells_exactly_the_cppi_excess() {
+    let params = Params::default();
+    // 1e8 units at 0.001 sat: 100_000 sats at LTV 75%, target weight 2 x 25% = 50%, so
+    // the excess is 50_000 sats of collateral, 5e7 units; min_out 2% below fair.
+    let mut p = Pool::default();
+    let price = ONE_8 / 1_000;
+    assert_eq!(
+        borrow_and_hedge(&mut p, 100_000_000, price, DEEP, &params),
+        Ok((
+            75_000,
+            Order::SellCollateral {
+                amount_in: 50_000_000,
+                min_out: 49_000
+            }
+        ))
+    );
+    // The pool is left after the deposit, before the hedge.
+    assert_eq!(p, pool(100_000_000, 0, 75_000));
+    // Executed at the fair price, the hedge leaves the pool exactly on target.
+    let order = Order::sell(50_000_000, price, &params);
+    apply(&mut p, &order, 50_000).unwrap();
+    assert_eq!(p, pool(50_000_000, 50_000, 75_000));
+    assert_eq!(
+        target_weight(&p, ltv(&p, price, &params), &params),
+        50_000_000
+    );
+    assert_eq!(rebalance_order(&mut p, price, &params), Order::None);
+}
+
+#[test]
+fn borrow_and_hedge_floors_as_rebalance_order_does() {
+    // Multiplier 3 and a price that floors everywhere: value 1_234_570 sats, minted
+    // 925_927 (of 925_927.5), LTV 74_999_959, weight 3 x 25_000_041 = 75_000_123,
+    // target 925_929 sats, excess 308_641 sats = 249_998_785 units (floored), which
+    // pay 308_640 fair, min_out 302_467.
+    let params = Params {
+        multiplier: 300_000_000,
+        ..Params::default()
+    };
+    let price = 123_457;
+    let mut p = Pool::default();
+    let (minted, hedge) = borrow_and_hedge(&mut p, ONE_8 * 10, price, DEEP, &params).unwrap();
+    assert_eq!(minted, 925_927);
+    assert_eq!(
+        hedge,
+        Order::SellCollateral {
+            amount_in: 249_998_785,
+            min_out: 302_467
+        }
+    );
+    // The same order rebalance_order asks of the pool after the deposit.
+    let mut after = p;
+    assert_eq!(rebalance_order(&mut after, price, &params), hedge);
+    assert_eq!(after, p);
+}
+
+#[test]
+fn borrow_and_hedge_ignores_buys_and_trades_inside_the_band() {
+    let params = Params::default();
+    // LTV 50%: the target is all collateral, nothing to sell.
+    let mut empty = Pool::default();
+    let params_half = Params {
+        ltv0: 50_000_000,
+        ..params
+    };
+    assert_eq!(
+        borrow_and_hedge(&mut empty, 1_000, P1, DEEP, &params_half),
+        Ok((500, Order::None))
+    );
+    // All in sBTC at LTV 50%: the pool after the deposit would buy; the borrow does not.
+    let mut sbtc = pool(0, 1_000_000, 500_000);
+    assert_eq!(
+        borrow_and_hedge(&mut sbtc, 10, P1, DEEP, &params),
+        Ok((5, Order::None))
+    );
+    assert_eq!(sbtc, pool(10, 1_000_000, 500_005));
+    let mut again = sbtc;
+    assert!(matches!(
+        rebalance_order(&mut again, P1, &params),
+        Order::BuyCollateral { .. }
+    ));
+    // On target at LTV 75%; a deposit of 1% leaves the excess (5_000 sats) inside the
+    // 1% band of 1_010_000 sats.
+    let mut on_target = pool(500_000, 500_000, 750_000);
+    assert_eq!(
+        borrow_and_hedge(&mut on_target, 10_000, P1, DEEP, &params),
+        Ok((7_500, Order::None))
+    );
+    // A refused borrow hedges nothing and leaves the pool unchanged.
+    let mut full = Pool::default();
+    assert_eq!(
+        borrow_and_hedge(&mut full, 1_001, P1, 100_000, &params),
+        Err(BorrowError::Capacity {
+            value: 1_001,
+            amm_sbtc: 100_000
+        })
+    );
+    assert_eq!(full, Pool::default());
+}
