@@ -5,7 +5,10 @@
 //! many key tokens (the borrower's claim on what is left). There is no liquidation:
 //! instead the pool moves value from collateral into sBTC as its loan-to-value ratio
 //! rises ([`target_weight`], a CPPI rule), and once the LTV reaches the conversion LTV it
-//! converts everything into sBTC for good ("flight to quality").
+//! converts everything into sBTC for good ("flight to quality"). A borrow is refused
+//! once the pool would outgrow its capacity share of the AMM it trades with
+//! ([`within_capacity`]), and it hedges at once: the contract sells the collateral
+//! beyond the target weight in the same transaction ([`borrow_and_hedge`]).
 //!
 //! The contract `crp.clar` computes exactly these formulas, with `u128`, floor division
 //! and [`ONE_8`] as 1.0, so its tests compare against these functions figure for figure.
@@ -19,7 +22,7 @@
 mod order;
 mod settlement;
 
-pub use order::{apply, rebalance_order, ApplyError, Order};
+pub use order::{apply, borrow_and_hedge, rebalance_order, ApplyError, Order};
 pub use settlement::{redeem_key, redeem_yield, settle, Settlement};
 
 /// 1.0 in the 8-decimal fixed point of the contracts (`ONE_8` in every ALEX contract).
@@ -38,11 +41,25 @@ pub const DEFAULT_BAND: u128 = 1_000_000;
 pub const DEFAULT_MAX_SLIPPAGE: u128 = 2_000_000;
 /// Widest band and slippage the parameters accept: 10%.
 pub const MAX_BAND_OR_SLIPPAGE: u128 = 10_000_000;
+/// The CPPI multiplier by default: 2.0, so the pool holds 50% collateral at LTV 75% and
+/// its yield holders survive a one-day crash of up to -50%.
+pub const DEFAULT_MULTIPLIER: u128 = 200_000_000;
+/// Largest CPPI multiplier the parameters accept: 20.0.
+pub const MAX_MULTIPLIER: u128 = 2_000_000_000;
+/// The capacity by default: 1%, so a pool may grow to 1% of the AMM's sBTC balance
+/// (the AMM is then at least 100 times the pool).
+pub const DEFAULT_CAPACITY: u128 = 1_000_000;
 
 /// Multiplies `a * b`, panicking where the contract's `u128` arithmetic aborts.
 pub(crate) fn mul(a: u128, b: u128) -> u128 {
     a.checked_mul(b)
         .unwrap_or_else(|| panic!("u128 overflow in {a} * {b}, where the contract aborts too"))
+}
+
+/// `a + b`, panicking where the contract's `u128` arithmetic aborts.
+pub(crate) fn add(a: u128, b: u128) -> u128 {
+    a.checked_add(b)
+        .unwrap_or_else(|| panic!("u128 overflow in {a} + {b}, where the contract aborts too"))
 }
 
 /// `a * b / d`, floor division.
@@ -53,7 +70,7 @@ pub(crate) fn mul_div(a: u128, b: u128, d: u128) -> u128 {
 /// The pool's governance parameters, each a fraction with [`ONE_8`] = 1.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
-    /// LTV of the first borrow, and the LTV at which the pool holds only collateral.
+    /// LTV of an empty pool's first borrow; it plays no part in the target weight.
     pub ltv0: u128,
     /// LTV at which the pool converts everything into sBTC and stops lending.
     pub conversion_ltv: u128,
@@ -62,6 +79,12 @@ pub struct Params {
     pub band: u128,
     /// A trade's `min_out` is its fair output less this fraction.
     pub max_slippage: u128,
+    /// The CPPI multiplier of [`target_weight`]: collateral exposure per unit of
+    /// cushion (`ONE_8` = 1.0).
+    pub multiplier: u128,
+    /// Largest value of the pool after a borrow, as a fraction of the AMM pool's sBTC
+    /// balance: see [`within_capacity`].
+    pub capacity: u128,
 }
 
 impl Default for Params {
@@ -71,6 +94,8 @@ impl Default for Params {
             conversion_ltv: DEFAULT_CONVERSION_LTV,
             band: DEFAULT_BAND,
             max_slippage: DEFAULT_MAX_SLIPPAGE,
+            multiplier: DEFAULT_MULTIPLIER,
+            capacity: DEFAULT_CAPACITY,
         }
     }
 }
@@ -92,11 +117,17 @@ pub enum ParamsError {
     /// The slippage is above [`MAX_BAND_OR_SLIPPAGE`].
     #[error("max_slippage {0} is above 1e7 (10%)")]
     MaxSlippage(u128),
+    /// The multiplier is 0 or above [`MAX_MULTIPLIER`].
+    #[error("multiplier {0} is outside (0, 2e9] (0 to 20.0)")]
+    Multiplier(u128),
+    /// The capacity is 0 or above [`ONE_8`].
+    #[error("capacity {0} is outside (0, 1e8] (0 to 100%)")]
+    Capacity(u128),
 }
 
 impl Params {
-    /// Checks `0 < ltv0 < conversion_ltv < ONE_8`, `band <= 10%` and
-    /// `max_slippage <= 10%`.
+    /// Checks `0 < ltv0 < conversion_ltv < ONE_8`, `band <= 10%`, `max_slippage <= 10%`,
+    /// `0 < multiplier <= 20.0` and `0 < capacity <= ONE_8`.
     ///
     /// # Errors
     ///
@@ -113,6 +144,12 @@ impl Params {
         }
         if self.max_slippage > MAX_BAND_OR_SLIPPAGE {
             return Err(ParamsError::MaxSlippage(self.max_slippage));
+        }
+        if !(0 < self.multiplier && self.multiplier <= MAX_MULTIPLIER) {
+            return Err(ParamsError::Multiplier(self.multiplier));
+        }
+        if !(0 < self.capacity && self.capacity <= ONE_8) {
+            return Err(ParamsError::Capacity(self.capacity));
         }
         Ok(())
     }
@@ -164,14 +201,18 @@ pub(crate) fn at_conversion(ltv: Option<u128>, params: &Params) -> bool {
 
 /// Returns the fraction of the pool's value to hold in collateral (`ONE_8` = all).
 ///
-/// CPPI with the floor at the yield debt and the multiplier `1 / (1 - ltv0)`: all in
-/// collateral at the borrowing LTV, linearly into sBTC as the LTV rises, and all in sBTC
-/// (0) once the pool is converted or `ltv` (`None` = infinite) reaches the conversion
-/// LTV. Otherwise `min(ONE_8, (ONE_8 - ltv) * ONE_8 / (ONE_8 - ltv0))`.
+/// CPPI with the floor at the yield debt: the cushion is `value - debt =
+/// value * (1 - ltv)`, and the pool holds `multiplier` times the cushion in collateral,
+/// so the weight is `(1 - ltv) * multiplier`, capped at all collateral. A one-step
+/// crash of the collateral by a fraction `J` then loses the yield holders nothing while
+/// `J < 1 / multiplier`: with the default 2.0 the pool holds 50% collateral at LTV 75%
+/// and survives a -50% day. The weight is 0 (all sBTC) once the pool is converted or
+/// `ltv` (`None` = infinite) reaches the conversion LTV. Otherwise
+/// `min(ONE_8, (ONE_8 - ltv) * multiplier / ONE_8)`, floored.
 pub fn target_weight(pool: &Pool, ltv: Option<u128>, params: &Params) -> u128 {
     match ltv {
         Some(l) if !pool.converted && l < params.conversion_ltv => {
-            ONE_8.min(mul_div(ONE_8 - l, ONE_8, ONE_8 - params.ltv0))
+            ONE_8.min(mul_div(ONE_8 - l, params.multiplier, ONE_8))
         }
         _ => 0,
     }
@@ -195,17 +236,48 @@ pub enum BorrowError {
         /// The refused deposit.
         dx: u128,
     },
+    /// The pool's value after the borrow is above its capacity share of the AMM.
+    #[error("the pool's value {value} after the borrow is above the capacity share of the amm's {amm_sbtc} sats")]
+    Capacity {
+        /// The pool's value after the borrow, at the borrow's price.
+        value: u128,
+        /// The AMM pool's sBTC balance.
+        amm_sbtc: u128,
+    },
+}
+
+/// Whether the pool, at price `p`, is within its capacity share of an AMM pool holding
+/// `amm_sbtc` sats: `value * ONE_8 <= amm_sbtc * capacity` (the value at exactly
+/// `amm_sbtc * capacity / ONE_8` is accepted).
+///
+/// The capacity keeps the pool small next to the market it must sell its collateral
+/// into: at the default 1% the AMM is at least 100 times the pool when it borrows.
+/// [`borrow`] asks this of the pool after the deposit, before any hedge.
+pub fn within_capacity(pool: &Pool, p: u128, amm_sbtc: u128, params: &Params) -> bool {
+    mul(value(pool, p), ONE_8) <= mul(amm_sbtc, params.capacity)
 }
 
 /// Deposits `dx` collateral at price `p` and returns the yield minted, which equals the
 /// key minted: `y = (dx * p / ONE_8) * ltv / ONE_8` at the pool's current LTV.
+/// `amm_sbtc` is the AMM pool's sBTC balance, for the capacity rule.
+///
+/// This books the deposit only; the contract's `borrow` also hedges at once, which
+/// [`borrow_and_hedge`] models.
 ///
 /// # Errors
 ///
-/// [`BorrowError::Converted`] on a converted pool, [`BorrowError::AtConversion`] when
-/// the LTV is at or above the conversion LTV, and [`BorrowError::NothingMinted`] when
-/// `y` is 0. A refused borrow leaves the pool unchanged.
-pub fn borrow(pool: &mut Pool, dx: u128, p: u128, params: &Params) -> Result<u128, BorrowError> {
+/// In this order: [`BorrowError::Converted`] on a converted pool,
+/// [`BorrowError::AtConversion`] when the LTV is at or above the conversion LTV,
+/// [`BorrowError::NothingMinted`] when `y` is 0, and [`BorrowError::Capacity`] when the
+/// pool after the deposit is not [`within_capacity`] at `p`. A refused borrow leaves
+/// the pool unchanged.
+pub fn borrow(
+    pool: &mut Pool,
+    dx: u128,
+    p: u128,
+    amm_sbtc: u128,
+    params: &Params,
+) -> Result<u128, BorrowError> {
     if pool.converted {
         return Err(BorrowError::Converted);
     }
@@ -217,9 +289,19 @@ pub fn borrow(pool: &mut Pool, dx: u128, p: u128, params: &Params) -> Result<u12
     if y == 0 {
         return Err(BorrowError::NothingMinted { dx });
     }
-    pool.collateral += dx;
-    pool.yield_supply += y;
-    pool.key_supply += y;
+    let after = Pool {
+        collateral: add(pool.collateral, dx),
+        yield_supply: add(pool.yield_supply, y),
+        key_supply: add(pool.key_supply, y),
+        ..*pool
+    };
+    if !within_capacity(&after, p, amm_sbtc, params) {
+        return Err(BorrowError::Capacity {
+            value: value(&after, p),
+            amm_sbtc,
+        });
+    }
+    *pool = after;
     Ok(y)
 }
 

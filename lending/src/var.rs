@@ -3,10 +3,12 @@
 //!
 //! The collateral's price in sBTC follows a Merton jump-diffusion ([`jump`]) with daily
 //! steps. Along each path one pool ([`path`]) borrows at the grid's initial LTV on day
-//! 0, rebalances once a day by the integer-exact rule of [`crate::crp`] against a
-//! constant-product AMM ([`amm`]) sized to its max-in ratio and slippage floor, sells
-//! all its collateral at expiry and settles with no reserve; the yield holders' loss is
-//! the settlement's shortfall over the collateral's initial value. The [`grid`] runs
+//! 0 and hedges at once, as the contract does, against a constant-product AMM ([`amm`])
+//! just large enough for the pool's capacity (1 / capacity times the pool); it
+//! rebalances once a day by the integer-exact rule of [`crate::crp`], each trade sized
+//! to the AMM's max-in ratio and slippage floor, sells all its collateral at expiry and
+//! settles with no reserve; the yield holders' loss is the settlement's shortfall over
+//! the collateral's initial value. The [`grid`] runs
 //! every LTV under every crash multiplier on the same seeded paths and reports
 //! `P(loss > x)` and the loss quantile that a reserve must cover. The parameters live
 //! in `lending/var.toml` ([`config`]), where each is documented with its source.

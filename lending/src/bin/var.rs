@@ -84,12 +84,15 @@ fn table(report: &Report) -> String {
     let _ = writeln!(
         s,
         "CRP Value-at-Risk: {} paths per cell, seed {}, term {} days, conversion LTV {}, \
-         AMM depth {}x (fee {}, max in {}), crashes {}/yr x multiplier",
+         CPPI multiplier {}, capacity {} (AMM depth {}x; fee {}, max in {}), \
+         crashes {}/yr x multiplier",
         report.paths,
         report.seed,
         c.pool.term_days,
         c.pool.conversion_ltv,
-        c.amm.depth,
+        c.pool.multiplier,
+        percent(c.pool.capacity),
+        1.0 / c.pool.capacity,
         percent(c.amm.fee),
         percent(c.amm.max_in_ratio),
         c.price.jumps_per_year,

@@ -1,7 +1,10 @@
 //! Rebalancing orders: what the pool asks the AMM to trade to return to its target
 //! weight, and how an executed trade is booked.
 
-use super::{at_conversion, ltv, mul, mul_div, target_weight, value, Params, Pool, ONE_8};
+use super::{
+    at_conversion, borrow, ltv, mul, mul_div, target_weight, value, BorrowError, Params, Pool,
+    ONE_8,
+};
 
 /// A rebalancing trade for a keeper to execute against the AMM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +134,41 @@ pub fn rebalance_order(pool: &mut Pool, p: u128, params: &Params) -> Order {
         // so the min never binds; it is the contract's guard all the same).
         Order::buy(pool.sbtc.min(tv - cv), p, params)
     }
+}
+
+/// Borrows as the contract's `borrow` does: books the deposit ([`borrow`], capacity
+/// rule included) and returns the yield minted with the hedge the contract executes in
+/// the same transaction.
+///
+/// The hedge is [`rebalance_order`] on the pool after the deposit, at the same price
+/// `p` and with the pool not converted (a borrow into a converted pool is refused, and
+/// a borrow never lifts the LTV to the conversion LTV): when it is a
+/// [`Order::SellCollateral`], that order (the collateral beyond the CPPI target weight,
+/// unless inside the band); a buy is ignored, [`Order::None`].
+///
+/// The pool is left after the deposit and before the hedge: the caller caps the order
+/// at the AMM's max-in ([`Order::capped`]), as the contract does, executes it and books
+/// it with [`apply`]. A swap that pays less than its `min_out` reverts the whole borrow
+/// in the contract.
+///
+/// # Errors
+///
+/// Those of [`borrow`]; the pool is then unchanged.
+pub fn borrow_and_hedge(
+    pool: &mut Pool,
+    dx: u128,
+    p: u128,
+    amm_sbtc: u128,
+    params: &Params,
+) -> Result<(u128, Order), BorrowError> {
+    let minted = borrow(pool, dx, p, amm_sbtc, params)?;
+    // Not converted (borrow refused that), and a copy: the order must not mark it.
+    let mut after = *pool;
+    let hedge = match rebalance_order(&mut after, p, params) {
+        sell @ Order::SellCollateral { .. } => sell,
+        Order::None | Order::BuyCollateral { .. } => Order::None,
+    };
+    Ok((minted, hedge))
 }
 
 /// Why an executed trade cannot be booked.

@@ -7,8 +7,15 @@ use super::*;
 /// One step a user or keeper may take before expiry.
 #[derive(Debug, Clone)]
 enum Step {
-    /// Deposit `dx` collateral at price `p`.
-    Borrow { dx: u128, p: u128 },
+    /// Deposit `dx` collateral at price `p` next to an AMM holding `amm_sbtc` sats, and
+    /// execute the borrow's hedge as [`Step::Rebalance`] executes an order.
+    Borrow {
+        dx: u128,
+        p: u128,
+        amm_sbtc: u128,
+        cap: u128,
+        fill: u128,
+    },
     /// Repay `per_mille` of the outstanding supply (at least 1 token).
     Repay { per_mille: u128 },
     /// Rebalance at price `p`, the AMM capped at `cap` input and paying `fill`/255 of
@@ -23,7 +30,20 @@ fn price() -> impl Strategy<Value = u128> {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (1u128..=10_000_000_000_000, price()).prop_map(|(dx, p)| Step::Borrow { dx, p }),
+        (
+            1u128..=10_000_000_000_000,
+            price(),
+            0u128..=100_000_000_000_000_000,
+            0u128..=20_000_000_000_000,
+            0u128..=255
+        )
+            .prop_map(|(dx, p, amm_sbtc, cap, fill)| Step::Borrow {
+                dx,
+                p,
+                amm_sbtc,
+                cap,
+                fill
+            }),
         (0u128..=1_000).prop_map(|per_mille| Step::Repay { per_mille }),
         (price(), 0u128..=20_000_000_000_000, 0u128..=255)
             .prop_map(|(p, cap, fill)| Step::Rebalance { p, cap, fill }),
@@ -100,15 +120,34 @@ proptest! {
         alex in 0u128..=1_000_000_000_000,
         yield_parts in prop::collection::vec(1u128..=1_000_000_000_000, 1..8),
         key_parts in prop::collection::vec(1u128..=1_000_000_000_000, 1..8),
+        multiplier in 1u128..=MAX_MULTIPLIER,
+        capacity in 1u128..=ONE_8,
     ) {
-        let params = Params::default();
+        let params = Params { multiplier, capacity, ..Params::default() };
         let mut pool = Pool::default();
         let mut ledger = Ledger::default();
         for step in &steps {
             match *step {
-                Step::Borrow { dx, p } => {
-                    if borrow(&mut pool, dx, p, &params).is_ok() {
-                        ledger.collateral_in += dx;
+                Step::Borrow { dx, p, amm_sbtc, cap, fill } => {
+                    let before = pool;
+                    match borrow_and_hedge(&mut pool, dx, p, amm_sbtc, &params) {
+                        Ok((_, hedge)) => {
+                            ledger.collateral_in += dx;
+                            prop_assert!(within_capacity(&pool, p, amm_sbtc, &params));
+                            let buys = matches!(hedge, Order::BuyCollateral { .. });
+                            prop_assert!(!buys, "the borrow's hedge never buys");
+                            let hedge = hedge.capped(cap, p, &params);
+                            execute(&mut pool, &mut ledger, &hedge, p, fill);
+                        }
+                        Err(e) => {
+                            prop_assert_eq!(pool, before);
+                            if let BorrowError::Capacity { value: v, amm_sbtc: a } = e {
+                                prop_assert_eq!(a, amm_sbtc);
+                                let after = Pool { collateral: before.collateral + dx, ..before };
+                                prop_assert_eq!(v, value(&after, p));
+                                prop_assert!(v * ONE_8 > amm_sbtc * params.capacity);
+                            }
+                        }
                     }
                 }
                 Step::Repay { per_mille } => {

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::crp::{Params, ParamsError, ONE_8};
 
+use super::path::{open, OpenError, PathSetup};
+
 /// The committed default configuration (`lending/var.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../../var.toml");
 
@@ -55,6 +57,11 @@ pub struct PoolConfig {
     pub initial_price: u64,
     /// LTV at which the pool converts into sBTC.
     pub conversion_ltv: f64,
+    /// CPPI multiplier of the target weight.
+    pub multiplier: f64,
+    /// Largest value of the pool after a borrow as a fraction of the AMM's sBTC side;
+    /// the AMM is the smallest this allows (its depth is 1 / capacity pool values).
+    pub capacity: f64,
     /// Rebalancing band.
     pub band: f64,
     /// Slippage a rebalancing trade may lose.
@@ -63,12 +70,10 @@ pub struct PoolConfig {
     pub ema_alpha: f64,
 }
 
-/// `[amm]`: the constant-product AMM.
+/// `[amm]`: the constant-product AMM, whose size follows from `pool.capacity`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmmConfig {
-    /// sBTC reserve on day 0 as a multiple of the pool's initial value.
-    pub depth: f64,
     /// Trading fee, taken from the input.
     pub fee: f64,
     /// Largest input of one swap as a fraction of the AMM's reserve of that asset.
@@ -113,6 +118,16 @@ pub enum ConfigError {
         /// Why the parameters are refused.
         #[source]
         source: ParamsError,
+    },
+    /// At an LTV of the grid the contract would refuse or revert the day-0 borrow (its
+    /// hedge too large for the AMM the capacity allows, say).
+    #[error("grid ltv {ltv} cannot open its pool on day 0")]
+    Open {
+        /// The grid's LTV.
+        ltv: f64,
+        /// Why the borrow fails.
+        #[source]
+        source: OpenError,
     },
 }
 
@@ -162,7 +177,7 @@ impl Config {
     /// # Errors
     ///
     /// The first field out of range, or the first grid LTV whose pool parameters fail
-    /// [`Params::validate`].
+    /// [`Params::validate`] or whose pool cannot [`open`] on day 0.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let (price, pool, amm, grid) = (&self.price, &self.pool, &self.amm, &self.grid);
         check(
@@ -223,18 +238,24 @@ impl Config {
             pool.initial_price as f64,
             "> 0",
         )?;
+        check(
+            pool.multiplier > 0.0 && pool.multiplier <= 20.0,
+            "pool.multiplier",
+            pool.multiplier,
+            "in (0, 20]",
+        )?;
+        check(
+            pool.capacity > 0.0 && pool.capacity <= 1.0,
+            "pool.capacity",
+            pool.capacity,
+            "in (0, 1]",
+        )?;
         let alpha = pool.ema_alpha;
         check(
             (0.0..1.0).contains(&alpha),
             "pool.ema_alpha",
             alpha,
             "in [0, 1)",
-        )?;
-        check(
-            amm.depth >= 0.01 && amm.depth.is_finite(),
-            "amm.depth",
-            amm.depth,
-            ">= 0.01",
         )?;
         check(
             (0.0..0.1).contains(&amm.fee),
@@ -274,6 +295,7 @@ impl Config {
             self.params(ltv)
                 .validate()
                 .map_err(|source| ConfigError::Params { ltv, source })?;
+            open(&PathSetup::new(self, ltv)).map_err(|source| ConfigError::Open { ltv, source })?;
         }
         Ok(())
     }
@@ -285,6 +307,8 @@ impl Config {
             conversion_ltv: to_fixed(self.pool.conversion_ltv),
             band: to_fixed(self.pool.band),
             max_slippage: to_fixed(self.pool.max_slippage),
+            multiplier: to_fixed(self.pool.multiplier),
+            capacity: to_fixed(self.pool.capacity),
         }
     }
 }
@@ -298,6 +322,8 @@ mod tests {
         let c = Config::default_config();
         assert_eq!(c.pool.term_days, 90);
         assert_eq!(c.pool.ema_alpha, 0.0);
+        assert_eq!(c.pool.multiplier, 2.0);
+        assert_eq!(c.pool.capacity, 0.01);
         assert_eq!(c.amm.max_in_ratio, 0.05);
         assert_eq!(c.grid.ltvs, [0.5, 0.6, 0.7, 0.75, 0.8]);
         assert_eq!(c.grid.crash_multipliers, [1.0, 10.0, 100.0]);
@@ -320,9 +346,87 @@ mod tests {
                 ..
             })
         ));
+        for m in ["0.0", "-1.0", "20.5", "nan"] {
+            let bad = DEFAULT_TOML.replace("multiplier = 2.0", &format!("multiplier = {m}"));
+            assert!(
+                matches!(
+                    Config::from_toml(&bad),
+                    Err(ConfigError::OutOfRange {
+                        field: "pool.multiplier",
+                        ..
+                    })
+                ),
+                "multiplier {m}"
+            );
+        }
+        let top = DEFAULT_TOML.replace("multiplier = 2.0", "multiplier = 20.0");
+        assert_eq!(
+            Config::from_toml(&top).unwrap().params(0.75).multiplier,
+            2_000_000_000
+        );
+        // Positive but below the fixed point's resolution: the contract would refuse 0.
+        let dust = DEFAULT_TOML.replace("multiplier = 2.0", "multiplier = 1e-9");
+        assert!(matches!(
+            Config::from_toml(&dust),
+            Err(ConfigError::Params {
+                source: ParamsError::Multiplier(0),
+                ..
+            })
+        ));
+        for c in ["0.0", "-0.01", "1.01", "nan"] {
+            let bad = DEFAULT_TOML.replace("capacity = 0.01", &format!("capacity = {c}"));
+            assert!(
+                matches!(
+                    Config::from_toml(&bad),
+                    Err(ConfigError::OutOfRange {
+                        field: "pool.capacity",
+                        ..
+                    })
+                ),
+                "capacity {c}"
+            );
+        }
+        let dust = DEFAULT_TOML.replace("capacity = 0.01", "capacity = 1e-9");
+        assert!(matches!(
+            Config::from_toml(&dust),
+            Err(ConfigError::Params {
+                source: ParamsError::Capacity(0),
+                ..
+            })
+        ));
+        // The old depth is derived from the capacity now.
+        let depth = DEFAULT_TOML.replace("[amm]\n", "[amm]\ndepth = 10.0\n");
+        assert!(matches!(
+            Config::from_toml(&depth),
+            Err(ConfigError::Parse(_))
+        ));
         let high = DEFAULT_TOML.replace("ltvs = [0.5,", "ltvs = [0.96,");
         assert!(
             matches!(Config::from_toml(&high), Err(ConfigError::Params { ltv, .. }) if ltv == 0.96)
         );
+    }
+
+    #[test]
+    fn a_capacity_whose_day_zero_hedge_reverts_is_refused() {
+        // At capacity 10% the AMM is 10 times the pool. At LTV 0.8 the borrow sells 60% of
+        // the pool, 6% of the AMM's collateral: capped at its 5% max-in, that loses
+        // 1 - 0.997 / 1.05 = 5% to fee and impact, beyond the 2% slippage floor, so the
+        // contract reverts the borrow. At LTV 0.5 (weight 1) it sells nothing and opens.
+        let wide = DEFAULT_TOML.replace("capacity = 0.01", "capacity = 0.1");
+        assert!(matches!(
+            Config::from_toml(&wide),
+            Err(ConfigError::Open {
+                ltv,
+                source: OpenError::Hedge(_),
+            }) if ltv == 0.6
+        ));
+        let half = wide.replace("ltvs = [0.5, 0.6, 0.7, 0.75, 0.8]", "ltvs = [0.5]");
+        assert_eq!(
+            Config::from_toml(&half).unwrap().params(0.5).capacity,
+            10_000_000
+        );
+        // The default capacity, and 2%, open every LTV of the grid.
+        let two = DEFAULT_TOML.replace("capacity = 0.01", "capacity = 0.02");
+        assert!(Config::from_toml(&two).is_ok());
     }
 }

@@ -1,20 +1,29 @@
 //! One pool along one price path, run by the CRP rule of [`crate::crp`] itself.
 //!
-//! Day 0: the pool is empty; one borrow deposits all the collateral at the grid's LTV.
+//! Day 0 ([`open`]): the AMM is the smallest the pool's capacity allows, its sBTC side
+//! `value * ONE_8 / capacity` (rounded up) for the pool's value after the borrow, so
+//! 100 times the pool at the default 1%; the empty pool borrows all the collateral at
+//! the grid's LTV and, in the same transaction as the contract, sells the collateral
+//! beyond its target weight at the day-0 price ([`borrow_and_hedge`]), capped at the
+//! AMM's max-in.
 //! Days 1 .. term - 1: arbitrageurs move the AMM to the day's price, the pool asks for
 //! its [`rebalance_order`] at its EMA price, and a keeper executes it, sized to the
 //! AMM's max-in ratio and to its slippage floor ([`Amm::fillable`]). Expiry (day term)
 //! and after: the pool sells all its collateral, one max-in chunk a day at the market,
 //! along the same path; then it settles with no reserve.
 
-use crate::crp::{apply, borrow, rebalance_order, settle, value, Order, Params, Pool, Settlement};
+use crate::crp::{
+    apply, borrow_and_hedge, mul, rebalance_order, settle, value, ApplyError, BorrowError, Order,
+    Params, Pool, Settlement, ONE_8,
+};
 
 use super::amm::Amm;
 use super::config::{to_fixed, Config};
 
 /// Most days after expiry the sale may take; then the rest is sold at once, whatever
-/// the price impact. With the AMM at least 1% of the pool's size, 5% chunks take a few
-/// hundred days at worst, so this bound only guards against a degenerate price path.
+/// the price impact. With the AMM at least the pool's size (capacity at most 100%), 5%
+/// chunks take a few dozen days at a flat price, so this bound only guards against a
+/// degenerate price path.
 pub const MAX_SALE_DAYS: u32 = 3_650;
 
 /// A daily price path: the collateral's price in sBTC relative to day 0.
@@ -37,7 +46,8 @@ impl PriceSource for FixedPath {
 /// Everything that is fixed for one grid cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PathSetup {
-    /// The pool's parameters (its `ltv0` is the cell's LTV).
+    /// The pool's parameters (its `ltv0` is the cell's LTV; its `capacity` sizes the
+    /// AMM).
     pub params: Params,
     /// Collateral deposited on day 0, in base units.
     pub collateral: u128,
@@ -47,8 +57,6 @@ pub struct PathSetup {
     pub term_days: u32,
     /// Per-day weight of yesterday's EMA.
     pub ema_alpha: f64,
-    /// The AMM's sBTC reserve on day 0 as a multiple of the pool's value.
-    pub amm_depth: f64,
     /// The AMM's fee (`ONE_8` = 100%).
     pub amm_fee: u128,
     /// The AMM's max-in ratio (`ONE_8` = 1).
@@ -64,7 +72,6 @@ impl PathSetup {
             initial_price: config.pool.initial_price.into(),
             term_days: config.pool.term_days,
             ema_alpha: config.pool.ema_alpha,
-            amm_depth: config.amm.depth,
             amm_fee: to_fixed(config.amm.fee),
             amm_max_in_ratio: to_fixed(config.amm.max_in_ratio),
         }
@@ -74,6 +81,81 @@ impl PathSetup {
     fn price(&self, relative: f64) -> u128 {
         ((self.initial_price as f64 * relative).round() as u128).max(1)
     }
+}
+
+/// Returns the AMM's sBTC side on day 0 for a pool worth `value` sats after its
+/// borrow: the smallest that takes the pool within its capacity,
+/// `ceil(value * ONE_8 / capacity)`.
+///
+/// # Panics
+///
+/// When `capacity` is 0 (refused by [`Params::validate`]).
+pub fn amm_sbtc_at_capacity(value: u128, capacity: u128) -> u128 {
+    mul(value, ONE_8).div_ceil(capacity)
+}
+
+/// Why a pool cannot open on day 0: the contract would refuse or revert the borrow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// The borrow itself is refused.
+    #[error("the day-0 borrow is refused")]
+    Borrow(#[source] BorrowError),
+    /// The borrow's hedge, capped at the AMM's max-in, pays less than its `min_out`:
+    /// the swap, and so the whole borrow, reverts.
+    #[error("the day-0 hedge pays below its min_out, which reverts the borrow")]
+    Hedge(#[source] ApplyError),
+}
+
+/// The pool and its AMM after day 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opening {
+    /// The pool after its borrow and hedge.
+    pub pool: Pool,
+    /// The AMM after the hedge.
+    pub amm: Amm,
+    /// The collateral's value on day 0, in sats: the pool's value after the borrow,
+    /// before the hedge.
+    pub initial_value: u128,
+    /// Yield tokens minted (the debt).
+    pub yield_supply: u128,
+    /// The hedge as executed (capped at the AMM's max-in), [`Order::None`] when none.
+    pub hedge: Order,
+    /// Sats the hedge paid.
+    pub hedge_out: u128,
+}
+
+/// Runs day 0: sizes the AMM at the pool's capacity ([`amm_sbtc_at_capacity`]), then
+/// borrows all the collateral into the empty pool at the initial price and executes
+/// the borrow's hedge against the AMM at that price, capped at the AMM's max-in and
+/// with the order's `min_out`, as the contract's `borrow` does.
+///
+/// # Errors
+///
+/// [`OpenError`] when the contract would refuse or revert that borrow.
+pub fn open(setup: &PathSetup) -> Result<Opening, OpenError> {
+    let params = &setup.params;
+    let p0 = setup.initial_price;
+    let deposit = Pool {
+        collateral: setup.collateral,
+        ..Pool::default()
+    };
+    let amm_sbtc = amm_sbtc_at_capacity(value(&deposit, p0), params.capacity);
+    let mut amm = Amm::new(amm_sbtc, p0, setup.amm_fee, setup.amm_max_in_ratio);
+    let mut pool = Pool::default();
+    let (yield_supply, hedge) = borrow_and_hedge(&mut pool, setup.collateral, p0, amm_sbtc, params)
+        .map_err(OpenError::Borrow)?;
+    let initial_value = value(&pool, p0);
+    let hedge = hedge.capped(amm.max_in(&hedge), p0, params);
+    let hedge_out = amm.swap(&hedge);
+    apply(&mut pool, &hedge, hedge_out).map_err(OpenError::Hedge)?;
+    Ok(Opening {
+        pool,
+        amm,
+        initial_value,
+        yield_supply,
+        hedge,
+        hedge_out,
+    })
 }
 
 /// What happened to one pool.
@@ -98,17 +180,17 @@ pub struct PathOutcome {
 ///
 /// # Panics
 ///
-/// When the setup cannot borrow on day 0 (parameters that [`Config::validate`]
-/// refuses, or a deposit worth less than one sat).
+/// When the setup cannot open on day 0 ([`open`]): parameters or a day-0 hedge that
+/// [`Config::validate`] refuses, or a deposit worth less than one sat.
 pub fn simulate(setup: &PathSetup, prices: &mut impl PriceSource) -> PathOutcome {
     let params = &setup.params;
-    let p0 = setup.initial_price;
-    let mut pool = Pool::default();
-    let yield_supply = borrow(&mut pool, setup.collateral, p0, params)
-        .expect("a validated setup borrows on day 0: empty pool at ltv0 < conversion");
-    let initial_value = value(&pool, p0);
-    let amm_sbtc = (initial_value as f64 * setup.amm_depth).round() as u128;
-    let mut amm = Amm::new(amm_sbtc, p0, setup.amm_fee, setup.amm_max_in_ratio);
+    let Opening {
+        mut pool,
+        mut amm,
+        initial_value,
+        yield_supply,
+        ..
+    } = open(setup).expect("a validated setup opens on day 0 (Config::validate runs open)");
 
     let mut ema = 1.0;
     let mut converted_on = None;

@@ -5,10 +5,10 @@ use super::*;
 #[test]
 fn rebalance_band_edge_is_outside_the_band() {
     let params = Params::default();
-    // LTV exactly ltv0, so the target is all collateral: tv = v = 1_000_000 and the
-    // 10_000 sats held are exactly 1% of the value: diff * ONE_8 == v * band.
-    let mut edge = pool(990_000, 10_000, 750_000);
-    assert_eq!(ltv(&edge, P1, &params), Some(params.ltv0));
+    // LTV 50%, so the target is all collateral: tv = v = 1_000_000 and the 10_000 sats
+    // held are exactly 1% of the value: diff * ONE_8 == v * band.
+    let mut edge = pool(990_000, 10_000, 500_000);
+    assert_eq!(ltv(&edge, P1, &params), Some(50_000_000));
     assert_eq!(
         rebalance_order(&mut edge, P1, &params),
         Order::BuyCollateral {
@@ -17,7 +17,7 @@ fn rebalance_band_edge_is_outside_the_band() {
         }
     );
     // One sat less off target: inside the band.
-    let mut inside = pool(990_001, 9_999, 750_000);
+    let mut inside = pool(990_001, 9_999, 500_000);
     assert_eq!(rebalance_order(&mut inside, P1, &params), Order::None);
     assert!(!inside.converted);
 }
@@ -34,15 +34,15 @@ fn rebalance_converts_exactly_at_conversion_ltv() {
         }
     );
     assert!(at.converted);
-    // One below: not converted, sells down to the CPPI weight 0.20000004.
+    // One below: not converted, sells down to the CPPI weight 2 x 0.05000001.
     let mut below = pool(ONE_8, 0, 94_999_999);
     let order = rebalance_order(&mut below, P1, &params);
     assert!(!below.converted);
     assert_eq!(
         order,
         Order::SellCollateral {
-            amount_in: 79_999_996,
-            min_out: 78_399_996
+            amount_in: 89_999_998,
+            min_out: 88_199_998
         }
     );
 }
@@ -81,8 +81,8 @@ fn rebalance_of_a_worthless_pool_converts_with_nothing_to_sell() {
 #[test]
 fn rebalance_buys_collateral_below_target() {
     let params = Params::default();
-    // All in sBTC at LTV ltv0: buy back to all collateral at 2 sats per unit.
-    let mut p = pool(0, ONE_8, 75_000_000);
+    // All in sBTC at LTV 50%: buy back to all collateral at 2 sats per unit.
+    let mut p = pool(0, ONE_8, 50_000_000);
     assert_eq!(
         rebalance_order(&mut p, 2 * P1, &params),
         Order::BuyCollateral {
@@ -91,8 +91,11 @@ fn rebalance_buys_collateral_below_target() {
         }
     );
     // On target: nothing.
-    let mut on = pool(ONE_8, 0, 75_000_000);
+    let mut on = pool(ONE_8, 0, 50_000_000);
     assert_eq!(rebalance_order(&mut on, P1, &params), Order::None);
+    // At LTV 75% half the value is on target, whatever the price.
+    let mut half = pool(ONE_8 / 4, ONE_8 / 2, 75_000_000);
+    assert_eq!(rebalance_order(&mut half, 2 * P1, &params), Order::None);
 }
 
 #[test]
@@ -205,14 +208,14 @@ fn apply_refuses_spending_more_than_held() {
 #[test]
 fn rebalance_buys_only_up_to_the_cppi_weight() {
     let params = Params::default();
-    // All in sBTC at LTV 85%: the weight is (1 - 0.85) / 0.25 = 60%, so buy 6e7 of the
+    // All in sBTC at LTV 85%: the weight is 2 x (1 - 0.85) = 30%, so buy 3e7 of the
     // 1e8 sats' worth, not all of it.
     let mut p = pool(0, ONE_8, 85_000_000);
     assert_eq!(
         rebalance_order(&mut p, P1, &params),
         Order::BuyCollateral {
-            sbtc_in: 60_000_000,
-            min_out: 58_800_000
+            sbtc_in: 30_000_000,
+            min_out: 29_400_000
         }
     );
 }
@@ -226,4 +229,105 @@ fn converted_dust_worth_nothing_is_not_sold() {
         ..pool(1, ONE_8, 1)
     };
     assert_eq!(rebalance_order(&mut p, P1 / 2, &params), Order::None);
+}
+
+#[test]
+fn borrow_and_hedge_sells_exactly_the_cppi_excess() {
+    let params = Params::default();
+    // 1e8 units at 0.001 sat: 100_000 sats at LTV 75%, target weight 2 x 25% = 50%, so
+    // the excess is 50_000 sats of collateral, 5e7 units; min_out 2% below fair.
+    let mut p = Pool::default();
+    let price = ONE_8 / 1_000;
+    assert_eq!(
+        borrow_and_hedge(&mut p, 100_000_000, price, DEEP, &params),
+        Ok((
+            75_000,
+            Order::SellCollateral {
+                amount_in: 50_000_000,
+                min_out: 49_000
+            }
+        ))
+    );
+    // The pool is left after the deposit, before the hedge.
+    assert_eq!(p, pool(100_000_000, 0, 75_000));
+    // Executed at the fair price, the hedge leaves the pool exactly on target.
+    let order = Order::sell(50_000_000, price, &params);
+    apply(&mut p, &order, 50_000).unwrap();
+    assert_eq!(p, pool(50_000_000, 50_000, 75_000));
+    assert_eq!(
+        target_weight(&p, ltv(&p, price, &params), &params),
+        50_000_000
+    );
+    assert_eq!(rebalance_order(&mut p, price, &params), Order::None);
+}
+
+#[test]
+fn borrow_and_hedge_floors_as_rebalance_order_does() {
+    // Multiplier 3 and a price that floors everywhere: value 1_234_570 sats, minted
+    // 925_927 (of 925_927.5), LTV 74_999_959, weight 3 x 25_000_041 = 75_000_123,
+    // target 925_929 sats, excess 308_641 sats = 249_998_785 units (floored), which
+    // pay 308_640 fair, min_out 302_467.
+    let params = Params {
+        multiplier: 300_000_000,
+        ..Params::default()
+    };
+    let price = 123_457;
+    let mut p = Pool::default();
+    let (minted, hedge) = borrow_and_hedge(&mut p, ONE_8 * 10, price, DEEP, &params).unwrap();
+    assert_eq!(minted, 925_927);
+    assert_eq!(
+        hedge,
+        Order::SellCollateral {
+            amount_in: 249_998_785,
+            min_out: 302_467
+        }
+    );
+    // The same order rebalance_order asks of the pool after the deposit.
+    let mut after = p;
+    assert_eq!(rebalance_order(&mut after, price, &params), hedge);
+    assert_eq!(after, p);
+}
+
+#[test]
+fn borrow_and_hedge_ignores_buys_and_trades_inside_the_band() {
+    let params = Params::default();
+    // LTV 50%: the target is all collateral, nothing to sell.
+    let mut empty = Pool::default();
+    let params_half = Params {
+        ltv0: 50_000_000,
+        ..params
+    };
+    assert_eq!(
+        borrow_and_hedge(&mut empty, 1_000, P1, DEEP, &params_half),
+        Ok((500, Order::None))
+    );
+    // All in sBTC at LTV 50%: the pool after the deposit would buy; the borrow does not.
+    let mut sbtc = pool(0, 1_000_000, 500_000);
+    assert_eq!(
+        borrow_and_hedge(&mut sbtc, 10, P1, DEEP, &params),
+        Ok((5, Order::None))
+    );
+    assert_eq!(sbtc, pool(10, 1_000_000, 500_005));
+    let mut again = sbtc;
+    assert!(matches!(
+        rebalance_order(&mut again, P1, &params),
+        Order::BuyCollateral { .. }
+    ));
+    // On target at LTV 75%; a deposit of 1% leaves the excess (5_000 sats) inside the
+    // 1% band of 1_010_000 sats.
+    let mut on_target = pool(500_000, 500_000, 750_000);
+    assert_eq!(
+        borrow_and_hedge(&mut on_target, 10_000, P1, DEEP, &params),
+        Ok((7_500, Order::None))
+    );
+    // A refused borrow hedges nothing and leaves the pool unchanged.
+    let mut full = Pool::default();
+    assert_eq!(
+        borrow_and_hedge(&mut full, 1_001, P1, 100_000, &params),
+        Err(BorrowError::Capacity {
+            value: 1_001,
+            amm_sbtc: 100_000
+        })
+    );
+    assert_eq!(full, Pool::default());
 }
