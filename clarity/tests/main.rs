@@ -38,6 +38,7 @@ mod deploy;
 mod error_coverage;
 mod lending;
 mod lending_attacks;
+mod lending_model;
 mod lending_props;
 mod lending_risk;
 mod mutation_list;
