@@ -119,3 +119,63 @@ fn borrow_lend_repay_and_redeem_at_expiry() {
     // No sat was created or lost.
     assert_eq!(sats_everywhere(&mut sim, &everyone), total);
 }
+
+/// Borrow, a YTP trade, a rebalance and a redemption each fit well inside a block:
+/// under 2% of the runtime limit and under 5% of the read and write counts. The
+/// figures are also in the cost table (target/clarity-costs/report.md).
+#[test]
+fn lending_calls_fit_in_a_fraction_of_a_block() {
+    let (mut sim, a) = lending();
+    let mut checked = Vec::new();
+    let mut check = |name: &str, r: &alkahest_clarity::Receipt| {
+        let [runtime, reads, _, writes, _] = r.cost.percent_of_block();
+        assert!(
+            runtime < 2.0 && reads < 5.0 && writes < 5.0,
+            "{name}: {:?}",
+            r.cost
+        );
+        checked.push(format!(
+            "{name}: runtime {runtime:.3}%, reads {reads:.2}%, writes {writes:.2}%"
+        ));
+    };
+    let r = borrow(&mut sim, &a.carol, COLLATERAL);
+    r.expect_ok();
+    check("crp borrow (with its hedge and YTP sale)", &r);
+    let r = sim.call(
+        "ytp",
+        "swap-x-for-y",
+        &[uint(E), uint(50_000_000), uint(0)],
+        &a.bob,
+    );
+    r.expect_ok();
+    check("ytp swap-x-for-y", &r);
+    let y = yield_of(&mut sim, &a.bob);
+    let r = sim.call(
+        "ytp",
+        "swap-y-for-x",
+        &[uint(E), uint(y / 2), uint(0)],
+        &a.bob,
+    );
+    r.expect_ok();
+    check("ytp swap-y-for-x", &r);
+    next_burn_block(&mut sim);
+    move_price_in_one_block(&mut sim, &a.stranger, PRICE * 80 / 100);
+    follow(&mut sim, &a.stranger, 70);
+    let r = sim.call("crp", "rebalance", &[uint(E)], &a.stranger);
+    r.expect_ok();
+    check("crp rebalance", &r);
+    mine_to(&mut sim, E);
+    settle(&mut sim, &a.stranger);
+    let y = yield_of(&mut sim, &a.bob);
+    let r = sim.call("crp", "redeem-yield", &[uint(E), uint(y / 2)], &a.bob);
+    r.expect_ok();
+    check("crp redeem-yield", &r);
+    let k = key_of(&mut sim, &a.carol);
+    let r = sim.call("crp", "redeem-key", &[uint(E), uint(k / 2)], &a.carol);
+    r.expect_ok();
+    check("crp redeem-key", &r);
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", checked.join("\n"));
+    }
+}
