@@ -41,6 +41,7 @@ mod lending_attacks;
 mod lending_model;
 mod lending_props;
 mod lending_risk;
+mod lending_tokens;
 mod mutation_list;
 mod sbtc_token;
 mod signer_registry;
