@@ -38,20 +38,10 @@ fn borrow_lend_repay_and_redeem_at_expiry() {
     assert_eq!(key_of(&mut sim, &a.carol), 75_000_000);
     assert_eq!(yield_of(&mut sim, &a.carol), 0);
     // bob lends 0.5 BTC at the fixed rate.
-    let l = sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(50_000_000), uint(0)],
-        &a.bob,
-    );
+    let l = lend(&mut sim, &a.bob, 50_000_000);
     assert_eq!(l.expect_ok().field("out").to_uint(), 50_046_836);
     // carol buys back 10,000,000 yield tokens and repays with as many keys.
-    let buy = sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(10_000_000), uint(0)],
-        &a.carol,
-    );
+    let buy = lend(&mut sim, &a.carol, 10_000_000);
     assert!(buy.expect_ok().field("out").to_uint() >= 10_000_000);
     // The borrow sold half the collateral (down to the CPPI weight) for sBTC.
     let (c0, s0, _, _) = crp_balances(&mut sim);
@@ -93,14 +83,7 @@ fn borrow_lend_repay_and_redeem_at_expiry() {
             &[uint(E), alkahest_clarity::values::principal(&a.alice)],
         )
         .to_uint();
-    let out = sim
-        .call(
-            "ytp",
-            "remove-liquidity",
-            &[uint(E), uint(lp), uint(0), uint(0)],
-            &a.alice,
-        )
-        .expect_ok();
+    let out = remove_liquidity(&mut sim, &a.alice, lp).expect_ok();
     let ay = out.field("dy").to_uint();
     sim.call("crp", "redeem-yield", &[uint(E), uint(ay)], &a.alice)
         .expect_ok();
@@ -141,12 +124,7 @@ fn lending_calls_fit_in_a_fraction_of_a_block() {
     let r = borrow(&mut sim, &a.carol, COLLATERAL);
     r.expect_ok();
     check("crp borrow (with its hedge and YTP sale)", &r);
-    let r = sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(50_000_000), uint(0)],
-        &a.bob,
-    );
+    let r = lend(&mut sim, &a.bob, 50_000_000);
     r.expect_ok();
     check("ytp swap-x-for-y", &r);
     let y = yield_of(&mut sim, &a.bob);

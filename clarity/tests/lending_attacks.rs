@@ -52,13 +52,7 @@ fn a_yield_token_of_another_expiry_buys_nothing() {
     .expect_ok();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
     // bob lends at expiry E and holds E's yield tokens only.
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(10_000_000), uint(0)],
-        &a.bob,
-    )
-    .expect_ok();
+    lend(&mut sim, &a.bob, 10_000_000).expect_ok();
     let held = yield_of(&mut sim, &a.bob);
     assert!(held > 0);
     // Selling them as OTHER's: the token ledger is per expiry (yield-token
@@ -83,13 +77,7 @@ fn a_yield_token_of_another_expiry_buys_nothing() {
 fn nothing_redeems_or_settles_before_expiry_and_nothing_trades_after() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(10_000_000), uint(0)],
-        &a.bob,
-    )
-    .expect_ok();
+    lend(&mut sim, &a.bob, 10_000_000).expect_ok();
     let y = yield_of(&mut sim, &a.bob);
     sim.call("crp", "redeem-yield", &[uint(E), uint(y)], &a.bob)
         .expect_err(1910);
@@ -102,13 +90,7 @@ fn nothing_redeems_or_settles_before_expiry_and_nothing_trades_after() {
         .expect_err(1904);
     mine_to(&mut sim, E);
     // At expiry: no trade in the YTP (ALEX CR-03), no borrow, repay or rebalance.
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(1_000), uint(0)],
-        &a.bob,
-    )
-    .expect_err(1803);
+    lend(&mut sim, &a.bob, 1_000).expect_err(1803);
     sim.call(
         "ytp",
         "swap-y-for-x",
@@ -379,13 +361,7 @@ fn pauses_stop_new_risk_but_not_exits() {
         .expect_ok();
     sim.call("ytp", "set-pool-paused", &[uint(E), cbool(true)], &d)
         .expect_ok();
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(1_000_000), uint(0)],
-        &a.bob,
-    )
-    .expect_err(1808);
+    lend(&mut sim, &a.bob, 1_000_000).expect_err(1808);
     sim.call("ytp", "set-pool-paused", &[uint(E), cbool(false)], &d)
         .expect_ok();
     sim.call("ytp", "set-paused", &[cbool(true)], &d)
@@ -421,13 +397,7 @@ fn pauses_stop_new_risk_but_not_exits() {
         .expect_err(1912);
     sim.call("ytp", "set-paused", &[cbool(false)], &d)
         .expect_ok();
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(1_000_000), uint(0)],
-        &a.carol,
-    )
-    .expect_ok();
+    lend(&mut sim, &a.carol, 1_000_000).expect_ok();
     sim.call("crp", "repay", &[uint(E), uint(1_000_000)], &a.carol)
         .expect_ok();
 }

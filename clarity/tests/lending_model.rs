@@ -141,12 +141,7 @@ fn step(sim: &mut Simnet, model: &mut Pool, params: &Params, op: Op) -> Result<(
             if n == 0 {
                 return Ok(());
             }
-            let buy = sim.call(
-                "ytp",
-                "swap-x-for-y",
-                &[uint(E), uint(n + n / 100), uint(0)],
-                &a.carol,
-            );
+            let buy = lend(sim, &a.carol, n + n / 100);
             if !buy.is_ok() {
                 return Ok(());
             }

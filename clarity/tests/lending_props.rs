@@ -23,13 +23,7 @@ fn template() -> (Simnet, crate::actors::Actors) {
         .get_or_init(|| {
             let (mut sim, a) = lending();
             borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
-            sim.call(
-                "ytp",
-                "swap-x-for-y",
-                &[uint(E), uint(20_000_000), uint(0)],
-                &a.bob,
-            )
-            .expect_ok();
+            lend(&mut sim, &a.bob, 20_000_000).expect_ok();
             sim
         })
         .clone();
@@ -138,7 +132,7 @@ fn run(ops: Vec<Op>, worst: &RefCell<f64>) -> Result<(), TestCaseError> {
         match op {
             Op::Lend(share) => {
                 let dx = (x * share / 10_000).max(1);
-                let r = sim.call("ytp", "swap-x-for-y", &[uint(E), uint(dx), uint(0)], &a.bob);
+                let r = lend(&mut sim, &a.bob, dx);
                 if r.is_ok() {
                     let q = r.expect_ok();
                     let (out, fee) = (u(&q, "out"), u(&q, "fee"));
@@ -198,14 +192,7 @@ fn run(ops: Vec<Op>, worst: &RefCell<f64>) -> Result<(), TestCaseError> {
                 if lp == 0 {
                     continue;
                 }
-                let v = sim
-                    .call(
-                        "ytp",
-                        "remove-liquidity",
-                        &[uint(E), uint(lp), uint(0), uint(0)],
-                        &a.alice,
-                    )
-                    .expect_ok();
+                let v = remove_liquidity(&mut sim, &a.alice, lp).expect_ok();
                 b.sats_net -= u(&v, "dx") as i128;
                 b.yield_net -= u(&v, "dy") as i128;
             }

@@ -8,13 +8,7 @@ use alkahest_clarity::values::{list, principal, tuple, uint, ValueExt};
 fn yield_and_key_tokens_move_per_expiry_and_refuse_bad_transfers() {
     let (mut sim, a) = lending();
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(10_000_000), uint(0)],
-        &a.carol,
-    )
-    .expect_ok();
+    lend(&mut sim, &a.carol, 10_000_000).expect_ok();
     for (token, base) in [("yield-token", 1700u128), ("key-token", 1720)] {
         let held = sim.sft_balance(token, E, &a.carol);
         assert!(held > 0, "{token}");
@@ -91,35 +85,16 @@ fn bad_inputs_to_the_pools_get_named_errors() {
     sim.call("crp", "borrow", &[uint(missing), uint(1), uint(0)], &a.bob)
         .expect_err(1901);
     // Zero amounts.
-    sim.call("ytp", "swap-x-for-y", &[uint(E), uint(0), uint(0)], &a.bob)
-        .expect_err(1804);
+    lend(&mut sim, &a.bob, 0).expect_err(1804);
     borrow(&mut sim, &a.carol, 0).expect_err(1905);
     // One uSTX mints nothing at 0.002 sats per uSTX.
     borrow(&mut sim, &a.carol, 1).expect_err(1905);
     // Above the YTP's 10% max-in.
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(YTP_SATS / 10 + 1), uint(0)],
-        &a.bob,
-    )
-    .expect_err(1806);
+    lend(&mut sim, &a.bob, YTP_SATS / 10 + 1).expect_err(1806);
     // More yield tokens than the pool holds (only virtual liquidity yet).
-    sim.call(
-        "ytp",
-        "swap-x-for-y",
-        &[uint(E), uint(1_000_000), uint(0)],
-        &a.bob,
-    )
-    .expect_err(1807);
+    lend(&mut sim, &a.bob, 1_000_000).expect_err(1807);
     // More LP than held.
-    sim.call(
-        "ytp",
-        "remove-liquidity",
-        &[uint(E), uint(1), uint(0), uint(0)],
-        &a.bob,
-    )
-    .expect_err(1810);
+    remove_liquidity(&mut sim, &a.bob, 1).expect_err(1810);
     // A slippage floor above the quote.
     borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
     sim.call(

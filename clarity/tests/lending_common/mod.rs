@@ -97,6 +97,21 @@ pub fn amm_swap_sats(sim: &mut Simnet, who: &str, sats: u128) -> Receipt {
     sim.call("amm-pool", "swap", &args, who)
 }
 
+/// Lends: buys yield tokens of [`E`] with `sats`, no minimum.
+pub fn lend(sim: &mut Simnet, who: &str, sats: u128) -> Receipt {
+    sim.call("ytp", "swap-x-for-y", &[uint(E), uint(sats), uint(0)], who)
+}
+
+/// Withdraws `lp` YTP shares of [`E`], no minimums.
+pub fn remove_liquidity(sim: &mut Simnet, who: &str, lp: u128) -> Receipt {
+    sim.call(
+        "ytp",
+        "remove-liquidity",
+        &[uint(E), uint(lp), uint(0), uint(0)],
+        who,
+    )
+}
+
 pub fn borrow(sim: &mut Simnet, who: &str, dx: u128) -> Receipt {
     sim.call("crp", "borrow", &[uint(E), uint(dx), uint(0)], who)
 }
