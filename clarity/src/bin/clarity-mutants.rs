@@ -266,6 +266,9 @@ fn settle(
     Ok((merged.len(), survivors, listed_but_killed, stale.len()))
 }
 
+/// The contracts whose tests are the `lending*` modules.
+const LENDING: [&str; 4] = ["yield-token", "key-token", "ytp", "crp"];
+
 /// Runs the tests most likely to notice first and stops at the first failure: the
 /// contract's own modules, then its property tests and the authorization matrix, then
 /// everything else (after the likeliest killers, `hints`). A survivor has therefore passed
@@ -288,8 +291,12 @@ fn kill(
         }
     }
     // A module is the contract's own when it starts with any word of the contract's
-    // name: `alex-staking` owns `staking*` (and `alex_*`), `dao-voting` owns `dao_*`.
-    let families: Vec<&str> = m.contract.split('-').filter(|w| w.len() > 2).collect();
+    // name: `alex-staking` owns `staking*` (and `alex_*`), `dao-voting` owns `dao_*`;
+    // the lending contracts own the `lending*` modules.
+    let mut families: Vec<&str> = m.contract.split('-').filter(|w| w.len() > 2).collect();
+    if LENDING.contains(&m.contract.as_str()) {
+        families.push("lending");
+    }
     let token = m.contract.ends_with("-token");
     let own = |md: &str| {
         families.iter().any(|f| md.starts_with(f)) || (token && md.starts_with("token_"))
