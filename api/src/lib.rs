@@ -1,5 +1,6 @@
 //! Alkahest HTTP API: serves indexed blocks, coinbase payouts, the hashprice index and
-//! mining-pool shares over axum, with an OpenAPI document at `/v1/openapi.json`.
+//! mining-pool shares over axum, and Silicas, governance proposals and lending pools
+//! from chain state, with an OpenAPI document at `/v1/openapi.json`.
 //!
 //! [`router`] is the only entry point. Handlers read through the indexer's `DbRead`
 //! trait, so API servers are stateless and many can run over one database. Every error
@@ -41,35 +42,42 @@ use openapi::Documented;
 /// beyond a token size rather than buffered.
 pub const BODY_LIMIT: usize = 1024;
 
-/// Shared handler state: the indexer store, the Silica and governance chain-state
-/// sources and the OpenAPI document. Handlers take the part they need
+/// Shared handler state: the indexer store, the Silica, governance and lending
+/// chain-state sources and the OpenAPI document. Handlers take the part they need
 /// (`State<Arc<D>>`, ...).
-pub struct AppState<D, S, G = routes::governance::NoGovernance> {
+pub struct AppState<
+    D,
+    S,
+    G = routes::governance::NoGovernance,
+    L = routes::lending::NoLending,
+> {
     store: Arc<D>,
     silica: Arc<S>,
     governance: Arc<G>,
+    lending: Arc<L>,
     openapi: Arc<utoipa::openapi::OpenApi>,
 }
 
-impl<D, S, G> Clone for AppState<D, S, G> {
+impl<D, S, G, L> Clone for AppState<D, S, G, L> {
     fn clone(&self) -> Self {
         AppState {
             store: self.store.clone(),
             silica: self.silica.clone(),
             governance: self.governance.clone(),
+            lending: self.lending.clone(),
             openapi: self.openapi.clone(),
         }
     }
 }
 
-impl<D, S, G> FromRef<AppState<D, S, G>> for Arc<D> {
-    fn from_ref(state: &AppState<D, S, G>) -> Arc<D> {
+impl<D, S, G, L> FromRef<AppState<D, S, G, L>> for Arc<D> {
+    fn from_ref(state: &AppState<D, S, G, L>) -> Arc<D> {
         state.store.clone()
     }
 }
 
-impl<D, S, G> FromRef<AppState<D, S, G>> for openapi::Document {
-    fn from_ref(state: &AppState<D, S, G>) -> openapi::Document {
+impl<D, S, G, L> FromRef<AppState<D, S, G, L>> for openapi::Document {
+    fn from_ref(state: &AppState<D, S, G, L>) -> openapi::Document {
         openapi::Document(state.openapi.clone())
     }
 }
@@ -79,27 +87,40 @@ pub fn router<D: DbRead + 'static>(store: Arc<D>) -> Router {
     router_with_silica(store, Arc::new(routes::silica::NoSilica))
 }
 
-/// Builds the API over a store and a Silica chain-state source, without governance
-/// state (no proposals).
+/// Builds the API over a store and a Silica chain-state source, without governance or
+/// lending state (no proposals, no lending pools).
 pub fn router_with_silica<D, S>(store: Arc<D>, silica: Arc<S>) -> Router
 where
     D: DbRead + 'static,
     S: routes::silica::SilicaSource + 'static,
 {
-    router_with_sources(store, silica, Arc::new(routes::governance::NoGovernance))
+    router_with_sources(
+        store,
+        silica,
+        Arc::new(routes::governance::NoGovernance),
+        Arc::new(routes::lending::NoLending),
+    )
 }
 
-/// Builds the API over a store, a Silica and a governance chain-state source. Each
-/// route is added with its documentation ([`Documented`]), so `/v1/openapi.json` lists
-/// exactly the routes served.
-pub fn router_with_sources<D, S, G>(store: Arc<D>, silica: Arc<S>, governance: Arc<G>) -> Router
+/// Builds the API over a store and the Silica, governance and lending chain-state
+/// sources. Each route is added with its documentation ([`Documented`]), so
+/// `/v1/openapi.json` lists exactly the routes served.
+pub fn router_with_sources<D, S, G, L>(
+    store: Arc<D>,
+    silica: Arc<S>,
+    governance: Arc<G>,
+    lending: Arc<L>,
+) -> Router
 where
     D: DbRead + 'static,
     S: routes::silica::SilicaSource + 'static,
     G: routes::governance::GovernanceSource + 'static,
+    L: routes::lending::LendingSource + 'static,
 {
-    use routes::{blocks, governance as gov, health, index, payouts, pools, silica as si};
-    let (router, doc) = Documented::<AppState<D, S, G>>::new()
+    use routes::{
+        blocks, governance as gov, health, index, lending as lend, payouts, pools, silica as si,
+    };
+    let (router, doc) = Documented::<AppState<D, S, G, L>>::new()
         .route::<health::__path_health, _, _>(health::health::<D>)
         .route::<blocks::__path_list, _, _>(blocks::list::<D>)
         .route::<blocks::__path_one, _, _>(blocks::one::<D>)
@@ -107,9 +128,11 @@ where
         .route::<payouts::__path_payouts, _, _>(payouts::payouts::<D>)
         .route::<index::__path_index, _, _>(index::index::<D>)
         .route::<pools::__path_pools, _, _>(pools::pools::<D>)
-        .route::<si::__path_silica, _, _>(si::silica::<D, S, G>)
-        .route::<gov::__path_list, _, _>(gov::list::<D, S, G>)
-        .route::<gov::__path_one, _, _>(gov::one::<D, S, G>)
+        .route::<si::__path_silica, _, _>(si::silica::<D, S, G, L>)
+        .route::<gov::__path_list, _, _>(gov::list::<D, S, G, L>)
+        .route::<gov::__path_one, _, _>(gov::one::<D, S, G, L>)
+        .route::<lend::__path_list, _, _>(lend::list::<D, S, G, L>)
+        .route::<lend::__path_one, _, _>(lend::one::<D, S, G, L>)
         .route::<openapi::__path_serve, _, _>(openapi::serve)
         .finish();
     router
@@ -119,6 +142,7 @@ where
             store,
             silica,
             governance,
+            lending,
             openapi: Arc::new(doc),
         })
 }

@@ -20,6 +20,7 @@ use crate::routes::blocks::{BlockPage, Coinbase};
 use crate::routes::governance::{ProposalDetail, ProposalList};
 use crate::routes::health::Health;
 use crate::routes::index::IndexPage;
+use crate::routes::lending::{LendingPoolView, LendingPools};
 use crate::routes::payouts::PayoutPage;
 use crate::routes::pools::PoolShares;
 use crate::routes::silica::SilicaDetail;
@@ -31,7 +32,7 @@ use crate::routes::{Block, Internal};
 #[openapi(
     info(
         title = "Alkahest API",
-        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas and governance proposals from chain state. Every error is `{\"error\", \"message\"}`."
+        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas, governance proposals and lending pools from chain state. Every error is `{\"error\", \"message\"}`."
     ),
     components(schemas(
         ErrorBody,
@@ -44,7 +45,9 @@ use crate::routes::{Block, Internal};
         PoolShares,
         SilicaDetail,
         ProposalList,
-        ProposalDetail
+        ProposalDetail,
+        LendingPools,
+        LendingPoolView
     ))
 )]
 struct ApiDoc;

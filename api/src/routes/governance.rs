@@ -130,8 +130,8 @@ pub struct ProposalPath {
 #[utoipa::path(get, path = "/v1/governance/proposals", responses(
     (status = 200, description = "Every dao-voting proposal, by id", body = ProposalList),
     Internal))]
-pub async fn list<D: DbRead, S: SilicaSource, G: GovernanceSource>(
-    State(state): State<AppState<D, S, G>>,
+pub async fn list<D: DbRead, S: SilicaSource, G: GovernanceSource, L: Send + Sync>(
+    State(state): State<AppState<D, S, G, L>>,
 ) -> Result<Json<ProposalList>, ApiError> {
     let source = &state.governance;
     let count = source.proposal_count().await.map_err(internal)?;
@@ -148,8 +148,8 @@ pub async fn list<D: DbRead, S: SilicaSource, G: GovernanceSource>(
 #[utoipa::path(get, path = "/v1/governance/proposals/{id}", params(ProposalPath), responses(
     (status = 200, description = "The proposal and its votes", body = ProposalDetail),
     BadRequest, NotFound, Internal))]
-pub async fn one<D: DbRead, S: SilicaSource, G: GovernanceSource>(
-    State(state): State<AppState<D, S, G>>,
+pub async fn one<D: DbRead, S: SilicaSource, G: GovernanceSource, L: Send + Sync>(
+    State(state): State<AppState<D, S, G, L>>,
     ApiPath(path): ApiPath<ProposalPath>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
     let id = u64::from(path.id);
@@ -240,6 +240,7 @@ mod tests {
             Arc::new(memory_store().await),
             Arc::new(crate::routes::silica::NoSilica),
             Arc::new(One),
+            Arc::new(crate::routes::lending::NoLending),
         );
         let resp = app
             .oneshot(Request::get(uri).body(Body::empty()).unwrap())

@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod governance;
 pub mod health;
 pub mod index;
+pub mod lending;
 pub mod payouts;
 pub mod pools;
 pub mod silica;

@@ -138,8 +138,8 @@ pub struct SilicaDetail {
 #[utoipa::path(get, path = "/v1/silica/{id}", params(SilicaPath), responses(
     (status = 200, description = "Terms and status from chain state, per-window attested and indexed deliveries", body = SilicaDetail),
     BadRequest, NotFound, Internal))]
-pub async fn silica<D: DbRead, S: SilicaSource, G: Send + Sync>(
-    State(state): State<AppState<D, S, G>>,
+pub async fn silica<D: DbRead, S: SilicaSource, G: Send + Sync, L: Send + Sync>(
+    State(state): State<AppState<D, S, G, L>>,
     ApiPath(path): ApiPath<SilicaPath>,
 ) -> Result<Json<SilicaDetail>, ApiError> {
     let id = u128::from(path.id);

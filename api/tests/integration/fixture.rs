@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use alkahest_api::router_with_sources;
 use alkahest_api::routes::governance::{GovernanceSource, ProposalView, VoteView};
+use alkahest_api::routes::lending::{
+    CrpPoolView, CrpSettlementView, CrpStateView, LendingPoolView, LendingSource, YtpPoolView,
+};
 use alkahest_api::routes::silica::{AttestedWindow, Settlement, SilicaSource, SilicaView};
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
@@ -32,8 +35,8 @@ pub fn payee() -> Address {
 }
 
 pub struct Fixture {
-    /// The API over the indexed chain, with [`StubSilica`] and [`StubGovernance`] as
-    /// its chain-state sources.
+    /// The API over the indexed chain, with [`StubSilica`], [`StubGovernance`] and
+    /// [`StubLending`] as its chain-state sources.
     pub app: Router,
     /// The chain.
     pub chain: ChainBuilder,
@@ -78,6 +81,7 @@ pub async fn fixture() -> Fixture {
             Arc::new(follower.into_store()),
             Arc::new(StubSilica),
             Arc::new(StubGovernance),
+            Arc::new(StubLending),
         ),
         chain,
     }
@@ -173,5 +177,78 @@ impl GovernanceSource for StubGovernance {
                 amount: "200000000000000".into(),
             },
         ])
+    }
+}
+
+/// Expiry 100, settled (no price any more: state null), and expiry 200, live, with no
+/// YTP pool. Every other expiry is unknown.
+pub struct StubLending;
+
+impl LendingSource for StubLending {
+    async fn expiries(&self) -> Result<Vec<u64>, String> {
+        Ok(vec![100, 200])
+    }
+
+    async fn pool(&self, expiry: u64) -> Result<Option<LendingPoolView>, String> {
+        let crp = CrpPoolView {
+            collateral: "0".into(),
+            sbtc: "41000000".into(),
+            yield_supply: "30000000".into(),
+            key_supply: "30000000".into(),
+            converted: false,
+            traded_at: 100,
+        };
+        Ok(match expiry {
+            100 => Some(LendingPoolView {
+                expiry,
+                crp,
+                state: None,
+                settlement: Some(CrpSettlementView {
+                    shortfall: "0".into(),
+                    from_reserve: "0".into(),
+                    alex_minted: "0".into(),
+                    from_alex: "0".into(),
+                    alex_excess: "0".into(),
+                    yield_pool: "30000000".into(),
+                    key_pool: "11000000".into(),
+                    yield_at_settle: "30000000".into(),
+                    key_at_settle: "30000000".into(),
+                    yield_paid: "10000000".into(),
+                    key_paid: "11000000".into(),
+                }),
+                ytp: Some(YtpPoolView {
+                    balance_x: "470000000".into(),
+                    balance_y: "20000000".into(),
+                    virtual_y: "500000000".into(),
+                    supply: "500000000".into(),
+                    fee_rate: "1000000".into(),
+                    fee_rebate: "50000000".into(),
+                    max_in_ratio: "10000000".into(),
+                    max_out_ratio: "10000000".into(),
+                    oracle_average: "95000000".into(),
+                    oracle_rate: "-5".into(),
+                    oracle_height: 9,
+                    paused: false,
+                    price: "100000000".into(),
+                    term_yield: "0".into(),
+                    ln_rate: "11000000".into(),
+                    t: "0".into(),
+                }),
+            }),
+            200 => Some(LendingPoolView {
+                expiry,
+                crp,
+                state: Some(CrpStateView {
+                    price: "200000".into(),
+                    value: "40000000".into(),
+                    ltv: "75000000".into(),
+                    weight: "50000000".into(),
+                    collateral_value: "40000000".into(),
+                }),
+                settlement: None,
+                ytp: None,
+            }),
+            _ => None,
+        })
     }
 }

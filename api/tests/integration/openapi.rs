@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::fixture::{fixture, get, payee};
 
 /// The routes the API serves.
-const ROUTES: [&str; 11] = [
+const ROUTES: [&str; 13] = [
     "/v1/health",
     "/v1/blocks",
     "/v1/blocks/{height}",
@@ -22,6 +22,8 @@ const ROUTES: [&str; 11] = [
     "/v1/silica/{id}",
     "/v1/governance/proposals",
     "/v1/governance/proposals/{id}",
+    "/v1/lending/pools",
+    "/v1/lending/pools/{expiry}",
 ];
 
 /// A valid value for each parameter name the API uses.
@@ -30,6 +32,7 @@ fn sample(name: &str) -> String {
         "height" => "3".into(),
         "addr" => payee().to_string(),
         "id" => "1".into(),
+        "expiry" => "100".into(),
         "from" | "from_window" => "0".into(),
         "to" => "12".into(),
         "to_window" => "2".into(),
@@ -156,7 +159,7 @@ async fn every_documented_parameter_is_read_and_a_bad_value_is_a_400_naming_it()
             checked += 1;
         }
     }
-    assert_eq!(checked, 15, "parameters in the document");
+    assert_eq!(checked, 16, "parameters in the document");
 }
 
 /// `schema` with every object schema closed (`additionalProperties: false`) and every
@@ -260,6 +263,11 @@ async fn every_response_validates_strictly_against_its_documented_schema() {
         "/v1/governance/proposals/1".into(),
         "/v1/governance/proposals/2".into(),
         "/v1/governance/proposals/x".into(),
+        "/v1/lending/pools".into(),
+        "/v1/lending/pools/100".into(),
+        "/v1/lending/pools/200".into(),
+        "/v1/lending/pools/300".into(),
+        "/v1/lending/pools/x".into(),
         "/v1/openapi.json".into(),
     ];
     let mut statuses = std::collections::BTreeSet::new();
