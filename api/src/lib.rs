@@ -45,12 +45,7 @@ pub const BODY_LIMIT: usize = 1024;
 /// Shared handler state: the indexer store, the Silica, governance and lending
 /// chain-state sources and the OpenAPI document. Handlers take the part they need
 /// (`State<Arc<D>>`, ...).
-pub struct AppState<
-    D,
-    S,
-    G = routes::governance::NoGovernance,
-    L = routes::lending::NoLending,
-> {
+pub struct AppState<D, S, G = routes::governance::NoGovernance, L = routes::lending::NoLending> {
     store: Arc<D>,
     silica: Arc<S>,
     governance: Arc<G>,

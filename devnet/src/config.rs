@@ -21,6 +21,12 @@ pub enum Scenario {
     /// proposed, voted, concluded and executed (pool 2's fee 0.3% → 0.5%), and a swap
     /// pays the new fee.
     GovernanceDemo,
+    /// Fixed-rate lending to expiry 100: sBTC pegged in to an LP, a lender and a
+    /// borrower; the LP seeds the wSTX/sBTC AMM pool and the YTP; the borrower borrows
+    /// sBTC against STX, the lender buys yield tokens; a keeper rebalances every block
+    /// while a trader drives the STX price down 20%; at expiry the pool settles, yield
+    /// holders are paid face value and the borrower's keys the rest.
+    LendingDemo,
     /// Only mine, index and serve the API.
     Idle,
 }
@@ -123,5 +129,13 @@ mod tests {
         assert_eq!(c.scenario, Scenario::SilicaDefault);
         assert_eq!(c.window_length, 6);
         assert_eq!(c.api_addr.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_lending_demo_is_a_scenario() {
+        let c = DevnetConfig::parse_from(["devnet", "--scenario", "lending-demo"]);
+        assert_eq!(c.scenario, Scenario::LendingDemo);
+        let e = DevnetConfig::try_parse_from(["devnet", "--scenario", "lending"]).unwrap_err();
+        assert!(e.to_string().contains("lending-demo"), "{e}");
     }
 }

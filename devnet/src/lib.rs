@@ -21,6 +21,7 @@ pub mod chain;
 pub mod config;
 mod figures;
 pub mod governance;
+pub mod lending;
 mod report;
 pub mod scenario;
 pub mod signers;
@@ -231,10 +232,13 @@ pub async fn run_with(
         devnet.stacks().client().clone(),
         devnet.stacks().deployer(),
     );
+    let lending =
+        lending::SimnetLending::new(devnet.stacks().client().clone(), devnet.stacks().deployer());
     let app = alkahest_api::router_with_sources(
         Arc::new(devnet.api_store()),
         Arc::new(silica),
         Arc::new(governance),
+        Arc::new(lending),
     );
     let listener = tokio::net::TcpListener::bind(api_addr)
         .await

@@ -183,6 +183,9 @@ impl Devnet {
                 spec = spec.pay(self.deposit_script_for(&who)?, Amount::from_sat(DEPOSIT));
             }
         }
+        if self.config.scenario == Scenario::LendingDemo {
+            spec = self.lending_coinbase(height, spec)?;
+        }
         if pool == crate::chain::POOLS[0] {
             if let Some(t) = self.terms(1) {
                 let paying = match self.config.scenario {
@@ -215,6 +218,9 @@ impl Devnet {
         }
         if self.config.scenario == Scenario::GovernanceDemo {
             return self.governance_demo(height).await;
+        }
+        if self.config.scenario == Scenario::LendingDemo {
+            return self.lending_demo(height).await;
         }
         self.peg_in(height).await?;
         self.list_and_buy(height).await?;

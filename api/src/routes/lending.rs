@@ -348,7 +348,10 @@ mod tests {
         assert_eq!(s, StatusCode::OK, "{body}");
         let pools = body["pools"].as_array().unwrap();
         assert_eq!(pools.len(), 2);
-        assert_eq!((pools[0]["expiry"].as_u64(), pools[1]["expiry"].as_u64()), (Some(100), Some(200)));
+        assert_eq!(
+            (pools[0]["expiry"].as_u64(), pools[1]["expiry"].as_u64()),
+            (Some(100), Some(200))
+        );
 
         let (s, body) = get("/v1/lending/pools/100").await;
         assert_eq!(s, StatusCode::OK, "{body}");
