@@ -1033,7 +1033,7 @@ mod tests {
         }
         let price = y * ONE_8 / x;
         assert!(
-            price <= DROP_TO * 1002 / 1000 && price >= DROP_TO * 99 / 100,
+            (DROP_TO * 99 / 100..=DROP_TO * 1002 / 1000).contains(&price),
             "{price}"
         );
         assert_eq!(sales, 3, "a few blocks");
