@@ -11,8 +11,10 @@
 //! 4. the keeper's first small swap sets the AMM's EMA price (the CRP prices at the
 //!    EMA only). From here the keeper swaps [`EMA_SWAP`] every block, so the EMA stays
 //!    fresh and follows the AMM;
-//! 5. the borrower `borrow`s against [`COLLATERAL`]: the CRP mints yield and key tokens
-//!    at its LTV, sells the yield tokens in the YTP and pays the borrower sBTC;
+//! 5. the borrower `borrow`s against [`COLLATERAL`] (the CRP's capacity rule allows a
+//!    pool value of at most 1% of the AMM's sBTC, 0.2 BTC here): the CRP mints yield
+//!    and key tokens at its LTV, sells the collateral above its target weight at once,
+//!    sells the yield tokens in the YTP and pays the borrower sBTC;
 //! 6. the lender buys yield tokens with [`LEND`] sats (`swap-x-for-y`): a fixed rate to
 //!    the expiry. From the block after the borrow the keeper calls `rebalance` every
 //!    block before the expiry (logging the trade, or why there was none, the LTV and
@@ -81,10 +83,11 @@ pub const YTP_LIQUIDITY: u128 = 5 * BTC;
 /// Micro-STX the keeper sells each block so the EMA is updated (it moves only on a
 /// block's first swap).
 pub const EMA_SWAP: u128 = STX;
-/// Micro-STX the borrower posts.
-pub const COLLATERAL: u128 = 20_000 * STX;
+/// Micro-STX the borrower posts: 0.16 BTC at the opening price, within the CRP's
+/// capacity (1% of the AMM's 20 BTC).
+pub const COLLATERAL: u128 = 8_000 * STX;
 /// Sats the lender lends (buys yield tokens with).
-pub const LEND: u128 = BTC / 10;
+pub const LEND: u128 = BTC / 20;
 /// Burn height from which the trader drives the price down.
 pub const DROP_FROM: u128 = 20;
 /// The AMM price the trader drives to: 20% below the opening price.
@@ -625,14 +628,27 @@ impl Devnet {
             if v.field("minted").to_uint() != minted || got != quoted || received != got {
                 bail!("borrow: {v} (expected {minted} minted, {quoted} sats), received {received}");
             }
+            let hedge = r.print_with_topic("crp-rebalance").map_or_else(
+                || "no hedge needed".to_string(),
+                |ev| {
+                    format!(
+                        "hedged at once: sold {} STX for {} sats",
+                        stx(ev.field("collateral-in").to_uint()),
+                        thousands(ev.field("sbtc-out").to_uint())
+                    )
+                },
+            );
+            let (ltv_after, weight) = self.crp_ltv().unwrap_or_default();
             let (y, ln) = self.ytp_yield();
             self.log.line(format!(
-                "[lend] borrower {BORROWER} borrowed against {} STX at EMA {}, LTV {}: minted {} yield + {} key tokens; the yield tokens sold in the YTP for {} sats of sBTC received (as quoted); YTP yield now {} to expiry {EXPIRY} (ln-rate {})",
+                "[lend] borrower {BORROWER} borrowed against {} STX at EMA {}, LTV {}: minted {} yield + {} key tokens; the CRP {hedge} (LTV {}, weight {}); the yield tokens sold in the YTP for {} sats of sBTC received (as quoted); YTP yield now {} to expiry {EXPIRY} (ln-rate {})",
                 stx(COLLATERAL),
                 per_stx(price),
                 pct(ltv),
                 thousands(minted),
                 thousands(minted),
+                pct(ltv_after),
+                pct(weight),
                 thousands(got),
                 rate(y),
                 fixed(ln)
@@ -986,7 +1002,7 @@ mod tests {
         assert_eq!(pct(ONE_8), "100.00%");
         assert_eq!(rate(5_290), "0.005290%");
         assert_eq!(rate(12_345_678), "12.345678%");
-        assert_eq!(stx(COLLATERAL), "20,000");
+        assert_eq!(stx(COLLATERAL), "8,000");
         assert_eq!(stx(1_500_001), "1.500001");
         assert_eq!(fixed(-12_345_678), "-0.12345678");
         assert_eq!(fixed(112_000_000), "1.12000000");
@@ -1045,5 +1061,8 @@ mod tests {
         assert!(total < 50 * BTC, "regtest subsidy");
         assert_eq!(DEPOSITS[0].1, AMM_LIQUIDITY.1 + YTP_LIQUIDITY);
         assert!(DEPOSITS[1].1 >= LEND);
+        // crp's capacity: the pool's value at most 1% of the AMM's sBTC, with room for
+        // the keeper's swaps (each takes ~2,000 sats out of the AMM).
+        assert!(COLLATERAL * OPEN_PRICE / ONE_8 * 100 <= AMM_LIQUIDITY.1 * 99 / 100);
     }
 }
