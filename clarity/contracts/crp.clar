@@ -175,8 +175,8 @@
         yield-supply: (+ (get yield-supply pool) y), key-supply: (+ (get key-supply pool) y)}))
       (borrower tx-sender))
     (asserts! (not (var-get paused)) ERR_PAUSED)
-    (asserts! (> dx u0) ERR_INVALID_AMOUNT)
     (asserts! (and (not (get converted pool)) (< ltv (get conversion-ltv (var-get params)))) ERR_CONVERTED)
+    ;; y > 0 also refuses dx = 0.
     (asserts! (> y u0) ERR_INVALID_AMOUNT)
     (asserts! (<= (* (value after p) ONE_8) (* (get y (amm-balances)) (get capacity (var-get params)))) ERR_CAPACITY)
     (try! (contract-call? .amm-wstx transfer dx borrower SELF none))

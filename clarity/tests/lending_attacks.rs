@@ -401,3 +401,30 @@ fn pauses_stop_new_risk_but_not_exits() {
     sim.call("crp", "repay", &[uint(E), uint(1_000_000)], &a.carol)
         .expect_ok();
 }
+
+#[test]
+fn borrowing_stops_exactly_at_the_conversion_ltv() {
+    let (mut sim, a) = lending();
+    let d = sim.deployer();
+    borrow(&mut sim, &a.carol, COLLATERAL).expect_ok();
+    let ltv = state(&mut sim).field("ltv").to_uint();
+    let set = |sim: &mut alkahest_clarity::Simnet, conversion: u128| {
+        let v = [
+            75_000_000,
+            200_000_000,
+            conversion,
+            1_000_000,
+            2_000_000,
+            144,
+            1_000_000,
+        ];
+        let args: Vec<_> = v.iter().map(|n| uint(*n)).collect();
+        sim.call("crp", "set-params", &args, &d).expect_ok();
+    };
+    // The pool's LTV equal to the conversion LTV: no borrowing; one unit above: allowed.
+    set(&mut sim, ltv);
+    assert_eq!(state(&mut sim).field("ltv").to_uint(), ltv);
+    borrow(&mut sim, &a.bob, COLLATERAL / 10).expect_err(1906);
+    set(&mut sim, ltv + 1);
+    borrow(&mut sim, &a.bob, COLLATERAL / 10).expect_ok();
+}
