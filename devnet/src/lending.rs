@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use alkahest_api::routes::lending::{
     CrpPoolView, CrpSettlementView, CrpStateView, LendingPoolView, LendingSource, YtpPoolView,
 };
-use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::values::{buff, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Simnet, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
 use alkahest_indexer::storage::DbRead;
@@ -45,7 +45,6 @@ use alkahest_signer::deposit::deposit_script;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::stacks::simnet::SimnetClient;
 use anyhow::{anyhow, bail};
-use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf};
 
 use crate::stacks::Stacks;
@@ -386,16 +385,7 @@ impl Devnet {
 
     /// Mints the block-1 deposits not minted yet; whether any was.
     async fn lending_peg_in(&mut self, height: u32) -> anyhow::Result<bool> {
-        let block = DbRead::block(&self.api_store, Height(1))
-            .await?
-            .ok_or_else(|| anyhow!("block 1 not indexed"))?;
-        let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
-        // Pin the newest block the contracts can see: the one below the burn tip.
-        let burn_height = self.stacks.burn_height().saturating_sub(1);
-        let burn_hash = self
-            .stacks
-            .burn_hash(burn_height)
-            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        let (txid, burn_height, burn_hash) = self.deposit_pin().await?;
         let mut minted = false;
         for (name, amount) in DEPOSITS {
             let who = address(name)?;
@@ -422,44 +412,7 @@ impl Devnet {
                 burn_height: burn_height.into(),
                 burn_hash,
             };
-            let signer_keys = self.signers.keys();
-            let mut sigs = Vec::new();
-            for node in &self.signers.nodes {
-                if sigs.len() == self.signers.threshold {
-                    break;
-                }
-                match node
-                    .signer
-                    .sign_deposit(&deposit, &signer_keys, self.signers.threshold)
-                    .await
-                {
-                    Ok(s) => sigs.push(buff(&s.0)),
-                    Err(e) => self
-                        .log
-                        .line(format!("[signer] refused deposit for {name}: {e}")),
-                }
-            }
-            let submitter = &self.signers.coordinator(&self.btc.tip().1).signer;
-            let args = vec![
-                buff(&deposit.txid),
-                uint(vout),
-                uint(amount),
-                principal(&who),
-                uint(deposit.burn_height),
-                buff(&deposit.burn_hash),
-                list(sigs),
-            ];
-            let r = self
-                .stacks
-                .submit(
-                    height,
-                    submitter.key(),
-                    "signer-registry",
-                    "complete-deposit",
-                    args,
-                )
-                .await?;
-            expect_ok(&r, "complete-deposit")?;
+            self.mint_deposit(height, &deposit, name).await?;
             self.log.line(format!(
                 "[peg-in] {} sats paid in block 1's coinbase (vout {vout}) to {name}'s deposit script → {} sBTC minted 2-of-3",
                 thousands(amount),

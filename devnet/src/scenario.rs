@@ -305,17 +305,7 @@ impl Devnet {
         if self.progress.deposits_done || height < 2 + self.config.confirmations {
             return Ok(());
         }
-        let store = self.api_store.clone();
-        let block = alkahest_indexer::storage::DbRead::block(&store, Height(1))
-            .await?
-            .ok_or_else(|| anyhow!("block 1 not indexed"))?;
-        let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
-        // Pin the newest block the contracts can see: the one below the burn tip.
-        let burn_height = self.stacks.burn_height().saturating_sub(1);
-        let burn_hash = self
-            .stacks
-            .burn_hash(burn_height)
-            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        let (txid, burn_height, burn_hash) = self.deposit_pin().await?;
         for (vout, (label, who)) in self.actors.named().into_iter().enumerate() {
             let minted = self
                 .stacks
@@ -336,44 +326,7 @@ impl Devnet {
                 burn_height: burn_height.into(),
                 burn_hash,
             };
-            let keys = self.signers.keys();
-            let mut sigs = Vec::new();
-            for node in &self.signers.nodes {
-                if sigs.len() == self.signers.threshold {
-                    break;
-                }
-                match node
-                    .signer
-                    .sign_deposit(&deposit, &keys, self.signers.threshold)
-                    .await
-                {
-                    Ok(s) => sigs.push(buff(&s.0)),
-                    Err(e) => self
-                        .log
-                        .line(format!("[signer] refused deposit for {label}: {e}")),
-                }
-            }
-            let submitter = &self.signers.coordinator(&self.btc.tip().1).signer;
-            let args = vec![
-                buff(&deposit.txid),
-                uint(deposit.vout),
-                uint(deposit.amount),
-                principal(&who),
-                uint(deposit.burn_height),
-                buff(&deposit.burn_hash),
-                list(sigs),
-            ];
-            let r = self
-                .stacks
-                .submit(
-                    height,
-                    submitter.key(),
-                    "signer-registry",
-                    "complete-deposit",
-                    args,
-                )
-                .await?;
-            expect_ok(&r, "complete-deposit")?;
+            self.mint_deposit(height, &deposit, label).await?;
             self.log.line(format!(
                 "[peg-in] {} sats paid in block 1 coinbase to {label}'s deposit script → {} sBTC minted",
                 thousands(deposit.amount),
@@ -381,6 +334,71 @@ impl Devnet {
             ));
         }
         self.progress.deposits_done = true;
+        Ok(())
+    }
+
+    /// Block 1's coinbase txid (where the devnet pays every deposit) and the burn block
+    /// a deposit pins: the newest the contracts can see, the one below the burn tip.
+    pub(crate) async fn deposit_pin(&self) -> anyhow::Result<([u8; 32], u32, [u8; 32])> {
+        let block = alkahest_indexer::storage::DbRead::block(&self.api_store, Height(1))
+            .await?
+            .ok_or_else(|| anyhow!("block 1 not indexed"))?;
+        let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
+        let burn_height = self.stacks.burn_height().saturating_sub(1);
+        let burn_hash = self
+            .stacks
+            .burn_hash(burn_height)
+            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        Ok((txid, burn_height, burn_hash))
+    }
+
+    /// Has the signers sign `deposit` (a quorum of them, each checking it against its
+    /// own chain) and the coordinator submit `complete-deposit`; `label` names the
+    /// recipient in a refusal.
+    pub(crate) async fn mint_deposit(
+        &mut self,
+        height: u32,
+        deposit: &Deposit,
+        label: &str,
+    ) -> anyhow::Result<()> {
+        let keys = self.signers.keys();
+        let mut sigs = Vec::new();
+        for node in &self.signers.nodes {
+            if sigs.len() == self.signers.threshold {
+                break;
+            }
+            match node
+                .signer
+                .sign_deposit(deposit, &keys, self.signers.threshold)
+                .await
+            {
+                Ok(s) => sigs.push(buff(&s.0)),
+                Err(e) => self
+                    .log
+                    .line(format!("[signer] refused deposit for {label}: {e}")),
+            }
+        }
+        let submitter = &self.signers.coordinator(&self.btc.tip().1).signer;
+        let args = vec![
+            buff(&deposit.txid),
+            uint(deposit.vout),
+            uint(deposit.amount),
+            principal(&deposit.recipient.to_string()),
+            uint(deposit.burn_height),
+            buff(&deposit.burn_hash),
+            list(sigs),
+        ];
+        let r = self
+            .stacks
+            .submit(
+                height,
+                submitter.key(),
+                "signer-registry",
+                "complete-deposit",
+                args,
+            )
+            .await?;
+        expect_ok(&r, "complete-deposit")?;
         Ok(())
     }
 
