@@ -298,7 +298,11 @@ fn every_parameter_is_bounded() {
         v[edge.0] = edge.1;
         set(&mut sim, v).expect_ok();
     }
-    // The YTP's bounds.
+    // The YTP's bounds (each ratio must be positive).
+    sim.call("ytp", "set-pool-ratios", &[uint(E), uint(1), uint(0)], &d)
+        .expect_err(1809);
+    sim.call("ytp", "set-pool-ratios", &[uint(E), uint(1), uint(1)], &d)
+        .expect_ok();
     sim.call(
         "ytp",
         "set-pool-fee",
@@ -362,8 +366,23 @@ fn pauses_stop_new_risk_but_not_exits() {
     sim.call("ytp", "set-pool-paused", &[uint(E), cbool(true)], &d)
         .expect_ok();
     lend(&mut sim, &a.bob, 1_000_000).expect_err(1808);
+    // A paused pool takes no deposit either; a zero deposit is refused as such.
+    sim.call(
+        "ytp",
+        "add-liquidity",
+        &[uint(E), uint(1_000_000), uint(u128::MAX), uint(0)],
+        &a.bob,
+    )
+    .expect_err(1808);
     sim.call("ytp", "set-pool-paused", &[uint(E), cbool(false)], &d)
         .expect_ok();
+    sim.call(
+        "ytp",
+        "add-liquidity",
+        &[uint(E), uint(0), uint(u128::MAX), uint(0)],
+        &a.bob,
+    )
+    .expect_err(1804);
     sim.call("ytp", "set-paused", &[cbool(true)], &d)
         .expect_ok();
     sim.call(
