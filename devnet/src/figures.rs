@@ -13,6 +13,17 @@ pub fn thousands(n: u128) -> String {
     out
 }
 
+/// `units` of a token with `digits` decimals: whole units with thousands separators,
+/// and the fraction only when there is one (`1,000`, `81.325537`).
+pub fn decimal(units: u128, digits: u32) -> String {
+    let one = 10u128.pow(digits);
+    let whole = thousands(units / one);
+    match units % one {
+        0 => whole,
+        frac => format!("{whole}.{frac:0width$}", width = digits as usize),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -21,5 +32,12 @@ mod tests {
         assert_eq!(super::thousands(999), "999");
         assert_eq!(super::thousands(1_000), "1,000");
         assert_eq!(super::thousands(1_328_257), "1,328,257");
+    }
+
+    #[test]
+    fn decimals_only_when_there_is_a_fraction() {
+        assert_eq!(super::decimal(8_000_000_000, 6), "8,000");
+        assert_eq!(super::decimal(81_325_537, 6), "81.325537");
+        assert_eq!(super::decimal(100_000_001, 8), "1.00000001");
     }
 }

@@ -185,11 +185,7 @@ fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {
 
 /// `1,000,000` ALEX (with the decimals when not whole).
 pub fn alex(units: u128) -> String {
-    let whole = thousands(units / ALEX);
-    match units % ALEX {
-        0 => whole,
-        frac => format!("{whole}.{frac:08}"),
-    }
+    crate::figures::decimal(units, 8)
 }
 
 /// A fee rate of 10^8 as a percentage, e.g. `0.3%`.

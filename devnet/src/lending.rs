@@ -329,11 +329,7 @@ pub fn drop_sale(x: u128, y: u128) -> u128 {
 
 /// `1,234` STX, with the micro-STX when not whole.
 pub fn stx(micro: u128) -> String {
-    let whole = thousands(micro / STX);
-    match micro % STX {
-        0 => whole,
-        frac => format!("{whole}.{frac:06}"),
-    }
+    crate::figures::decimal(micro, 6)
 }
 
 /// A price in sats per micro-STX (8 decimals) as sats per STX: `2,000.00 sats/STX`.

@@ -53,28 +53,8 @@ async fn governance_demo_executes_agp001_and_the_next_swap_pays_half_a_percent()
     assert!(!lines.iter().any(|l| l.contains("concluded")));
 
     // Second run: resumes from the folder and goes on until the scenario is done.
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let log = EventLog::default();
-    let devnet = tokio::spawn(run_with(
-        config(dir.path()),
-        async {
-            let _ = stop_rx.await;
-        },
-        log.clone(),
-        Some(bound_tx),
-        None,
-    ));
-    let api = format!("http://{}", bound_rx.await.unwrap());
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while !log.lines().iter().any(|l| l.starts_with("[done]")) {
-        assert!(
-            Instant::now() < deadline,
-            "never done:\n{}",
-            log.lines().join("\n")
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let running = common::Running::until_done(config(dir.path()), Duration::from_secs(40)).await;
+    let (api, log) = (running.api.clone(), running.log.clone());
     let lines = log.lines();
     let text = lines.join("\n");
     assert!(lines[0].starts_with("resumed from"), "{text}");
@@ -144,8 +124,7 @@ async fn governance_demo_executes_agp001_and_the_next_swap_pays_half_a_percent()
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
     let (status, _) = common::get(&format!("{api}/v1/governance/proposals/x")).await;
     assert_eq!(status, 400);
-    stop_tx.send(()).unwrap();
-    devnet.await.unwrap().unwrap();
+    running.stop().await;
 
     // Chain state, from the data folder (replayed once more): pool 2 charges 0.5% and
     // the one swap paid exactly ceil(0.5% × dx), rebate 50% to the LPs.

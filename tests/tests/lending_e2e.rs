@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
 use alkahest_devnet::lending::{
@@ -128,28 +128,8 @@ async fn lending_demo_settles_expiry_100_paying_yield_at_face_and_keys_the_rest(
     );
 
     // Second run: resumes from the folder and goes on until the scenario is done.
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let log = EventLog::default();
-    let devnet = tokio::spawn(run_with(
-        config(dir.path()),
-        async {
-            let _ = stop_rx.await;
-        },
-        log.clone(),
-        Some(bound_tx),
-        None,
-    ));
-    let api = format!("http://{}", bound_rx.await.unwrap());
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while !log.lines().iter().any(|l| l.starts_with("[done]")) {
-        assert!(
-            Instant::now() < deadline,
-            "never done:\n{}",
-            log.lines().join("\n")
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let running = common::Running::until_done(config(dir.path()), Duration::from_secs(180)).await;
+    let (api, log) = (running.api.clone(), running.log.clone());
     let lines = log.lines();
     let text = lines.join("\n");
     assert!(lines[0].starts_with("resumed from"), "{text}");
@@ -222,8 +202,7 @@ async fn lending_demo_settles_expiry_100_paying_yield_at_face_and_keys_the_rest(
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
     let (status, body) = common::get(&format!("{api}/v1/lending/pools/x")).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")));
-    stop_tx.send(()).unwrap();
-    devnet.await.unwrap().unwrap();
+    running.stop().await;
 
     // Chain state, from the data folder (replayed once more).
     let reopened = Devnet::open(config(dir.path()), EventLog::default())
