@@ -28,6 +28,7 @@ mod error;
 pub mod openapi;
 pub mod params;
 pub mod routes;
+pub mod server;
 
 use std::sync::Arc;
 

@@ -1,9 +1,11 @@
 //! Settings: built-in defaults, then an optional TOML file, then `INDEXER_`-prefixed
 //! environment variables (`__` separates nesting: `INDEXER_RPC__URL`), then command-line
 //! flags applied by the binary, and only then [`Settings::validate`], so a flag can
-//! complete what a layer below left invalid. Every key is documented in
-//! `indexer/README.md` and in `indexer/config/indexer.example.toml`. Secrets (the RPC
-//! password) are accepted from the file or the environment only, never from flags.
+//! complete what a layer below left invalid. The layering is the one every Alkahest
+//! binary shares ([`alkahest_service::config`]); this module only says which keys hold
+//! paths. Every key is documented in `indexer/README.md` and in
+//! `indexer/config/indexer.example.toml`. Secrets (the RPC password) are accepted from
+//! the file or the environment only, never from flags.
 //!
 //! Relative paths in the file (`pools_file`, `blk.dir`, `rpc.cookie_file`, a `sqlite://`
 //! database) are relative to the file's directory, not to wherever the indexer is
@@ -11,6 +13,8 @@
 //! the environment is shared with other programs.
 
 use std::path::{Path, PathBuf};
+
+use alkahest_service::config::Layering;
 
 use bitcoin::Network;
 use serde::{Deserialize, Serialize};
@@ -20,41 +24,17 @@ use crate::types::{Height, WindowSpec};
 /// The environment prefix.
 pub const ENV_PREFIX: &str = "INDEXER_";
 
-/// Why settings could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read config file {0}")]
-    Read(PathBuf, #[source] std::io::Error),
-    /// The file is not TOML.
-    #[error("config file {0} is not valid TOML")]
-    Toml(PathBuf, #[source] toml::de::Error),
-    /// The merged settings do not fit the schema.
-    #[error("invalid settings")]
-    Invalid(#[source] toml::de::Error),
-    /// A value is out of range or inconsistent.
-    #[error("invalid setting {key}: {reason}")]
-    Value {
-        /// The key.
-        key: &'static str,
-        /// Why.
-        reason: &'static str,
-    },
-}
+pub use alkahest_service::config::{ConfigError, ConfigWarning};
 
-/// Something in the settings that was ignored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigWarning {
-    /// An `INDEXER_` variable that names no setting.
-    #[error("ignoring environment variable {name}: it names no indexer setting")]
-    UnknownEnv {
-        /// The variable.
-        name: String,
-    },
-}
+/// How the indexer's settings are layered: its prefix and the keys holding paths.
+pub const LAYERS: Layering = Layering {
+    env_prefix: ENV_PREFIX,
+    path_keys: &["pools_file", "blk.dir", "rpc.cookie_file"],
+    db_keys: &["db"],
+};
 
-/// Which block source to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+/// Which block source to use (also a command-line value: `--source rpc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// Bitcoin Core JSON-RPC.
@@ -196,88 +176,6 @@ impl Default for Settings {
     }
 }
 
-fn env_value(raw: &str) -> toml::Value {
-    if let Ok(i) = raw.parse::<i64>() {
-        return toml::Value::Integer(i);
-    }
-    if let Ok(b) = raw.parse::<bool>() {
-        return toml::Value::Boolean(b);
-    }
-    if raw.starts_with('[') {
-        // A TOML array, e.g. INDEXER_WATCH='["0014…", "bc1q…"]'.
-        if let Ok(v) = format!("v = {raw}").parse::<toml::Table>() {
-            if let Some(v) = v.get("v") {
-                return v.clone();
-            }
-        }
-    }
-    toml::Value::String(raw.to_owned())
-}
-
-fn insert_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
-    match path {
-        [] => {}
-        [last] => {
-            table.insert(last.clone(), value);
-        }
-        [first, rest @ ..] => {
-            let entry = table
-                .entry(first.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(inner) = entry {
-                insert_path(inner, rest, value);
-            }
-        }
-    }
-}
-
-/// The file keys holding paths, resolved against the file's directory.
-const PATH_KEYS: [&[&str]; 3] = [&["pools_file"], &["blk", "dir"], &["rpc", "cookie_file"]];
-
-/// Makes the relative paths of a file's `table` relative to `base`, the file's directory.
-fn resolve_paths(table: &mut toml::Table, base: &Path) {
-    for key in PATH_KEYS {
-        if let Some(toml::Value::String(p)) = lookup_mut(table, key) {
-            if Path::new(p.as_str()).is_relative() {
-                *p = base.join(p.as_str()).display().to_string();
-            }
-        }
-    }
-    if let Some(toml::Value::String(db)) = table.get_mut("db") {
-        if let Some(path) = db.strip_prefix("sqlite://") {
-            let file = path.split('?').next().unwrap_or_default();
-            if !file.is_empty() && !file.starts_with(':') && Path::new(file).is_relative() {
-                *db = format!("sqlite://{}", base.join(path).display());
-            }
-        }
-    }
-}
-
-fn lookup_mut<'a>(table: &'a mut toml::Table, key: &[&str]) -> Option<&'a mut toml::Value> {
-    let (first, rest) = key.split_first()?;
-    let value = table.get_mut(*first)?;
-    match (rest.is_empty(), value) {
-        (true, v) => Some(v),
-        (false, toml::Value::Table(inner)) => lookup_mut(inner, rest),
-        (false, _) => None,
-    }
-}
-
-/// True when `path` names a setting: a key of the defaults, serialized with every
-/// optional key present.
-fn is_known_key(path: &[String]) -> bool {
-    let Ok(mut node) = serde_json::to_value(Settings::default()) else {
-        return false;
-    };
-    for part in path {
-        match node.get(part.as_str()) {
-            Some(next) => node = next.clone(),
-            None => return false,
-        }
-    }
-    true
-}
-
 impl Settings {
     /// Loads defaults, then `file` when given, then the environment `vars` (pass
     /// `std::env::vars()`), logging a warning for each `INDEXER_` variable that names
@@ -291,11 +189,7 @@ impl Settings {
         file: Option<&Path>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
-        let (settings, warnings) = Settings::load_with_warnings(file, vars)?;
-        for w in warnings {
-            tracing::warn!("{w}");
-        }
-        Ok(settings)
+        LAYERS.load_logged(file, vars)
     }
 
     /// As [`Settings::load`], returning the warnings instead of logging them.
@@ -307,41 +201,8 @@ impl Settings {
         file: Option<&Path>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(Settings, Vec<ConfigWarning>), ConfigError> {
-        let mut table = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::Read(path.to_owned(), e))?;
-                let mut table = text
-                    .parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Toml(path.to_owned(), e))?;
-                let base = path.parent().unwrap_or(Path::new("."));
-                resolve_paths(&mut table, base);
-                table
-            }
-            None => toml::Table::new(),
-        };
-        let mut warnings = Vec::new();
-        for (key, value) in vars {
-            let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
-            if !is_known_key(&path) {
-                warnings.push(ConfigWarning::UnknownEnv { name: key });
-                continue;
-            }
-            let last = path.last().expect("split yields at least one part").clone();
-            let v = if last == "password" || last == "db" || last == "url" {
-                toml::Value::String(value)
-            } else {
-                env_value(&value)
-            };
-            insert_path(&mut table, &path, v);
-        }
-        let settings: Settings = toml::Value::Table(table)
-            .try_into()
-            .map_err(ConfigError::Invalid)?;
-        Ok((settings, warnings))
+        let loaded = LAYERS.load(file, vars)?;
+        Ok((loaded.settings, loaded.warnings))
     }
 
     /// Checks ranges and combinations.

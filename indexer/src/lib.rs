@@ -49,6 +49,7 @@
 pub mod chain;
 pub mod coinbase;
 pub mod config;
+pub mod service;
 pub mod source;
 pub mod storage;
 pub mod types;

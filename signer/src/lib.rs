@@ -31,6 +31,7 @@ pub mod deposit;
 pub mod exchange;
 pub mod key;
 pub mod observer;
+pub mod service;
 pub mod stacks;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 mod backend;
 mod model;
+mod open;
 mod postgres;
 mod read;
 mod sql;
@@ -25,6 +26,7 @@ pub use backend::{Arg, Backend, BoxFuture, SqlStore};
 pub use model::{
     BlockRecord, Delivery, IndexedBlock, OutputCursor, OutputRecord, PoolShare, WindowRecord,
 };
+pub use open::{with_store, WithStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -47,6 +49,9 @@ pub enum StorageError {
         #[source]
         source: sqlx::Error,
     },
+    /// The URL names no supported database.
+    #[error("unsupported database URL {0}: expected sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
     /// Migrations failed.
     #[error("database migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),

@@ -46,7 +46,7 @@ impl SqlStore<Postgres> {
 }
 
 /// Drops the password from a URL so it never reaches logs.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

@@ -29,15 +29,15 @@ use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::{observe, WindowTerms};
 use bitcoin::{Amount, Network, ScriptBuf};
 
-const CONFIRMATIONS: u32 = 3;
+pub(crate) const CONFIRMATIONS: u32 = 3;
 
-fn payout_script() -> ScriptBuf {
+pub(crate) fn payout_script() -> ScriptBuf {
     let mut bytes = vec![0x00, 0x20];
     bytes.extend_from_slice(&[0x5a; 32]);
     ScriptBuf::from_bytes(bytes)
 }
 
-fn terms() -> WindowTerms {
+pub(crate) fn terms() -> WindowTerms {
     WindowTerms {
         silica_id: 1,
         payout_script: payout_script(),
@@ -47,9 +47,14 @@ fn terms() -> WindowTerms {
 }
 
 /// Mines 16 blocks; heights 4..=7 pay the payout script `paid(h)` sats.
-fn chain(paid: impl Fn(u32) -> u64) -> ChainBuilder {
+pub(crate) fn chain(paid: impl Fn(u32) -> u64) -> ChainBuilder {
+    chain_of(16, paid)
+}
+
+/// The first `blocks` blocks of [`chain`] (the generator is deterministic).
+pub(crate) fn chain_of(blocks: u32, paid: impl Fn(u32) -> u64) -> ChainBuilder {
     let mut c = ChainBuilder::new();
-    for h in 1..=16u32 {
+    for h in 1..=blocks {
         let mut spec = CoinbaseSpec::default().with_fees(Amount::from_sat(1_000 + u64::from(h)));
         if (4..=7).contains(&h) {
             spec = spec.pay(payout_script(), Amount::from_sat(paid(h)));
@@ -59,7 +64,7 @@ fn chain(paid: impl Fn(u32) -> u64) -> ChainBuilder {
     c
 }
 
-async fn index(c: &ChainBuilder) -> SqliteStore {
+pub(crate) async fn index(c: &ChainBuilder) -> SqliteStore {
     let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
         .await
         .unwrap();

@@ -1,0 +1,297 @@
+//! The `api` binary's settings and the layers every served router gets: CORS for GET
+//! (any origin may read public chain data), gzip/brotli compression, request tracing,
+//! a per-request timeout, and Prometheus metrics at `/metrics`.
+//!
+//! Settings layer as every Alkahest binary's ([`alkahest_service::config`]): defaults <
+//! TOML file < `API_` environment < flags. See `api/config/api.example.toml`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use alkahest_indexer::types::{Height, WindowSpec, MAINNET_WINDOW_LENGTH};
+use alkahest_service::config::{ConfigError, Layering};
+use alkahest_service::telemetry::Metrics;
+use axum::http::{HeaderValue, Method};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// How the api's settings are layered.
+pub const LAYERS: Layering = Layering {
+    env_prefix: "API_",
+    path_keys: &[],
+    db_keys: &["db"],
+};
+
+/// Every `api` setting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address of the public API.
+    pub listen: String,
+    /// The indexer's database (`sqlite://…` or `postgres://…`), read only: run the
+    /// `indexer` binary to fill it.
+    pub db: String,
+    /// First height of window 0, as the indexer was configured.
+    pub window_origin: u32,
+    /// Blocks per window, as the indexer was configured.
+    pub window_length: u32,
+    /// A request taking longer is answered 408.
+    pub request_timeout_ms: u64,
+    /// Origins allowed to read the API from a browser; `["*"]` for any.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            db: "sqlite://indexer.sqlite".into(),
+            window_origin: 0,
+            window_length: MAINNET_WINDOW_LENGTH,
+            request_timeout_ms: 5_000,
+            cors_origins: vec!["*".into()],
+        }
+    }
+}
+
+impl Settings {
+    /// Checks ranges and combinations.
+    ///
+    /// # Errors
+    /// [`ConfigError::Value`] naming the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.listen_addr().is_none() {
+            return Err(ConfigError::Value {
+                key: "listen",
+                reason: "must be an address and port, e.g. 127.0.0.1:8080",
+            });
+        }
+        if self.window_length == 0 {
+            return Err(ConfigError::Value {
+                key: "window_length",
+                reason: "must be at least 1",
+            });
+        }
+        if self.request_timeout_ms == 0 {
+            return Err(ConfigError::Value {
+                key: "request_timeout_ms",
+                reason: "must be at least 1",
+            });
+        }
+        if self.cors_layer().is_none() {
+            return Err(ConfigError::Value {
+                key: "cors_origins",
+                reason: "each must be \"*\" or an origin such as https://example.org",
+            });
+        }
+        Ok(())
+    }
+
+    /// [`Settings::listen`] parsed.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.parse().ok()
+    }
+
+    /// The window settings.
+    pub fn window_spec(&self) -> WindowSpec {
+        WindowSpec {
+            origin: Height(self.window_origin),
+            length: self.window_length,
+        }
+    }
+
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// CORS for reads: GET and HEAD from the configured origins; `None` when an origin
+    /// is not a valid header value.
+    fn cors_layer(&self) -> Option<CorsLayer> {
+        let origin = if self.cors_origins.iter().any(|o| o == "*") {
+            AllowOrigin::any()
+        } else {
+            let list: Option<Vec<HeaderValue>> = self
+                .cors_origins
+                .iter()
+                .map(|o| HeaderValue::from_str(o).ok())
+                .collect();
+            AllowOrigin::list(list?)
+        };
+        Some(
+            CorsLayer::new()
+                .allow_methods([Method::GET, Method::HEAD])
+                .allow_origin(origin),
+        )
+    }
+}
+
+/// The public API as served: `api` plus `/metrics`, with CORS, compression, tracing,
+/// the timeout and request metrics.
+pub fn serve_layers(api: Router, metrics: &Metrics, settings: &Settings) -> Router {
+    let router = api.merge(metrics.route());
+    let router = alkahest_service::http::with_common_layers(router, "api", settings.timeout())
+        .layer(CompressionLayer::new());
+    match settings.cors_layer() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use alkahest_indexer::storage::SqliteStore;
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_validates() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/api.example.toml"
+        ));
+        let s: Settings = LAYERS.load(Some(path), []).unwrap().settings;
+        s.validate().unwrap();
+        assert_eq!(s.listen, "0.0.0.0:8080");
+        assert_eq!(s.window_length, 144);
+        assert!(s.db.contains(&path.parent().unwrap().display().to_string()));
+    }
+
+    #[test]
+    fn validation_names_the_bad_key() {
+        for (key, s) in [
+            (
+                "listen",
+                Settings {
+                    listen: "x".into(),
+                    ..Settings::default()
+                },
+            ),
+            (
+                "window_length",
+                Settings {
+                    window_length: 0,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "request_timeout_ms",
+                Settings {
+                    request_timeout_ms: 0,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "cors_origins",
+                Settings {
+                    cors_origins: vec!["bad\norigin".into()],
+                    ..Settings::default()
+                },
+            ),
+        ] {
+            match s.validate() {
+                Err(ConfigError::Value { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+    }
+
+    /// The served API counts requests per route in `/metrics`, answers browsers with
+    /// CORS headers for reads only, and compresses when asked.
+    #[tokio::test]
+    async fn metrics_cors_and_compression() {
+        let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
+            .await
+            .unwrap();
+        let metrics = Metrics::install();
+        let settings = Settings {
+            cors_origins: vec!["https://dash.example".into()],
+            ..Settings::default()
+        };
+        let app = serve_layers(crate::router(Arc::new(store)), &metrics, &settings);
+        let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+
+        for _ in 0..2 {
+            let r = app.clone().oneshot(get("/v1/health")).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let r = app.clone().oneshot(get("/v1/blocks/99")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = app.clone().oneshot(get("/metrics")).await.unwrap();
+        let text =
+            String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        let line = |route: &str, status: &str| {
+            text.lines()
+                .find(|l| {
+                    l.starts_with("http_requests_total{")
+                        && l.contains(&format!("route=\"{route}\""))
+                        && l.contains(&format!("status=\"{status}\""))
+                })
+                .map(|l| l.rsplit(' ').next().unwrap_or_default().to_owned())
+        };
+        assert_eq!(line("/v1/health", "200").as_deref(), Some("2"), "{text}");
+        assert_eq!(
+            line("/v1/blocks/{height}", "404").as_deref(),
+            Some("1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+
+        // CORS: the configured origin may read; another origin gets no grant.
+        let req = Request::get("/v1/health")
+            .header(header::ORIGIN, "https://dash.example")
+            .body(Body::empty())
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            r.headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .unwrap(),
+            "https://dash.example"
+        );
+        let req = Request::get("/v1/health")
+            .header(header::ORIGIN, "https://evil.example")
+            .body(Body::empty())
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert!(r
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none());
+        // A preflight for a write is not granted.
+        let req = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/v1/health")
+            .header(header::ORIGIN, "https://dash.example")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(Body::empty())
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        let allowed = r
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_METHODS)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(!allowed.contains("POST"), "{allowed}");
+
+        // Compression, when the client accepts it.
+        let req = Request::get("/v1/openapi.json")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    }
+}

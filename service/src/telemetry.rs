@@ -1,0 +1,115 @@
+//! Logs and metrics.
+//!
+//! Metrics go through the `metrics` facade, so library code records them with
+//! `metrics::counter!` and friends without knowing who exports them; each binary
+//! installs one Prometheus recorder ([`Metrics::install`]) and serves its text at
+//! `/metrics` ([`Metrics::route`]). [`track_requests`] is the axum middleware that
+//! counts requests and their latency per matched route (never per raw path, so a
+//! client cannot grow the label set).
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+/// Logs to stderr, filtered by `RUST_LOG` or else `default_filter`
+/// (e.g. `"info,sqlx=warn"`). Safe to call twice (the second call does nothing).
+pub fn init_logs(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_filter.into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The request latency buckets, in seconds: the API's budget is milliseconds.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+];
+
+/// A Prometheus registry and its text rendering.
+/// One per process: see [`Metrics::install`].
+#[derive(Clone)]
+pub struct Metrics {
+    handle: PrometheusHandle,
+}
+
+impl Metrics {
+    fn recorder() -> PrometheusRecorder {
+        PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Suffix("_seconds".into()),
+                &LATENCY_BUCKETS,
+            )
+            .map(PrometheusBuilder::build_recorder)
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder())
+    }
+
+    /// Installs a registry as the process's recorder (once per binary, in `main`).
+    /// A second install keeps the first recorder and returns a registry that sees
+    /// nothing, so tests share one through a `OnceLock`.
+    pub fn install() -> Metrics {
+        let recorder = Metrics::recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed");
+        }
+        Metrics { handle }
+    }
+
+    /// The Prometheus text exposition of everything recorded.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    /// `GET /metrics` serving [`Metrics::render`].
+    pub fn route<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let metrics = self.clone();
+        Router::new().route(
+            "/metrics",
+            get(move || {
+                let body = metrics.render();
+                async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body) }
+            }),
+        )
+    }
+}
+
+/// Name of the request counter: `http_requests_total{route, method, status}`.
+pub const REQUESTS: &str = "http_requests_total";
+/// Name of the latency histogram: `http_request_duration_seconds{route, method}`.
+pub const LATENCY: &str = "http_request_duration_seconds";
+
+/// Axum middleware recording [`REQUESTS`] and [`LATENCY`] under `service` (a label,
+/// e.g. `"api"`), keyed by the matched route pattern (`/v1/blocks/{height}`), or
+/// `unmatched` for 404s of unknown paths.
+pub async fn track_requests(
+    State(service): State<&'static str>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [
+        ("service", service.to_owned()),
+        ("route", route),
+        ("method", method),
+    ];
+    metrics::histogram!(LATENCY, &labels).record(started.elapsed().as_secs_f64());
+    let mut labels = labels.to_vec();
+    labels.push(("status", status));
+    metrics::counter!(REQUESTS, &labels).increment(1);
+    response.into_response()
+}
