@@ -256,6 +256,7 @@ impl Devnet {
             )
             .await?;
         expect_ok(&r, "bootstrap-signers")?;
+        self.fund_signers(height).await?;
         for (f, v) in [
             ("set-confirmations", u128::from(self.config.confirmations)),
             ("set-window-length", u128::from(self.config.window_length)),
@@ -269,8 +270,10 @@ impl Devnet {
             expect_ok(&r, f)?;
         }
         self.log.line(format!(
-            "[stx] signer set installed: 2-of-3; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
-            self.config.confirmations, self.config.window_length
+            "[stx] signer set installed: 2-of-3, each funded with {} STX for fees; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
+            crate::lending::stx(signing::SIGNER_FEE_FUND),
+            self.config.confirmations,
+            self.config.window_length
         ));
         Ok(())
     }

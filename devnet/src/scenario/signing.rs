@@ -3,18 +3,43 @@
 //! submits `complete-deposit` / `attest-window` through the devnet's Stacks RPC over
 //! HTTP ([`crate::signers::Signers::submit`]), as a production signer would.
 
-use alkahest_clarity::values::{buff, list, principal, uint, ValueExt};
+use alkahest_clarity::values::{buff, list, none, principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Value};
 use alkahest_protocol::message::Deposit;
 use alkahest_signer::key::SignerKey;
-use alkahest_signer::stacks::tx::ContractCall;
+use alkahest_signer::stacks::tx::{self, ContractCall, Network};
 use anyhow::anyhow;
 
 use super::{expect_ok, index_sats};
 use crate::figures::thousands;
 use crate::Devnet;
 
+/// µSTX the deployer sends each signer at set-up: the Stacks RPC, like a stacks-node,
+/// refuses a transaction whose payer cannot cover its fee (1,000 STX).
+pub const SIGNER_FEE_FUND: u128 = 1_000 * crate::lending::STX;
+
 impl Devnet {
+    /// The deployer funds every signer's Stacks address (a signed `amm-wstx` transfer,
+    /// native STX), so their transactions can pay fees.
+    pub(super) async fn fund_signers(&self, height: u32) -> anyhow::Result<()> {
+        let deployer = self.stacks.deployer().to_string();
+        for node in &self.signers.nodes {
+            let to = tx::address_of(node.signer.key(), Network::Testnet).to_string();
+            let args = vec![
+                uint(SIGNER_FEE_FUND),
+                principal(&deployer),
+                principal(&to),
+                none(),
+            ];
+            let r = self
+                .stacks
+                .submit(height, &self.actors.deployer, "amm-wstx", "transfer", args)
+                .await?;
+            expect_ok(&r, "amm-wstx transfer to a signer")?;
+        }
+        Ok(())
+    }
+
     /// Submits a call signed by the signer holding `key` through the Stacks RPC (see
     /// [`crate::signers::Signers::submit`]) and returns its receipt.
     async fn signer_tx(
