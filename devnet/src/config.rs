@@ -53,7 +53,11 @@ pub struct DevnetConfig {
     pub api_addr: SocketAddr,
     /// The Stacks node RPC's address (loopback only): `/v2` as a stacks-node, for
     /// wallets, `@stacks/transactions` and the devnet's own signers.
-    #[arg(long, env = "DEVNET_STACKS_RPC_ADDR", default_value = "127.0.0.1:20443")]
+    #[arg(
+        long,
+        env = "DEVNET_STACKS_RPC_ADDR",
+        default_value = "127.0.0.1:20443"
+    )]
     pub stacks_rpc_addr: SocketAddr,
     /// The scenario to run.
     #[arg(long, value_enum, default_value = "silica-demo")]
@@ -140,7 +144,8 @@ mod tests {
         assert_eq!(c.stacks_rpc_addr.to_string(), "127.0.0.1:20443");
         let c = DevnetConfig::parse_from(["devnet", "--stacks-rpc-addr", "127.0.0.1:0"]);
         assert_eq!(c.stacks_rpc_addr.port(), 0);
-        let e = DevnetConfig::try_parse_from(["devnet", "--stacks-rpc-addr", "node:1"]).unwrap_err();
+        let e =
+            DevnetConfig::try_parse_from(["devnet", "--stacks-rpc-addr", "node:1"]).unwrap_err();
         assert!(e.to_string().contains("node:1"), "{e}");
     }
 

@@ -22,9 +22,9 @@ use alkahest_signer::attest::{Signer, SignerConfig};
 use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
 use alkahest_signer::exchange::{router, StaticTerms};
 use alkahest_signer::key::SignerKey;
+use alkahest_signer::observer::WindowTerms;
 use alkahest_signer::stacks::rpc::RpcClient;
 use alkahest_signer::stacks::tx::{ContractCall, Network as StacksNetwork};
-use alkahest_signer::observer::WindowTerms;
 use anyhow::{anyhow, Context};
 use bitcoin::hashes::Hash;
 use bitcoin::{BlockHash, Network};
@@ -184,7 +184,12 @@ impl Signers {
             .ok_or_else(|| anyhow!("the signers have no Stacks node: Signers::connect first"))?;
         rpc.sign_and_submit(call, key, StacksNetwork::Testnet)
             .await
-            .with_context(|| format!("a signer submitting {}::{}", call.contract_id, call.function))
+            .with_context(|| {
+                format!(
+                    "a signer submitting {}::{}",
+                    call.contract_id, call.function
+                )
+            })
     }
 
     /// Brings every signer's own index up to the chain tip.

@@ -88,7 +88,10 @@ pub fn router(stacks: Stacks) -> Router {
             "/v2/contracts/interface/{address}/{contract}",
             get(read::interface),
         )
-        .route("/v2/contracts/source/{address}/{contract}", get(read::source))
+        .route(
+            "/v2/contracts/source/{address}/{contract}",
+            get(read::source),
+        )
         .route("/v2/fees/transfer", get(read::transfer_fee))
         .route("/v2/fees/transaction", post(read::fee_estimate))
         .route("/v2/transactions", post(submit::post_transaction))

@@ -147,6 +147,14 @@ pub(crate) fn has_function(abi: &JsonValue, name: &str, access: &str) -> bool {
     })
 }
 
+/// Whether the ABI declares `name`'s output a response.
+fn returns_response(abi: &JsonValue, name: &str) -> bool {
+    abi["functions"].as_array().is_some_and(|fs| {
+        fs.iter()
+            .any(|f| f["name"] == name && f["outputs"]["type"].get("response").is_some())
+    })
+}
+
 /// `POST /v2/contracts/call-read/{address}/{contract}/{function}`.
 pub async fn call_read(
     State(stacks): State<Stacks>,
@@ -164,12 +172,17 @@ pub async fn call_read(
     for (i, a) in body.arguments.iter().enumerate() {
         let bytes = parse_hex(&format!("arguments[{i}]"), a)?;
         let not_value = |why: String| {
-            Refusal::bad_request(format!("arguments[{i}] is not a Clarity value ({why}): {a:?}"))
+            Refusal::bad_request(format!(
+                "arguments[{i}] is not a Clarity value ({why}): {a:?}"
+            ))
         };
         let (v, used) = Value::deserialize_read_count(&mut bytes.as_slice(), None)
             .map_err(|e| not_value(e.to_string()))?;
         if used as usize != bytes.len() {
-            return Err(not_value(format!("{} trailing bytes", bytes.len() - used as usize)));
+            return Err(not_value(format!(
+                "{} trailing bytes",
+                bytes.len() - used as usize
+            )));
         }
         args.push(v);
     }
@@ -192,8 +205,16 @@ pub async fn call_read(
         .client()
         .call_read_only(&id.to_string(), &function, &args, &sender.to_string())
         .await;
+    // The simnet client reports every value as a response; a function whose declared
+    // output is not one returns its value bare, as on a node.
+    let answer = answer.map(|v| match v {
+        Value::Response(r) if r.committed && !returns_response(&abi, &function) => *r.data,
+        other => other,
+    });
     Ok(Json(match answer {
-        Ok(v) => json!({ "okay": true, "result": format!("0x{}", hex::encode(v.serialize_to_vec())) }),
+        Ok(v) => {
+            json!({ "okay": true, "result": format!("0x{}", hex::encode(v.serialize_to_vec())) })
+        }
         Err(StacksError::ReadOnly { cause, .. }) => json!({ "okay": false, "cause": cause }),
         Err(e) => json!({ "okay": false, "cause": e.to_string() }),
     }))
@@ -221,9 +242,11 @@ pub async fn source(
     let deployer = stacks.deployer().to_string();
     let text = (id.issuer.to_string() == deployer)
         .then(|| {
-            stacks
-                .client()
-                .with_sim(|s| s.manifest().contract(id.name.as_str()).map(|c| c.source.clone()))
+            stacks.client().with_sim(|s| {
+                s.manifest()
+                    .contract(id.name.as_str())
+                    .map(|c| c.source.clone())
+            })
         })
         .flatten()
         .ok_or_else(|| Refusal::not_found(format!("no contract {id}")))?;

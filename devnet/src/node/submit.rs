@@ -202,7 +202,11 @@ pub async fn tx_status(
     let (status, result, vm_error) = match receipt.outcome {
         Outcome::Ok(v) => ("success", Value::okay(v), None),
         Outcome::Err(v) => ("abort_by_response", Value::error(v), None),
-        Outcome::Aborted(cause) => ("abort_by_response", Value::error(Value::none()), Some(cause)),
+        Outcome::Aborted(cause) => (
+            "abort_by_response",
+            Value::error(Value::none()),
+            Some(cause),
+        ),
     };
     let hex_result = result
         .map(|v| format!("0x{}", hex::encode(v.serialize_to_vec())))

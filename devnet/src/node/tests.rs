@@ -112,7 +112,12 @@ async fn info_accounts_and_nonces_have_stacks_node_shapes() {
     assert_eq!(info["burn_block_height"], json!(0));
     assert_eq!(info["stacks_tip_height"], json!(1));
     assert_eq!(info["stacks_tip"].as_str().unwrap().len(), 64);
-    for field in ["peer_version", "parent_network_id", "server_version", "pox_consensus"] {
+    for field in [
+        "peer_version",
+        "parent_network_id",
+        "server_version",
+        "pox_consensus",
+    ] {
         assert!(!info[field].is_null(), "{field} missing: {info}");
     }
 
@@ -120,7 +125,10 @@ async fn info_accounts_and_nonces_have_stacks_node_shapes() {
     let (status, a) = node.get(&format!("/v2/accounts/{wallet}")).await;
     assert_eq!(status, 200);
     // Devnet.toml funds every account with 100,000,000 STX.
-    assert_eq!(a["balance"], json!(format!("0x{:032x}", 100_000_000_000_000u128)));
+    assert_eq!(
+        a["balance"],
+        json!(format!("0x{:032x}", 100_000_000_000_000u128))
+    );
     assert_eq!(a["locked"], json!(format!("0x{:032x}", 0)));
     assert_eq!(a["nonce"], json!(0));
     assert_eq!(a["balance_proof"], json!(""));
@@ -134,7 +142,10 @@ async fn info_accounts_and_nonces_have_stacks_node_shapes() {
 
     let (status, e) = node.get("/v2/accounts/ST-not-a-principal").await;
     assert_eq!(status, 400);
-    assert!(e["error"].as_str().unwrap().contains("ST-not-a-principal"), "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("ST-not-a-principal"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -149,10 +160,21 @@ async fn read_only_calls_abi_and_source() {
     let zero = Value::okay(uint(0)).unwrap();
     assert_eq!(r, json!({ "okay": true, "result": hex_value(&zero) }));
 
+    // A function that returns a bare value (not a response) answers it bare.
+    let p = format!("/v2/contracts/call-read/{deployer}/silica/get-silica");
+    let body = json!({ "sender": wallet, "arguments": [hex_value(&uint(1))] });
+    let (status, r) = node.post_json(&p, body).await;
+    assert_eq!(status, 200);
+    assert_eq!(r["result"], json!(hex_value(&none())));
+
     // Bad hex, a value with trailing bytes, a malformed sender: 400 naming the value.
     for (args, sender, named) in [
         (json!(["0xzz"]), wallet.as_str(), "0xzz"),
-        (json!([format!("{}00", hex_value(&uint(1)))]), wallet.as_str(), "arguments[0]"),
+        (
+            json!([format!("{}00", hex_value(&uint(1)))]),
+            wallet.as_str(),
+            "arguments[0]",
+        ),
         (json!([]), "nobody", "nobody"),
     ] {
         let body = json!({ "sender": sender, "arguments": args });
@@ -189,15 +211,24 @@ async fn read_only_calls_abi_and_source() {
         .find(|f| f["name"] == "transfer")
         .expect("transfer in the ABI");
     assert_eq!(transfer["access"], json!("public"));
-    assert_eq!(transfer["args"][0], json!({ "name": "amount", "type": "uint128" }));
+    assert_eq!(
+        transfer["args"][0],
+        json!({ "name": "amount", "type": "uint128" })
+    );
     assert!(abi["fungible_tokens"].is_array() && abi["maps"].is_array());
 
     let (status, src) = node
         .get(&format!("/v2/contracts/source/{deployer}/amm-wstx"))
         .await;
     assert_eq!(status, 200);
-    assert!(src["source"].as_str().unwrap().contains("(define-public (transfer"));
-    assert_eq!((&src["publish_height"], &src["proof"]), (&json!(0), &json!("")));
+    assert!(src["source"]
+        .as_str()
+        .unwrap()
+        .contains("(define-public (transfer"));
+    assert_eq!(
+        (&src["publish_height"], &src["proof"]),
+        (&json!(0), &json!(""))
+    );
 
     for p in ["interface", "source"] {
         let (status, e) = node
@@ -245,7 +276,10 @@ async fn an_accepted_transaction_runs_is_logged_and_is_mined_with_the_next_block
     let body = json!({ "tx": hex::encode(&bytes) });
     let (status, txid) = node.post_json("/v2/transactions", body).await;
     assert_eq!((status, txid), (200, json!(expected)));
-    assert_eq!(node.stacks.client().with_sim(|s| s.stx_balance(&to)), before + 1);
+    assert_eq!(
+        node.stacks.client().with_sim(|s| s.stx_balance(&to)),
+        before + 1
+    );
     assert_eq!(node.log_lines(), 1);
     let (_, wallet) = account("wallet_1");
     let (_, a) = node.get(&format!("/v2/accounts/{wallet}")).await;
@@ -275,9 +309,14 @@ async fn an_accepted_transaction_runs_is_logged_and_is_mined_with_the_next_block
     assert_eq!(rpc.get_nonce(&wallet).await.unwrap(), 2);
     assert!(node.stacks.receipt(&txid).unwrap().is_ok());
 
-    let (status, e) = node.get(&format!("/extended/v1/tx/0x{}", "ab".repeat(32))).await;
+    let (status, e) = node
+        .get(&format!("/extended/v1/tx/0x{}", "ab".repeat(32)))
+        .await;
     assert_eq!(status, 404);
-    assert!(e["error"].as_str().unwrap().contains(&"ab".repeat(32)), "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains(&"ab".repeat(32)),
+        "{e}"
+    );
     let (status, _) = node.get("/extended/v1/tx/0x1234").await;
     assert_eq!(status, 400);
 }
@@ -302,7 +341,8 @@ async fn refused_transactions_get_stacks_node_reasons_and_change_nothing() {
     let wrong_chain = tx::encode(
         &tx::sign_contract_call_for_chain(&call, 0, 500, &key, Network::Testnet, 1).unwrap(),
     );
-    let mainnet = tx::encode(&tx::sign_contract_call(&call, 0, 500, &key, Network::Mainnet).unwrap());
+    let mainnet =
+        tx::encode(&tx::sign_contract_call(&call, 0, 500, &key, Network::Mainnet).unwrap());
     let unpaid = tx::encode(&tx::sign_contract_call(&call, 0, 0, &key, Network::Testnet).unwrap());
     let unknown = ContractCall {
         contract_id: node.stacks.contract("no-such"),
@@ -314,14 +354,30 @@ async fn refused_transactions_get_stacks_node_reasons_and_change_nothing() {
     };
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("nonce 5", signed(&call, 5), "BadNonce"),
-        ("flipped signature byte", bad_signature, "SignatureValidation"),
+        (
+            "flipped signature byte",
+            bad_signature,
+            "SignatureValidation",
+        ),
         ("chain id 1", wrong_chain.clone(), "SignatureValidation"),
         ("mainnet version", mainnet, "BadTransactionVersion"),
         ("no fee", unpaid.clone(), "FeeTooLow"),
         ("unknown contract", signed(&unknown, 0), "NoSuchContract"),
-        ("unknown function", signed(&no_fn, 0), "NoSuchPublicFunction"),
-        ("truncated bytes", good[..good.len() - 3].to_vec(), "Deserialization"),
-        ("trailing bytes", [good.clone(), vec![0]].concat(), "Deserialization"),
+        (
+            "unknown function",
+            signed(&no_fn, 0),
+            "NoSuchPublicFunction",
+        ),
+        (
+            "truncated bytes",
+            good[..good.len() - 3].to_vec(),
+            "Deserialization",
+        ),
+        (
+            "trailing bytes",
+            [good.clone(), vec![0]].concat(),
+            "Deserialization",
+        ),
     ];
     for (what, bytes, reason) in cases {
         let (status, e) = node.broadcast(bytes).await;
@@ -337,7 +393,13 @@ async fn refused_transactions_get_stacks_node_reasons_and_change_nothing() {
     let (_, e) = node.broadcast(unpaid.clone()).await;
     assert_eq!(e["reason_data"]["expected"], json!(unpaid.len()));
     let (_, e) = node.broadcast(wrong_chain).await;
-    assert!(e["reason_data"]["message"].as_str().unwrap().contains("invalid chain ID 1"), "{e}");
+    assert!(
+        e["reason_data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid chain ID 1"),
+        "{e}"
+    );
 
     // Malformed requests: JSON 400 naming what is wrong.
     for (content_type, body, named) in [

@@ -85,7 +85,12 @@ impl Devnet {
                     .line(format!("[signer] refused deposit for {label}: {e}")),
             }
         }
-        let submitter = self.signers.coordinator(&self.btc.tip().1).signer.key().clone();
+        let submitter = self
+            .signers
+            .coordinator(&self.btc.tip().1)
+            .signer
+            .key()
+            .clone();
         let args = vec![
             buff(&deposit.txid),
             uint(deposit.vout),
