@@ -468,6 +468,25 @@ impl Simnet {
         self.burn_chain.unset(height);
     }
 
+    /// The interface (ABI) of a deployed contract, as a Stacks node serves it on
+    /// `/v2/contracts/interface`: built from the analysis the deployment stored, so it
+    /// describes exactly what the VM type-checked. `None` for a malformed id or a
+    /// contract that is not deployed.
+    pub fn contract_interface(
+        &mut self,
+        contract_id: &str,
+    ) -> Option<clarity::vm::analysis::contract_interface_builder::ContractInterface> {
+        use clarity::vm::analysis::contract_interface_builder::build_contract_interface;
+        use clarity::vm::analysis::AnalysisDatabase;
+        let id = clarity::vm::types::QualifiedContractIdentifier::parse(contract_id).ok()?;
+        let mut db = AnalysisDatabase::new(&mut self.session.interpreter.datastore);
+        // A read in its own (rolled back) context: the VM reads only inside one.
+        db.begin();
+        let analysis = db.load_contract(&id, &StacksEpochId::Epoch24);
+        db.roll_back();
+        analysis.map(|a| build_contract_interface(&a))
+    }
+
     /// STX balance of a principal, in micro-STX.
     pub fn stx_balance(&mut self, who: &str) -> u128 {
         let p = values::principal(who);

@@ -27,6 +27,10 @@ pub enum Scenario {
     /// while a trader drives the STX price down 20%; at expiry the pool settles, yield
     /// holders are paid face value and the borrower's keys the rest.
     LendingDemo,
+    /// The start of `silica-demo` for real clients: peg-ins, then the miner lists
+    /// Silica #1 with a long sale window (open for buys for 1,000 blocks) and seeds
+    /// the wSTX/sBTC AMM pool 3, and the devnet logs `[ready]`; nobody buys.
+    SilicaOpen,
     /// Only mine, index and serve the API.
     Idle,
 }
@@ -47,6 +51,14 @@ pub struct DevnetConfig {
     /// The API's address (loopback only).
     #[arg(long, env = "DEVNET_API_ADDR", default_value = "127.0.0.1:8080")]
     pub api_addr: SocketAddr,
+    /// The Stacks node RPC's address (loopback only): `/v2` as a stacks-node, for
+    /// wallets, `@stacks/transactions` and the devnet's own signers.
+    #[arg(
+        long,
+        env = "DEVNET_STACKS_RPC_ADDR",
+        default_value = "127.0.0.1:20443"
+    )]
+    pub stacks_rpc_addr: SocketAddr,
     /// The scenario to run.
     #[arg(long, value_enum, default_value = "silica-demo")]
     pub scenario: Scenario,
@@ -129,6 +141,12 @@ mod tests {
         assert_eq!(c.scenario, Scenario::SilicaDefault);
         assert_eq!(c.window_length, 6);
         assert_eq!(c.api_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.stacks_rpc_addr.to_string(), "127.0.0.1:20443");
+        let c = DevnetConfig::parse_from(["devnet", "--stacks-rpc-addr", "127.0.0.1:0"]);
+        assert_eq!(c.stacks_rpc_addr.port(), 0);
+        let e =
+            DevnetConfig::try_parse_from(["devnet", "--stacks-rpc-addr", "node:1"]).unwrap_err();
+        assert!(e.to_string().contains("node:1"), "{e}");
     }
 
     #[test]

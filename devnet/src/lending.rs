@@ -380,7 +380,7 @@ impl Devnet {
     }
 
     /// Mints the block-1 deposits not minted yet; whether any was.
-    async fn lending_peg_in(&mut self, height: u32) -> anyhow::Result<bool> {
+    async fn lending_peg_in(&mut self) -> anyhow::Result<bool> {
         let (txid, burn_height, burn_hash) = self.deposit_pin().await?;
         let mut minted = false;
         for (name, amount) in DEPOSITS {
@@ -408,7 +408,7 @@ impl Devnet {
                 burn_height: burn_height.into(),
                 burn_hash,
             };
-            self.mint_deposit(height, &deposit, name).await?;
+            self.mint_deposit(&deposit, name).await?;
             self.log.line(format!(
                 "[peg-in] {} sats paid in block 1's coinbase (vout {vout}) to {name}'s deposit script → {} sBTC minted 2-of-3",
                 thousands(amount),
@@ -483,7 +483,7 @@ impl Devnet {
         if height < 2 + self.config.confirmations {
             return Ok(());
         }
-        if self.lending_peg_in(height).await? {
+        if self.lending_peg_in().await? {
             return Ok(());
         }
 

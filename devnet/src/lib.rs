@@ -22,6 +22,7 @@ pub mod config;
 mod figures;
 pub mod governance;
 pub mod lending;
+pub mod node;
 mod report;
 pub mod scenario;
 pub mod signers;
@@ -173,7 +174,7 @@ impl Devnet {
         self.signers.sync().await?;
         let mut hash = block.block_hash().to_byte_array();
         hash.reverse();
-        self.stacks.mine(height.0, hash);
+        self.stacks.mine(height.0, hash).await;
         self.act(height.0).await
     }
 
@@ -223,6 +224,7 @@ pub async fn run_with(
     let block_time = config.block_time;
     let exit_when_done = config.exit_when_done;
     let api_addr = config.api_addr;
+    let stacks_rpc_addr = config.stacks_rpc_addr;
     let mut devnet = Devnet::open(config, log.clone()).await?;
     let silica = silica_view::SimnetSilica::new(
         devnet.stacks().client().clone(),
@@ -249,6 +251,13 @@ pub async fn run_with(
         let _ = tx.send(local);
     }
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let rpc_listener = tokio::net::TcpListener::bind(stacks_rpc_addr)
+        .await
+        .with_context(|| format!("binding the Stacks RPC to {stacks_rpc_addr}"))?;
+    let rpc_local = rpc_listener.local_addr()?;
+    log.line(format!("Stacks RPC listening on http://{rpc_local}"));
+    devnet.signers.connect(&format!("http://{rpc_local}"))?;
+    let rpc_server = tokio::spawn(node::serve(rpc_listener, devnet.stacks().clone()));
     tokio::pin!(shutdown);
     let mut ticker = tokio::time::interval(block_time);
     ticker.tick().await;
@@ -259,7 +268,11 @@ pub async fn run_with(
                 break;
             }
             _ = ticker.tick() => {
-                devnet.step().await?;
+                if let Err(e) = devnet.step().await {
+                    server.abort();
+                    rpc_server.abort();
+                    return Err(e);
+                }
                 let height = devnet.height();
                 if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
                     break;
@@ -268,6 +281,7 @@ pub async fn run_with(
         }
     }
     server.abort();
+    rpc_server.abort();
     Ok(devnet.summary())
 }
 

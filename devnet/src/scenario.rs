@@ -7,7 +7,14 @@
 //! 40; from the start height the TIDES pool (`/OCEAN.XYZ/`, every even height) pays the
 //! Silica's payout script in its coinbase; each final window is attested by a quorum;
 //! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
-//! pool stops paying after window 0.
+//! pool stops paying after window 0. `silica-open` ([`open_sale`]): the same start,
+//! then the Silica stays open for real clients to buy.
+//!
+//! The signers' own transactions (`complete-deposit`, `attest-window`) go through the
+//! devnet's Stacks RPC over HTTP, as a production signer's would.
+
+mod open_sale;
+mod signing;
 
 use crate::figures::thousands;
 use alkahest_clarity::values::{self, buff, list, principal, uint, ValueExt};
@@ -223,6 +230,9 @@ impl Devnet {
             return self.lending_demo(height).await;
         }
         self.peg_in(height).await?;
+        if self.config.scenario == Scenario::SilicaOpen {
+            return self.open_sale(height).await;
+        }
         self.list_and_buy(height).await?;
         self.attest(height).await?;
         self.settle(height).await
@@ -246,6 +256,7 @@ impl Devnet {
             )
             .await?;
         expect_ok(&r, "bootstrap-signers")?;
+        self.fund_signers(height).await?;
         for (f, v) in [
             ("set-confirmations", u128::from(self.config.confirmations)),
             ("set-window-length", u128::from(self.config.window_length)),
@@ -259,8 +270,10 @@ impl Devnet {
             expect_ok(&r, f)?;
         }
         self.log.line(format!(
-            "[stx] signer set installed: 2-of-3; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
-            self.config.confirmations, self.config.window_length
+            "[stx] signer set installed: 2-of-3, each funded with {} STX for fees; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
+            crate::lending::stx(signing::SIGNER_FEE_FUND),
+            self.config.confirmations,
+            self.config.window_length
         ));
         Ok(())
     }
@@ -326,7 +339,7 @@ impl Devnet {
                 burn_height: burn_height.into(),
                 burn_hash,
             };
-            self.mint_deposit(height, &deposit, label).await?;
+            self.mint_deposit(&deposit, label).await?;
             self.log.line(format!(
                 "[peg-in] {} sats paid in block 1 coinbase to {label}'s deposit script → {} sBTC minted",
                 thousands(deposit.amount),
@@ -352,56 +365,6 @@ impl Devnet {
         Ok((txid, burn_height, burn_hash))
     }
 
-    /// Has the signers sign `deposit` (a quorum of them, each checking it against its
-    /// own chain) and the coordinator submit `complete-deposit`; `label` names the
-    /// recipient in a refusal.
-    pub(crate) async fn mint_deposit(
-        &mut self,
-        height: u32,
-        deposit: &Deposit,
-        label: &str,
-    ) -> anyhow::Result<()> {
-        let keys = self.signers.keys();
-        let mut sigs = Vec::new();
-        for node in &self.signers.nodes {
-            if sigs.len() == self.signers.threshold {
-                break;
-            }
-            match node
-                .signer
-                .sign_deposit(deposit, &keys, self.signers.threshold)
-                .await
-            {
-                Ok(s) => sigs.push(buff(&s.0)),
-                Err(e) => self
-                    .log
-                    .line(format!("[signer] refused deposit for {label}: {e}")),
-            }
-        }
-        let submitter = &self.signers.coordinator(&self.btc.tip().1).signer;
-        let args = vec![
-            buff(&deposit.txid),
-            uint(deposit.vout),
-            uint(deposit.amount),
-            principal(&deposit.recipient.to_string()),
-            uint(deposit.burn_height),
-            buff(&deposit.burn_hash),
-            list(sigs),
-        ];
-        let r = self
-            .stacks
-            .submit(
-                height,
-                submitter.key(),
-                "signer-registry",
-                "complete-deposit",
-                args,
-            )
-            .await?;
-        expect_ok(&r, "complete-deposit")?;
-        Ok(())
-    }
-
     async fn list_and_buy(&mut self, height: u32) -> anyhow::Result<()> {
         if self.sbtc(self.actors.miner_address()) == 0 && self.silica(1).is_none() {
             return Ok(());
@@ -416,7 +379,12 @@ impl Devnet {
                 self.signers.threshold,
             )
             .map_err(|e| anyhow!("{e}"))?;
-            let start = u128::from(self.stacks.burn_height()) + SALE_WINDOW + 1;
+            let sale = if self.config.scenario == Scenario::SilicaOpen {
+                open_sale::OPEN_SALE_BLOCKS
+            } else {
+                SALE_WINDOW
+            };
+            let start = u128::from(self.stacks.burn_height()) + sale + 1;
             let args = vec![
                 uint(HASHRATE),
                 uint(self.config.windows.into()),
@@ -439,7 +407,8 @@ impl Devnet {
             return Ok(());
         }
         let s = self.silica(1).expect("checked above");
-        if s.field("status").to_uint() != 0
+        if self.config.scenario == Scenario::SilicaOpen
+            || s.field("status").to_uint() != 0
             || u128::from(self.stacks.burn_height()) >= s.field("start").to_uint()
         {
             return Ok(());
@@ -462,73 +431,6 @@ impl Devnet {
                 thousands(PRICE * u128::from(self.config.windows) * amount)
             ));
         }
-        Ok(())
-    }
-
-    async fn attest(&mut self, height: u32) -> anyhow::Result<()> {
-        let Some(s) = self.silica(1) else {
-            return Ok(());
-        };
-        let status = s.field("status").to_uint();
-        let sold = s.field("sold").to_uint();
-        if !(status == 1 || (status == 0 && sold > 0)) {
-            return Ok(());
-        }
-        let terms = self
-            .terms(1)
-            .ok_or_else(|| anyhow!("silica 1 terms unreadable"))?;
-        self.signers.terms.insert(terms.clone());
-        let window = u32::try_from(s.field("next-window").to_uint())?;
-        let Some((_, last)) = terms.heights(window) else {
-            return Ok(());
-        };
-        // Final at last + confirmations; pinned one below the tip, so one block later.
-        if height < last.0 + self.config.confirmations + 1 {
-            return Ok(());
-        }
-        // Pin the newest block the contracts can see: the one below the burn tip.
-        let burn_height = self.stacks.burn_height().saturating_sub(1);
-        let burn_hash = self
-            .stacks
-            .burn_hash(burn_height)
-            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
-        let tip = self.btc.tip().1;
-        let (coordinator, proposal, sigs) = self
-            .signers
-            .attest(&tip, &terms, window, (burn_height.into(), burn_hash))
-            .await?;
-        let args = vec![
-            uint(1),
-            uint(proposal.window),
-            uint(proposal.delivered),
-            uint(proposal.index),
-            uint(proposal.burn_height),
-            buff(&proposal.burn_hash),
-            list(sigs.iter().map(|s| buff(&s.0)).collect()),
-        ];
-        let key = self.signers.nodes[coordinator].signer.key().clone();
-        self.silica_tx(height, &key, "attest-window", args).await?;
-        let w = self
-            .stacks
-            .read("silica", "get-window", &[uint(1), uint(proposal.window)])
-            .to_optional()
-            .ok_or_else(|| anyhow!("window not recorded"))?;
-        let after = self.silica_status(1).unwrap_or_default();
-        self.log.line(format!(
-            "[attest] window {window} (btc {}..={}) signed 2-of-3 (coordinator signer {coordinator}): delivered {} sats, \
-             index {} sats/TH/s·day, due {} sats → {}",
-            terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
-            last.0,
-            thousands(proposal.delivered),
-            index_sats(proposal.index),
-            thousands(w.field("due").to_uint()),
-            match after {
-                1 => "payment released to the miner".to_string(),
-                2 => "FINISHED".to_string(),
-                3 => "DEFAULTED".to_string(),
-                other => format!("status {other}"),
-            }
-        ));
         Ok(())
     }
 

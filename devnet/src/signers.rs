@@ -1,7 +1,9 @@
 //! The devnet's signers: three keys, each with its **own** indexer database following
 //! the regtest chain, each serving `POST /v1/attestations` on a loopback port. The
 //! coordinator of a round is chosen from the Bitcoin tip hash and collects M
-//! signatures over HTTP.
+//! signatures over HTTP. Their transactions go to Stacks the production way: through
+//! [`RpcClient`] over HTTP to the devnet's Stacks RPC ([`crate::node`]), which checks
+//! them as a stacks-node would.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -21,7 +23,9 @@ use alkahest_signer::coordinator::{collect, coordinator_index, Peer};
 use alkahest_signer::exchange::{router, StaticTerms};
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::WindowTerms;
-use anyhow::Context;
+use alkahest_signer::stacks::rpc::RpcClient;
+use alkahest_signer::stacks::tx::{ContractCall, Network as StacksNetwork};
+use anyhow::{anyhow, Context};
 use bitcoin::hashes::Hash;
 use bitcoin::{BlockHash, Network};
 
@@ -43,6 +47,8 @@ pub struct Signers {
     /// Silica terms the signers know (read from the chain by the devnet).
     pub terms: StaticTerms,
     http: reqwest::Client,
+    /// The Stacks node the signers submit to (set by [`Signers::connect`]).
+    stacks: Option<RpcClient>,
 }
 
 /// The devnet signer key `i`, from `<data>/signer-<i>.key`. On first start the file is
@@ -151,7 +157,39 @@ impl Signers {
             threshold: m,
             terms,
             http: reqwest::Client::new(),
+            stacks: None,
         })
+    }
+
+    /// Points the signers at the Stacks node RPC at `url` (e.g. `http://127.0.0.1:20443`).
+    ///
+    /// # Errors
+    /// The HTTP client cannot be built.
+    pub fn connect(&mut self, url: &str) -> anyhow::Result<()> {
+        let client = RpcClient::new(url, std::time::Duration::from_secs(30))
+            .with_context(|| format!("a Stacks RPC client for {url}"))?;
+        self.stacks = Some(client);
+        Ok(())
+    }
+
+    /// Signs `call` as the signer holding `key` and broadcasts it to the Stacks node
+    /// (its nonce and fee from the node); returns the txid.
+    ///
+    /// # Errors
+    /// No node connected, or the node refusing the transaction (its reason included).
+    pub async fn submit(&self, key: &SignerKey, call: &ContractCall) -> anyhow::Result<String> {
+        let rpc = self
+            .stacks
+            .as_ref()
+            .ok_or_else(|| anyhow!("the signers have no Stacks node: Signers::connect first"))?;
+        rpc.sign_and_submit(call, key, StacksNetwork::Testnet)
+            .await
+            .with_context(|| {
+                format!(
+                    "a signer submitting {}::{}",
+                    call.contract_id, call.function
+                )
+            })
     }
 
     /// Brings every signer's own index up to the chain tip.

@@ -2,10 +2,18 @@
 //! state change is a signed contract-call transaction, logged to
 //! `<data>/stacks/txs.log` with the Bitcoin height it was made at. A restart rebuilds
 //! the simnet by mining the same blocks and resubmitting the same transactions.
+//!
+//! The same log takes the raw transactions real clients broadcast to the devnet's
+//! Stacks RPC ([`crate::node`]) through [`Stacks::submit_raw`]. Execution, logging and
+//! mining are serialised by one gate ([`Stacks::lock`]), so the log lists transactions
+//! in the order they ran, each at the burn height it ran at, and a replay reproduces
+//! the chain whichever task submitted them.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use alkahest_clarity::{Receipt, Simnet, Value};
 use alkahest_signer::key::SignerKey;
@@ -16,11 +24,42 @@ use anyhow::{anyhow, Context};
 
 use crate::chain::Bitcoin;
 
-/// The simnet plus its transaction log.
+/// The simnet plus its transaction log. Clones share the chain, the log and the gate
+/// (the Stacks RPC server holds one).
+#[derive(Clone)]
 pub struct Stacks {
     client: SimnetClient,
     log: PathBuf,
     deployer: String,
+    /// Held while a transaction runs and is logged, and while a block is mined.
+    gate: Arc<tokio::sync::Mutex<()>>,
+    /// The burn height each transaction ran at, by txid (its status: mined once the
+    /// burn height has moved past it).
+    executed: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+/// Held while the caller checks and runs a transaction: no block is mined and no
+/// other transaction runs meanwhile (see [`Stacks::lock`]).
+pub struct Gate<'a> {
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+}
+
+/// `(height, raw transaction)` per line of a txs.log (`<height> <hex>`); a torn or
+/// unreadable line (a crash mid-write) is skipped.
+pub fn read_log(path: &Path) -> std::io::Result<Vec<(u32, Vec<u8>)>> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut entries = Vec::new();
+    for line in std::fs::read_to_string(path)?.lines() {
+        let Some((h, hex_tx)) = line.split_once(' ') else {
+            continue;
+        };
+        if let (Ok(h), Ok(raw)) = (h.parse::<u32>(), hex::decode(hex_tx)) {
+            entries.push((h, raw));
+        }
+    }
+    Ok(entries)
 }
 
 impl Stacks {
@@ -51,18 +90,8 @@ impl Stacks {
         // Burn height = Bitcoin height: the simnet's burn height trails its block
         // height by one, so start one block ahead.
         client.with_sim(|s| s.mine(1));
-        let mut entries: Vec<(u32, Vec<u8>)> = Vec::new();
-        if log.is_file() {
-            for line in std::fs::read_to_string(&log)?.lines() {
-                let Some((h, hex_tx)) = line.split_once(' ') else {
-                    continue;
-                };
-                let (Ok(h), Ok(raw)) = (h.parse::<u32>(), hex::decode(hex_tx)) else {
-                    continue; // a torn last line
-                };
-                entries.push((h, raw));
-            }
-        }
+        let entries = read_log(&log)?;
+        let mut executed = HashMap::new();
         let mut height = 0u32;
         for (h, raw) in entries.iter().filter(|(h, _)| *h <= tip) {
             while height < *h {
@@ -70,7 +99,8 @@ impl Stacks {
                 height += 1;
             }
             let t = tx::decode(raw).context("corrupt transaction in txs.log")?;
-            client.submit(&t).await.context("replaying txs.log")?;
+            let txid = client.submit(&t).await.context("replaying txs.log")?;
+            executed.insert(txid, *h);
         }
         while height < tip {
             client.with_sim(|s| s.mine(1));
@@ -80,6 +110,8 @@ impl Stacks {
             client,
             log,
             deployer,
+            gate: Arc::new(tokio::sync::Mutex::new(())),
+            executed: Arc::new(Mutex::new(executed)),
         })
     }
 
@@ -95,7 +127,8 @@ impl Stacks {
 
     /// Mines one Stacks block with the Bitcoin block `height` whose display-order hash
     /// is `hash`.
-    pub fn mine(&self, height: u32, hash: [u8; 32]) {
+    pub async fn mine(&self, height: u32, hash: [u8; 32]) {
+        let _gate = self.lock().await;
         self.client.with_sim(|s| {
             s.set_burn_header_hash(height, hash);
             s.mine(1)
@@ -126,18 +159,61 @@ impl Stacks {
             args,
         };
         let origin = tx::address_of(key, Network::Testnet).to_string();
+        let _gate = self.lock().await;
         let nonce = self.client.get_nonce(&origin).await?;
         let signed = tx::sign_contract_call(&call, nonce, 0, key, Network::Testnet)?;
-        let txid = self.client.submit(&signed).await?;
+        let txid = self.submit_raw(height, &tx::encode(&signed)).await?;
+        self.receipt(&txid)
+            .ok_or_else(|| anyhow!("no receipt for {txid}"))
+    }
+
+    /// Waits for the gate: while the returned [`Gate`] lives, no block is mined and no
+    /// other transaction runs, so a caller can check a transaction against the state it
+    /// will run in (its nonce) and log it at the height it runs at.
+    pub async fn lock(&self) -> Gate<'_> {
+        Gate {
+            _guard: self.gate.lock().await,
+        }
+    }
+
+    /// Runs the raw (consensus-serialised, signed) transaction `bytes` into the Stacks
+    /// block being built (it is mined with the next Bitcoin block), appends it to
+    /// txs.log at Bitcoin height `height` so a restart replays it, and returns its txid.
+    /// The caller holds the [`Gate`] (from [`Stacks::lock`]).
+    ///
+    /// # Errors
+    /// Undecodable bytes, a transaction the simnet refuses (signature, nonce, not a
+    /// contract call, a call that does not type-check), or a failed log write: then
+    /// nothing ran.
+    pub async fn submit_raw(&self, height: u32, bytes: &[u8]) -> anyhow::Result<String> {
+        let t = tx::decode(bytes)?;
+        let txid = self.client.submit(&t).await?;
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log)?;
-        writeln!(f, "{height} {}", hex::encode(tx::encode(&signed)))?;
+        writeln!(f, "{height} {}", hex::encode(bytes))?;
         f.sync_data()?;
-        self.client
-            .receipt(&txid)
-            .ok_or_else(|| anyhow!("no receipt for {txid}"))
+        self.executed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(txid.clone(), height);
+        Ok(txid)
+    }
+
+    /// The receipt of a transaction that ran (since this process started or replayed).
+    pub fn receipt(&self, txid: &str) -> Option<Receipt> {
+        self.client.receipt(txid)
+    }
+
+    /// The Bitcoin height a transaction ran at: it was mined in the Stacks block of
+    /// the next Bitcoin block.
+    pub fn executed_at(&self, txid: &str) -> Option<u32> {
+        self.executed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(txid)
+            .copied()
     }
 
     /// Calls a read-only function and returns its value (the `ok` value of a response).

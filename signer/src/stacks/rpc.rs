@@ -5,7 +5,12 @@
 //!   `{"sender", "arguments": ["0x<consensus-serialised value>", …]}` →
 //!   `{"okay": bool, "result": "0x…", "cause": …}`;
 //! - submit: `POST /v2/transactions` with the consensus bytes
-//!   (`application/octet-stream`) → the txid as a JSON string.
+//!   (`application/octet-stream`) → the txid as a JSON string;
+//! - fee rate: `GET /v2/fees/transfer` → µSTX per byte, a bare JSON number.
+//!
+//! [`RpcClient::sign_and_submit`] is how a signer sends a call: its next nonce from
+//! the node, a fee of the node's rate times the transaction's length (what a
+//! stacks-node requires at least), signed and broadcast.
 
 use std::time::Duration;
 
@@ -15,6 +20,7 @@ use clarity_repl::codec::StacksTransaction;
 use serde::Deserialize;
 
 use super::{tx, StacksClient, StacksError};
+use crate::key::SignerKey;
 
 /// A Stacks node RPC endpoint.
 #[derive(Debug, Clone)]
@@ -48,6 +54,45 @@ impl RpcClient {
             base: base.trim_end_matches('/').to_string(),
             http: reqwest::Client::builder().timeout(timeout).build()?,
         })
+    }
+
+    /// The node's fee rate in µSTX per byte (`GET /v2/fees/transfer`).
+    ///
+    /// # Errors
+    /// [`StacksError`] when the node is unreachable, refuses, or answers a non-number.
+    pub async fn fee_rate(&self) -> Result<u64, StacksError> {
+        let url = format!("{}/v2/fees/transfer", self.base);
+        let body = self.send(url.clone(), self.http.get(&url)).await?;
+        decode_json(&url, &body)
+    }
+
+    /// Signs `call` as `key` with its next nonce and a fee of the node's rate times the
+    /// transaction's length, and broadcasts it; returns the txid (hex).
+    ///
+    /// # Errors
+    /// A malformed call ([`StacksError::Decode`] naming it), or the node refusing or
+    /// failing any of the three requests.
+    pub async fn sign_and_submit(
+        &self,
+        call: &tx::ContractCall,
+        key: &SignerKey,
+        network: tx::Network,
+    ) -> Result<String, StacksError> {
+        let origin = tx::address_of(key, network).to_string();
+        let nonce = self.get_nonce(&origin).await?;
+        let rate = self.fee_rate().await?;
+        let sign = |fee| {
+            tx::sign_contract_call(call, nonce, fee, key, network).map_err(|e| {
+                StacksError::Decode {
+                    url: call.contract_id.clone(),
+                    reason: e.to_string(),
+                }
+            })
+        };
+        // The fee is a fixed-width field: the length does not depend on its value.
+        let len = tx::encode(&sign(0)?).len() as u64;
+        let signed = sign(rate.saturating_mul(len).max(1))?;
+        self.submit(&signed).await
     }
 
     async fn send(&self, url: String, req: reqwest::RequestBuilder) -> Result<String, StacksError> {

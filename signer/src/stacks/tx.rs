@@ -106,6 +106,23 @@ pub fn sign_contract_call(
     key: &SignerKey,
     network: Network,
 ) -> Result<StacksTransaction, TxError> {
+    sign_contract_call_for_chain(call, nonce, fee, key, network, network.chain_id())
+}
+
+/// [`sign_contract_call`] with an explicit chain id: a network's own chain id is the
+/// only one its nodes accept, so this is for a chain that runs with another (and for
+/// checking that a node refuses the wrong one).
+///
+/// # Errors
+/// As [`sign_contract_call`].
+pub fn sign_contract_call_for_chain(
+    call: &ContractCall,
+    nonce: u64,
+    fee: u64,
+    key: &SignerKey,
+    network: Network,
+    chain_id: u32,
+) -> Result<StacksTransaction, TxError> {
     let contract = QualifiedContractIdentifier::parse(&call.contract_id)
         .map_err(|_| TxError::ContractId(call.contract_id.clone()))?;
     let function_name = ClarityName::try_from(call.function.clone())
@@ -129,7 +146,7 @@ pub fn sign_contract_call(
     ));
     let unsigned = StacksTransaction {
         version: network.version(),
-        chain_id: network.chain_id(),
+        chain_id,
         auth,
         anchor_mode: TransactionAnchorMode::Any,
         // Deny mode with no post-conditions: the call may move no asset of the signer.

@@ -17,6 +17,8 @@ pub fn fast_devnet(dir: &std::path::Path, extra: &[&str]) -> DevnetConfig {
         "20ms",
         "--api-addr",
         "127.0.0.1:0",
+        "--stacks-rpc-addr",
+        "127.0.0.1:0",
     ];
     args.extend_from_slice(extra);
     DevnetConfig::parse_from(args)

@@ -1,0 +1,180 @@
+//! What the signers do on Stacks in `silica-demo` (and `lending-demo`'s peg-ins): a
+//! quorum signs each deposit and each final window, and the round's coordinator
+//! submits `complete-deposit` / `attest-window` through the devnet's Stacks RPC over
+//! HTTP ([`crate::signers::Signers::submit`]), as a production signer would.
+
+use alkahest_clarity::values::{buff, list, none, principal, uint, ValueExt};
+use alkahest_clarity::{Receipt, Value};
+use alkahest_protocol::message::Deposit;
+use alkahest_signer::key::SignerKey;
+use alkahest_signer::stacks::tx::{self, ContractCall, Network};
+use anyhow::anyhow;
+
+use super::{expect_ok, index_sats};
+use crate::figures::thousands;
+use crate::Devnet;
+
+/// µSTX the deployer sends each signer at set-up: the Stacks RPC, like a stacks-node,
+/// refuses a transaction whose payer cannot cover its fee (1,000 STX).
+pub const SIGNER_FEE_FUND: u128 = 1_000 * crate::lending::STX;
+
+impl Devnet {
+    /// The deployer funds every signer's Stacks address (a signed `amm-wstx` transfer,
+    /// native STX), so their transactions can pay fees.
+    pub(super) async fn fund_signers(&self, height: u32) -> anyhow::Result<()> {
+        let deployer = self.stacks.deployer().to_string();
+        for node in &self.signers.nodes {
+            let to = tx::address_of(node.signer.key(), Network::Testnet).to_string();
+            let args = vec![
+                uint(SIGNER_FEE_FUND),
+                principal(&deployer),
+                principal(&to),
+                none(),
+            ];
+            let r = self
+                .stacks
+                .submit(height, &self.actors.deployer, "amm-wstx", "transfer", args)
+                .await?;
+            expect_ok(&r, "amm-wstx transfer to a signer")?;
+        }
+        Ok(())
+    }
+
+    /// Submits a call signed by the signer holding `key` through the Stacks RPC (see
+    /// [`crate::signers::Signers::submit`]) and returns its receipt.
+    async fn signer_tx(
+        &self,
+        key: &SignerKey,
+        contract: &str,
+        function: &str,
+        args: Vec<Value>,
+    ) -> anyhow::Result<Receipt> {
+        let call = ContractCall {
+            contract_id: self.stacks.contract(contract),
+            function: function.to_string(),
+            args,
+        };
+        let txid = self.signers.submit(key, &call).await?;
+        self.stacks
+            .receipt(&txid)
+            .ok_or_else(|| anyhow!("no receipt for {function} {txid}"))
+    }
+
+    /// Has the signers sign `deposit` (a quorum of them, each checking it against its
+    /// own chain) and the coordinator submit `complete-deposit`; `label` names the
+    /// recipient in a refusal.
+    pub(crate) async fn mint_deposit(
+        &mut self,
+        deposit: &Deposit,
+        label: &str,
+    ) -> anyhow::Result<()> {
+        let keys = self.signers.keys();
+        let mut sigs = Vec::new();
+        for node in &self.signers.nodes {
+            if sigs.len() == self.signers.threshold {
+                break;
+            }
+            match node
+                .signer
+                .sign_deposit(deposit, &keys, self.signers.threshold)
+                .await
+            {
+                Ok(s) => sigs.push(buff(&s.0)),
+                Err(e) => self
+                    .log
+                    .line(format!("[signer] refused deposit for {label}: {e}")),
+            }
+        }
+        let submitter = self
+            .signers
+            .coordinator(&self.btc.tip().1)
+            .signer
+            .key()
+            .clone();
+        let args = vec![
+            buff(&deposit.txid),
+            uint(deposit.vout),
+            uint(deposit.amount),
+            principal(&deposit.recipient.to_string()),
+            uint(deposit.burn_height),
+            buff(&deposit.burn_hash),
+            list(sigs),
+        ];
+        let r = self
+            .signer_tx(&submitter, "signer-registry", "complete-deposit", args)
+            .await?;
+        expect_ok(&r, "complete-deposit")?;
+        Ok(())
+    }
+
+    pub(super) async fn attest(&mut self, height: u32) -> anyhow::Result<()> {
+        let Some(s) = self.silica(1) else {
+            return Ok(());
+        };
+        let status = s.field("status").to_uint();
+        let sold = s.field("sold").to_uint();
+        if !(status == 1 || (status == 0 && sold > 0)) {
+            return Ok(());
+        }
+        let terms = self
+            .terms(1)
+            .ok_or_else(|| anyhow!("silica 1 terms unreadable"))?;
+        self.signers.terms.insert(terms.clone());
+        let window = u32::try_from(s.field("next-window").to_uint())?;
+        let Some((_, last)) = terms.heights(window) else {
+            return Ok(());
+        };
+        // Final at last + confirmations; pinned one below the tip, so one block later.
+        if height < last.0 + self.config.confirmations + 1 {
+            return Ok(());
+        }
+        // Pin the newest block the contracts can see: the one below the burn tip.
+        let burn_height = self.stacks.burn_height().saturating_sub(1);
+        let burn_hash = self
+            .stacks
+            .burn_hash(burn_height)
+            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
+        let tip = self.btc.tip().1;
+        let (coordinator, proposal, sigs) = self
+            .signers
+            .attest(&tip, &terms, window, (burn_height.into(), burn_hash))
+            .await?;
+        let args = vec![
+            principal(&self.stacks.contract("sbtc-token")),
+            uint(1),
+            uint(proposal.window),
+            uint(proposal.delivered),
+            uint(proposal.index),
+            uint(proposal.burn_height),
+            buff(&proposal.burn_hash),
+            list(sigs.iter().map(|s| buff(&s.0)).collect()),
+        ];
+        let key = self.signers.nodes[coordinator].signer.key().clone();
+        let r = self
+            .signer_tx(&key, "silica", "attest-window", args)
+            .await?;
+        expect_ok(&r, "attest-window")?;
+        let w = self
+            .stacks
+            .read("silica", "get-window", &[uint(1), uint(proposal.window)])
+            .to_optional()
+            .ok_or_else(|| anyhow!("window not recorded"))?;
+        let after = self.silica_status(1).unwrap_or_default();
+        self.log.line(format!(
+            "[attest] window {window} (btc {}..={}) signed 2-of-3 (coordinator signer {coordinator}): delivered {} sats, \
+             index {} sats/TH/s·day, due {} sats → {}",
+            terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
+            last.0,
+            thousands(proposal.delivered),
+            index_sats(proposal.index),
+            thousands(w.field("due").to_uint()),
+            match after {
+                1 => "payment released to the miner".to_string(),
+                2 => "FINISHED".to_string(),
+                3 => "DEFAULTED".to_string(),
+                other => format!("status {other}"),
+            }
+        ));
+        Ok(())
+    }
+}
