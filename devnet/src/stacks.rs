@@ -15,12 +15,23 @@ use alkahest_signer::stacks::StacksClient;
 use anyhow::{anyhow, Context};
 
 use crate::chain::Bitcoin;
+use crate::events::Emitter;
 
 /// The simnet plus its transaction log.
 pub struct Stacks {
     client: SimnetClient,
     log: PathBuf,
     deployer: String,
+    emitter: std::sync::Mutex<Emitter>,
+}
+
+/// Seals the simnet's open block into an observer payload, then mines it.
+fn mine_one(client: &SimnetClient, emitter: &std::sync::Mutex<Emitter>) {
+    emitter
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .seal(client);
+    client.with_sim(|s| s.mine(1));
 }
 
 impl Stacks {
@@ -40,6 +51,7 @@ impl Stacks {
         let sim = Simnet::try_deployer_governed().map_err(|e| anyhow!(e))?;
         let deployer = sim.deployer();
         let client = SimnetClient::new(sim);
+        let emitter = std::sync::Mutex::new(Emitter::default());
         // The contracts see the real regtest block hashes, so a delivery pinned to a
         // height carries that block's hash and the signers can check it against their
         // own index.
@@ -50,7 +62,7 @@ impl Stacks {
         });
         // Burn height = Bitcoin height: the simnet's burn height trails its block
         // height by one, so start one block ahead.
-        client.with_sim(|s| s.mine(1));
+        mine_one(&client, &emitter);
         let mut entries: Vec<(u32, Vec<u8>)> = Vec::new();
         if log.is_file() {
             for line in std::fs::read_to_string(&log)?.lines() {
@@ -66,20 +78,21 @@ impl Stacks {
         let mut height = 0u32;
         for (h, raw) in entries.iter().filter(|(h, _)| *h <= tip) {
             while height < *h {
-                client.with_sim(|s| s.mine(1));
+                mine_one(&client, &emitter);
                 height += 1;
             }
             let t = tx::decode(raw).context("corrupt transaction in txs.log")?;
             client.submit(&t).await.context("replaying txs.log")?;
         }
         while height < tip {
-            client.with_sim(|s| s.mine(1));
+            mine_one(&client, &emitter);
             height += 1;
         }
         Ok(Stacks {
             client,
             log,
             deployer,
+            emitter,
         })
     }
 
@@ -96,10 +109,18 @@ impl Stacks {
     /// Mines one Stacks block with the Bitcoin block `height` whose display-order hash
     /// is `hash`.
     pub fn mine(&self, height: u32, hash: [u8; 32]) {
-        self.client.with_sim(|s| {
-            s.set_burn_header_hash(height, hash);
-            s.mine(1)
-        });
+        self.client
+            .with_sim(|s| s.set_burn_header_hash(height, hash));
+        mine_one(&self.client, &self.emitter);
+    }
+
+    /// The `/new_block` bodies of the blocks mined since the last call (on open, the
+    /// replayed ones), oldest first, for the event observer.
+    pub fn take_new_blocks(&self) -> Vec<serde_json::Value> {
+        self.emitter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// `deployer.name` for a project contract.

@@ -3,6 +3,8 @@
 //! process (no socket) and compared with the chain and with the generated OpenAPI
 //! document; bad input gets a 4xx JSON error.
 
+mod chain;
+mod chainstate;
 mod fixture;
 mod openapi;
 mod payouts;
