@@ -380,7 +380,9 @@ pub enum AmmUpdate {
 /// A known topic whose fields are missing or mistyped.
 pub fn amm_change(p: &Print<'_>) -> Result<Option<AmmChange>, ShapeError> {
     use AmmUpdate as U;
-    let update = |u| Ok(Some(AmmChange::Update(p.small("id")?, u)));
+    let update = |u: AmmUpdate| -> Result<Option<AmmChange>, ShapeError> {
+        Ok(Some(AmmChange::Update(p.small("id")?, u)))
+    };
     match p.topic() {
         "pool-create" => Ok(Some(AmmChange::Create(AmmPoolRow {
             id: p.small("id")?,

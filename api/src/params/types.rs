@@ -260,7 +260,7 @@ impl<'de> Deserialize<'de> for SilicaStatus {
         crate::chainstate::model::STATUSES
             .iter()
             .find(|s| s.eq_ignore_ascii_case(&text))
-            .map(|s| SilicaStatus(s))
+            .map(|s| SilicaStatus(*s))
             .ok_or_else(|| {
                 D::Error::custom(format!(
                     "one of {}",

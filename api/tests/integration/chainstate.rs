@@ -187,12 +187,12 @@ async fn the_observer_acknowledges_every_other_node_path() {
     }
     assert!(store.counts().await.unwrap().iter().all(|(_, n)| *n == 0));
     // A large block fits the observer's limit (the public API refuses 1 KiB bodies).
-    let many: Vec<Value> = (0..400).map(|i| buy(1, i)).collect();
+    let many: Vec<Value> = (0..1000).map(|i| buy(1, i)).collect();
     let big = block(1, 1, 0, [vec![listing(1)], many].concat()).to_string();
-    assert!(big.len() > 100_000);
+    assert!(big.len() > 100 * alkahest_api::BODY_LIMIT);
     let (status, _) = post(&app, "/new_block", big).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(store.silica(1).await.unwrap().unwrap().sold, 399);
+    assert_eq!(store.silica(1).await.unwrap().unwrap().sold, 999);
 }
 
 #[tokio::test]
