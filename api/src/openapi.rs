@@ -16,6 +16,7 @@ use utoipa::openapi::path::{HttpMethod, Paths};
 use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
+use crate::routes::amm::{AmmPoolView, AmmPools};
 use crate::routes::blocks::{BlockPage, Coinbase};
 use crate::routes::governance::{ProposalDetail, ProposalList};
 use crate::routes::health::Health;
@@ -23,7 +24,6 @@ use crate::routes::index::IndexPage;
 use crate::routes::lending::{LendingPoolView, LendingPools};
 use crate::routes::payouts::PayoutPage;
 use crate::routes::pools::PoolShares;
-use crate::routes::amm::{AmmPoolView, AmmPools};
 use crate::routes::silica::{SilicaDetail, SilicaList};
 use crate::routes::{Block, Internal};
 

@@ -67,9 +67,18 @@ fn principal(p: &str) -> Value {
 }
 
 /// The SIP-013 `print` the receipt decoded into [`Event::Sft`], rebuilt.
-fn sft_print(kind: &str, token_id: u128, amount: u128, sender: &Option<String>, recipient: &Option<String>) -> Value {
+fn sft_print(
+    kind: &str,
+    token_id: u128,
+    amount: u128,
+    sender: &Option<String>,
+    recipient: &Option<String>,
+) -> Value {
     let mut fields: Vec<(&str, Value)> = vec![
-        ("type", Value::string_ascii_from_bytes(kind.as_bytes().to_vec()).unwrap_or(Value::none())),
+        (
+            "type",
+            Value::string_ascii_from_bytes(kind.as_bytes().to_vec()).unwrap_or(Value::none()),
+        ),
         ("token-id", Value::UInt(token_id)),
         ("amount", Value::UInt(amount)),
     ];
@@ -102,10 +111,22 @@ fn contract_event(contract: &str, value: &Value) -> (&'static str, Json) {
 fn event_json(e: &Event) -> (&'static str, Json) {
     match e {
         Event::Print { contract, value } => contract_event(contract, value),
-        Event::Sft { contract, kind, token_id, amount, sender, recipient } => {
-            contract_event(contract, &sft_print(kind, *token_id, *amount, sender, recipient))
-        }
-        Event::StxTransfer { sender, recipient, amount } => (
+        Event::Sft {
+            contract,
+            kind,
+            token_id,
+            amount,
+            sender,
+            recipient,
+        } => contract_event(
+            contract,
+            &sft_print(kind, *token_id, *amount, sender, recipient),
+        ),
+        Event::StxTransfer {
+            sender,
+            recipient,
+            amount,
+        } => (
             "stx_transfer_event",
             json!({"sender": sender, "recipient": recipient, "amount": amount.to_string(), "memo": ""}),
         ),
@@ -117,19 +138,37 @@ fn event_json(e: &Event) -> (&'static str, Json) {
             "stx_burn_event",
             json!({"sender": sender, "amount": amount.to_string()}),
         ),
-        Event::FtTransfer { asset, sender, recipient, amount } => (
+        Event::FtTransfer {
+            asset,
+            sender,
+            recipient,
+            amount,
+        } => (
             "ft_transfer_event",
             json!({"asset_identifier": asset, "sender": sender, "recipient": recipient, "amount": amount.to_string()}),
         ),
-        Event::FtMint { asset, recipient, amount } => (
+        Event::FtMint {
+            asset,
+            recipient,
+            amount,
+        } => (
             "ft_mint_event",
             json!({"asset_identifier": asset, "recipient": recipient, "amount": amount.to_string()}),
         ),
-        Event::FtBurn { asset, sender, amount } => (
+        Event::FtBurn {
+            asset,
+            sender,
+            amount,
+        } => (
             "ft_burn_event",
             json!({"asset_identifier": asset, "sender": sender, "amount": amount.to_string()}),
         ),
-        Event::Nft { asset, sender, recipient, id } => {
+        Event::Nft {
+            asset,
+            sender,
+            recipient,
+            id,
+        } => {
             let kind = match (sender, recipient) {
                 (None, _) => "nft_mint_event",
                 (_, None) => "nft_burn_event",
@@ -254,7 +293,11 @@ impl Emitter {
                 .burn_header_hash(burn)
                 .and_then(|h| <[u8; 32]>::try_from(h).ok())
                 .unwrap_or([0; 32]);
-            (u64::from(s.block_height()), u32::try_from(burn).unwrap_or(u32::MAX), hash)
+            (
+                u64::from(s.block_height()),
+                u32::try_from(burn).unwrap_or(u32::MAX),
+                hash,
+            )
         });
         let info = BlockInfo {
             stacks_height,
@@ -280,9 +323,17 @@ impl Emitter {
 ///
 /// # Errors
 /// An unreachable observer, or one that refuses a block (the message has its reason).
-pub async fn post_blocks(http: &reqwest::Client, base: &str, bodies: Vec<Json>) -> anyhow::Result<()> {
+pub async fn post_blocks(
+    http: &reqwest::Client,
+    base: &str,
+    bodies: Vec<Json>,
+) -> anyhow::Result<()> {
     for body in bodies {
-        let resp = http.post(format!("{base}/new_block")).json(&body).send().await?;
+        let resp = http
+            .post(format!("{base}/new_block"))
+            .json(&body)
+            .send()
+            .await?;
         if !resp.status().is_success() {
             let status = resp.status();
             let text = resp.text().await.unwrap_or_default();

@@ -88,7 +88,9 @@ pub(crate) async fn ingest<B: Backend>(
         ),
         None => (None, -1),
     };
-    let extends = tip_hash.as_deref().map_or(true, |t| t == block.parent_index_block_hash);
+    let extends = tip_hash
+        .as_deref()
+        .map_or(true, |t| t == block.parent_index_block_hash);
     let outcome = if extends {
         Ingested::Extended
     } else if height >= tip_height {
@@ -212,8 +214,19 @@ async fn rederive<B: Backend>(
     conn: &mut B::Connection,
     contracts: &Contracts,
 ) -> Result<(), ChainError> {
-    for table in ["silicas", "silica_windows", "silica_settlements", "amm_pools"] {
-        exec::<B>(conn, "clear derived", &format!("DELETE FROM {table}"), vec![]).await?;
+    for table in [
+        "silicas",
+        "silica_windows",
+        "silica_settlements",
+        "amm_pools",
+    ] {
+        exec::<B>(
+            conn,
+            "clear derived",
+            &format!("DELETE FROM {table}"),
+            vec![],
+        )
+        .await?;
     }
     let events = rows::<B>(
         conn,

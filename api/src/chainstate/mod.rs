@@ -193,7 +193,10 @@ impl ChainStore {
                 .connect(url)
                 .await
                 .map_err(connect)?;
-            PG_MIGRATOR.run(&pool).await.map_err(StorageError::Migrate)?;
+            PG_MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(StorageError::Migrate)?;
             Db::Postgres(pool)
         } else {
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)

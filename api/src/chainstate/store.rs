@@ -47,7 +47,10 @@ impl<B: Backend> Cols<'_, B> {
 }
 
 fn silica_of<B: Backend>(r: &B::Row) -> Result<SilicaRow, StorageError> {
-    let c = Cols::<B> { row: r, op: "read silica" };
+    let c = Cols::<B> {
+        row: r,
+        op: "read silica",
+    };
     Ok(SilicaRow {
         id: c.small("id")?,
         status: c.text("status")?,
@@ -132,10 +135,7 @@ pub(crate) async fn list_silica_rows<B: Backend>(
         ),
     };
     let found = rows::<B>(conn, "list silicas", &sql, args).await?;
-    Ok(found
-        .iter()
-        .map(silica_of::<B>)
-        .collect::<Result<_, _>>()?)
+    Ok(found.iter().map(silica_of::<B>).collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn load_windows<B: Backend>(
@@ -152,7 +152,10 @@ pub(crate) async fn load_windows<B: Backend>(
     .await?;
     let mut out = Vec::new();
     for r in &found {
-        let c = Cols::<B> { row: r, op: "read windows" };
+        let c = Cols::<B> {
+            row: r,
+            op: "read windows",
+        };
         out.push(WindowRow {
             window: c.small("window_number")?,
             delivered: c.uint("delivered")?,
@@ -176,7 +179,10 @@ pub(crate) async fn load_settlement<B: Backend>(
     )
     .await?;
     let Some(r) = r else { return Ok(None) };
-    let c = Cols::<B> { row: &r, op: "read settlement" };
+    let c = Cols::<B> {
+        row: &r,
+        op: "read settlement",
+    };
     Ok(Some(SettlementRow {
         buyers_pool: c.uint("buyers_pool")?,
         shares: c.uint("shares")?,
@@ -213,7 +219,10 @@ const POOL_COLUMNS: &str = "id, token_x, token_y, curve, weight_x, fee_rate, fee
                             reserve_y, paused, swaps";
 
 fn pool_of<B: Backend>(r: &B::Row) -> Result<AmmPoolRow, StorageError> {
-    let c = Cols::<B> { row: r, op: "read pool" };
+    let c = Cols::<B> {
+        row: r,
+        op: "read pool",
+    };
     Ok(AmmPoolRow {
         id: c.small("id")?,
         token_x: c.text("token_x")?,

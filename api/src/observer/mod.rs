@@ -58,7 +58,10 @@ pub fn observer_router(store: Arc<ChainStore>) -> Router {
         .with_state(store)
 }
 
-async fn new_block(State(store): State<Arc<ChainStore>>, body: Bytes) -> Result<Json<Ack>, ApiError> {
+async fn new_block(
+    State(store): State<Arc<ChainStore>>,
+    body: Bytes,
+) -> Result<Json<Ack>, ApiError> {
     let block: NewBlock = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("new_block payload: {e}")))?;
     let decoded = block

@@ -126,7 +126,9 @@ impl NewBlock {
         for (i, e) in self.events.iter().enumerate() {
             let Some(c) = &e.contract_event else {
                 if e.kind == "contract_event" {
-                    return Err(format!("events[{i}] is a contract_event without contract_event"));
+                    return Err(format!(
+                        "events[{i}] is a contract_event without contract_event"
+                    ));
                 }
                 continue;
             };
@@ -141,7 +143,10 @@ impl NewBlock {
             let txid = hash32(&format!("events[{i}].txid"), &e.txid)?;
             let raw_hex = c.raw_value.strip_prefix("0x").unwrap_or(&c.raw_value);
             let raw_value = hex::decode(raw_hex).map_err(|_| {
-                format!("events[{i}].contract_event.raw_value is not hex: {:?}", clip(&c.raw_value))
+                format!(
+                    "events[{i}].contract_event.raw_value is not hex: {:?}",
+                    clip(&c.raw_value)
+                )
             })?;
             let value = Value::consensus_deserialize(&mut raw_value.as_slice()).map_err(|err| {
                 format!("events[{i}].contract_event.raw_value is not a Clarity value: {err}")

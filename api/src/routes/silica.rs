@@ -223,8 +223,5 @@ pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(
     for view in views {
         silicas.push(detail(&*state.store, view).await?);
     }
-    Ok(Json(SilicaList {
-        silicas,
-        next_from,
-    }))
+    Ok(Json(SilicaList { silicas, next_from }))
 }

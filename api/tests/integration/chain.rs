@@ -133,11 +133,19 @@ pub fn silica_events(script: &[u8]) -> Vec<Json> {
     out.extend([
         s(
             "finish",
-            vec![("id", uint(1)), ("buyer-pool", uint(3_000)), ("miner-amount", uint(500))],
+            vec![
+                ("id", uint(1)),
+                ("buyer-pool", uint(3_000)),
+                ("miner-amount", uint(500)),
+            ],
         ),
         s(
             "redeem",
-            vec![("id", uint(1)), ("pool-left", uint(0)), ("shares", uint(10))],
+            vec![
+                ("id", uint(1)),
+                ("pool-left", uint(0)),
+                ("shares", uint(10)),
+            ],
         ),
         s("collect", vec![("id", uint(1))]),
     ]);

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::chain::{
-    amm_events, block, ingest, memory_store, post, principal, print, silica_events, uint,
-    DEPLOYER, MINER,
+    amm_events, block, ingest, memory_store, post, principal, print, silica_events, uint, DEPLOYER,
+    MINER,
 };
 use crate::fixture::{fixture, get};
 
@@ -39,13 +39,20 @@ fn listing(id: u128) -> Value {
             ("window-length", uint(4)),
             ("price", uint(7)),
             ("collateral", uint(100)),
-            ("payout-script", clarity::vm::Value::buff_from(vec![0x51]).unwrap()),
+            (
+                "payout-script",
+                clarity::vm::Value::buff_from(vec![0x51]).unwrap(),
+            ),
         ],
     )
 }
 
 fn buy(id: u128, sold: u128) -> Value {
-    print("silica", "buy", vec![("id", uint(id)), ("sold", uint(sold))])
+    print(
+        "silica",
+        "buy",
+        vec![("id", uint(id)), ("sold", uint(sold))],
+    )
 }
 
 /// Runs `check` against a fresh SQLite store, then a fresh PostgreSQL one if
@@ -55,7 +62,11 @@ where
     F: Fn(Arc<ChainStore>, Arc<ChainStore>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    check(Arc::new(memory_store().await), Arc::new(memory_store().await)).await;
+    check(
+        Arc::new(memory_store().await),
+        Arc::new(memory_store().await),
+    )
+    .await;
     let (Some(a), Some(b)) = (PgDb::create(test).await, PgDb::create(test).await) else {
         return;
     };
@@ -77,7 +88,10 @@ async fn ingesting_a_block_twice_changes_nothing() {
         let before = store.counts().await.unwrap();
         let derived = state(&store).await;
         let (status, body) = post(&app, "/new_block", b1.to_string()).await;
-        assert_eq!((status, body["result"].clone()), (StatusCode::OK, json!("duplicate")));
+        assert_eq!(
+            (status, body["result"].clone()),
+            (StatusCode::OK, json!("duplicate"))
+        );
         assert_eq!(store.counts().await.unwrap(), before);
         assert_eq!(state(&store).await, derived);
         // 8 silica prints stored (the stx transfer is not ours), one window per attest.
@@ -154,7 +168,11 @@ async fn a_malformed_payload_is_a_400_naming_it_and_changes_nothing() {
         2,
         2,
         1,
-        vec![print("silica", "buy", vec![("id", uint(1)), ("sold", principal(MINER))])],
+        vec![print(
+            "silica",
+            "buy",
+            vec![("id", uint(1)), ("sold", principal(MINER))],
+        )],
     );
     let cases = [
         ("{not json".to_string(), "new_block payload"),
@@ -162,13 +180,19 @@ async fn a_malformed_payload_is_a_400_naming_it_and_changes_nothing() {
         (not_clarity.to_string(), "not a Clarity value"),
         (bad_height.to_string(), "expected u64"),
         (bad_hash.to_string(), "index_block_hash must be 32 bytes"),
-        (wrong_field.to_string(), "field sold is missing or not a uint"),
+        (
+            wrong_field.to_string(),
+            "field sold is missing or not a uint",
+        ),
     ];
     for (body, mentions) in cases {
         let (status, answer) = post(&app, "/new_block", body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
         let message = answer["message"].as_str().unwrap_or_default();
-        assert!(message.contains(mentions), "{message:?} should mention {mentions:?}");
+        assert!(
+            message.contains(mentions),
+            "{message:?} should mention {mentions:?}"
+        );
         assert_eq!(store.counts().await.unwrap(), before, "{body}");
     }
     // The good block still goes in afterwards.
