@@ -95,3 +95,9 @@ impl From<crate::params::ParamError> for ApiError {
         ApiError::bad_request(e.to_string())
     }
 }
+
+impl From<crate::chainstate::ChainError> for ApiError {
+    fn from(e: crate::chainstate::ChainError) -> ApiError {
+        ApiError::internal(&e)
+    }
+}

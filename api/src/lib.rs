@@ -1,6 +1,7 @@
 //! Alkahest HTTP API: serves indexed blocks, coinbase payouts, the hashprice index and
-//! mining-pool shares over axum, and Silicas, governance proposals and lending pools
-//! from chain state, with an OpenAPI document at `/v1/openapi.json`.
+//! mining-pool shares over axum; Silicas and AMM pools from the chain-state store that
+//! the stacks-node event observer ([`observer`]) fills; governance proposals and
+//! lending pools from chain state; with an OpenAPI document at `/v1/openapi.json`.
 //!
 //! [`router`] is the only entry point. Handlers read through the indexer's `DbRead`
 //! trait, so API servers are stateless and many can run over one database. Every error
@@ -24,7 +25,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod chainstate;
 mod error;
+pub mod observer;
 pub mod openapi;
 pub mod params;
 pub mod routes;
@@ -36,6 +39,8 @@ use alkahest_indexer::storage::DbRead;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::Router;
 
+use chainstate::ChainStore;
+
 pub use error::{ApiError, ErrorBody, ErrorCode};
 use openapi::Documented;
 
@@ -43,22 +48,22 @@ use openapi::Documented;
 /// beyond a token size rather than buffered.
 pub const BODY_LIMIT: usize = 1024;
 
-/// Shared handler state: the indexer store, the Silica, governance and lending
-/// chain-state sources and the OpenAPI document. Handlers take the part they need
-/// (`State<Arc<D>>`, ...).
-pub struct AppState<D, S, G = routes::governance::NoGovernance, L = routes::lending::NoLending> {
+/// Shared handler state: the indexer store, the chain-state store (Silicas, AMM
+/// pools), the governance and lending chain-state sources and the OpenAPI document.
+/// Handlers take the part they need (`State<Arc<D>>`, ...).
+pub struct AppState<D, G = routes::governance::NoGovernance, L = routes::lending::NoLending> {
     store: Arc<D>,
-    silica: Arc<S>,
+    chain: Option<Arc<ChainStore>>,
     governance: Arc<G>,
     lending: Arc<L>,
     openapi: Arc<utoipa::openapi::OpenApi>,
 }
 
-impl<D, S, G, L> Clone for AppState<D, S, G, L> {
+impl<D, G, L> Clone for AppState<D, G, L> {
     fn clone(&self) -> Self {
         AppState {
             store: self.store.clone(),
-            silica: self.silica.clone(),
+            chain: self.chain.clone(),
             governance: self.governance.clone(),
             lending: self.lending.clone(),
             openapi: self.openapi.clone(),
@@ -66,57 +71,66 @@ impl<D, S, G, L> Clone for AppState<D, S, G, L> {
     }
 }
 
-impl<D, S, G, L> FromRef<AppState<D, S, G, L>> for Arc<D> {
-    fn from_ref(state: &AppState<D, S, G, L>) -> Arc<D> {
+impl<D, G, L> AppState<D, G, L> {
+    /// The chain-state store; a server without one answers as if the chain were empty.
+    pub(crate) fn chain(&self) -> Option<&ChainStore> {
+        self.chain.as_deref()
+    }
+}
+
+impl<D, G, L> FromRef<AppState<D, G, L>> for Arc<D> {
+    fn from_ref(state: &AppState<D, G, L>) -> Arc<D> {
         state.store.clone()
     }
 }
 
-impl<D, S, G, L> FromRef<AppState<D, S, G, L>> for openapi::Document {
-    fn from_ref(state: &AppState<D, S, G, L>) -> openapi::Document {
+impl<D, G, L> FromRef<AppState<D, G, L>> for openapi::Document {
+    fn from_ref(state: &AppState<D, G, L>) -> openapi::Document {
         openapi::Document(state.openapi.clone())
     }
 }
 
-/// Builds the API over a store, without Stacks access (`/v1/silica/{id}` answers 404).
+/// Builds the API over a store, without chain state (no Silicas, no AMM pools).
 pub fn router<D: DbRead + 'static>(store: Arc<D>) -> Router {
-    router_with_silica(store, Arc::new(routes::silica::NoSilica))
-}
-
-/// Builds the API over a store and a Silica chain-state source, without governance or
-/// lending state (no proposals, no lending pools).
-pub fn router_with_silica<D, S>(store: Arc<D>, silica: Arc<S>) -> Router
-where
-    D: DbRead + 'static,
-    S: routes::silica::SilicaSource + 'static,
-{
     router_with_sources(
         store,
-        silica,
+        None,
         Arc::new(routes::governance::NoGovernance),
         Arc::new(routes::lending::NoLending),
     )
 }
 
-/// Builds the API over a store and the Silica, governance and lending chain-state
-/// sources. Each route is added with its documentation ([`Documented`]), so
-/// `/v1/openapi.json` lists exactly the routes served.
-pub fn router_with_sources<D, S, G, L>(
+/// Builds the API over a store and the chain-state store, without governance or
+/// lending state (no proposals, no lending pools).
+pub fn router_with_chain<D: DbRead + 'static>(store: Arc<D>, chain: Arc<ChainStore>) -> Router {
+    router_with_sources(
+        store,
+        Some(chain),
+        Arc::new(routes::governance::NoGovernance),
+        Arc::new(routes::lending::NoLending),
+    )
+}
+
+/// Builds the API over a store, the chain-state store (fed by the observer router,
+/// [`observer::observer_router`], on its own listener) and the governance and lending
+/// chain-state sources. Each route is added with its documentation ([`Documented`]),
+/// so `/v1/openapi.json` lists exactly the routes served.
+pub fn router_with_sources<D, G, L>(
     store: Arc<D>,
-    silica: Arc<S>,
+    chain: Option<Arc<ChainStore>>,
     governance: Arc<G>,
     lending: Arc<L>,
 ) -> Router
 where
     D: DbRead + 'static,
-    S: routes::silica::SilicaSource + 'static,
     G: routes::governance::GovernanceSource + 'static,
     L: routes::lending::LendingSource + 'static,
 {
     use routes::{
-        blocks, governance as gov, health, index, lending as lend, payouts, pools, silica as si,
+        amm, blocks, governance as gov, health, index, lending as lend, payouts, pools,
+        silica as si,
     };
-    let (router, doc) = Documented::<AppState<D, S, G, L>>::new()
+    let (router, doc) = Documented::<AppState<D, G, L>>::new()
         .route::<health::__path_health, _, _>(health::health::<D>)
         .route::<blocks::__path_list, _, _>(blocks::list::<D>)
         .route::<blocks::__path_one, _, _>(blocks::one::<D>)
@@ -124,11 +138,14 @@ where
         .route::<payouts::__path_payouts, _, _>(payouts::payouts::<D>)
         .route::<index::__path_index, _, _>(index::index::<D>)
         .route::<pools::__path_pools, _, _>(pools::pools::<D>)
-        .route::<si::__path_silica, _, _>(si::silica::<D, S, G, L>)
-        .route::<gov::__path_list, _, _>(gov::list::<D, S, G, L>)
-        .route::<gov::__path_one, _, _>(gov::one::<D, S, G, L>)
-        .route::<lend::__path_list, _, _>(lend::list::<D, S, G, L>)
-        .route::<lend::__path_one, _, _>(lend::one::<D, S, G, L>)
+        .route::<si::__path_silica, _, _>(si::silica::<D, G, L>)
+        .route::<si::__path_list, _, _>(si::list::<D, G, L>)
+        .route::<amm::__path_list, _, _>(amm::list::<D, G, L>)
+        .route::<amm::__path_one, _, _>(amm::one::<D, G, L>)
+        .route::<gov::__path_list, _, _>(gov::list::<D, G, L>)
+        .route::<gov::__path_one, _, _>(gov::one::<D, G, L>)
+        .route::<lend::__path_list, _, _>(lend::list::<D, G, L>)
+        .route::<lend::__path_one, _, _>(lend::one::<D, G, L>)
         .route::<openapi::__path_serve, _, _>(openapi::serve)
         .finish();
     router
@@ -136,7 +153,7 @@ where
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState {
             store,
-            silica,
+            chain,
             governance,
             lending,
             openapi: Arc::new(doc),

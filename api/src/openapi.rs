@@ -16,6 +16,7 @@ use utoipa::openapi::path::{HttpMethod, Paths};
 use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
+use crate::routes::amm::{AmmPoolView, AmmPools};
 use crate::routes::blocks::{BlockPage, Coinbase};
 use crate::routes::governance::{ProposalDetail, ProposalList};
 use crate::routes::health::Health;
@@ -23,7 +24,7 @@ use crate::routes::index::IndexPage;
 use crate::routes::lending::{LendingPoolView, LendingPools};
 use crate::routes::payouts::PayoutPage;
 use crate::routes::pools::PoolShares;
-use crate::routes::silica::SilicaDetail;
+use crate::routes::silica::{SilicaDetail, SilicaList};
 use crate::routes::{Block, Internal};
 
 /// Everything in the document but its paths: info and the response schemas (utoipa
@@ -32,7 +33,7 @@ use crate::routes::{Block, Internal};
 #[openapi(
     info(
         title = "Alkahest API",
-        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas, governance proposals and lending pools from chain state. Every error is `{\"error\", \"message\"}`."
+        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas and AMM pools from the chain state a stacks-node event observer ingests; governance proposals and lending pools from chain state. Every error is `{\"error\", \"message\"}`."
     ),
     components(schemas(
         ErrorBody,
@@ -44,6 +45,9 @@ use crate::routes::{Block, Internal};
         PayoutPage,
         PoolShares,
         SilicaDetail,
+        SilicaList,
+        AmmPools,
+        AmmPoolView,
         ProposalList,
         ProposalDetail,
         LendingPools,

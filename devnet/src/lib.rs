@@ -19,6 +19,7 @@
 
 pub mod chain;
 pub mod config;
+pub mod events;
 mod figures;
 pub mod governance;
 pub mod lending;
@@ -26,7 +27,6 @@ pub mod node;
 mod report;
 pub mod scenario;
 pub mod signers;
-pub mod silica_view;
 pub mod stacks;
 
 use bitcoin::hashes::Hash as _;
@@ -225,11 +225,12 @@ pub async fn run_with(
     let exit_when_done = config.exit_when_done;
     let api_addr = config.api_addr;
     let stacks_rpc_addr = config.stacks_rpc_addr;
+    let chain_db = config.data_dir.join("chainstate.sqlite");
     let mut devnet = Devnet::open(config, log.clone()).await?;
-    let silica = silica_view::SimnetSilica::new(
-        devnet.stacks().client().clone(),
-        devnet.stacks().deployer(),
-    );
+    let (chain, observer, observer_task) =
+        start_observer(&chain_db, devnet.stacks().deployer()).await?;
+    let http = reqwest::Client::new();
+    events::post_blocks(&http, &observer, devnet.stacks().take_new_blocks()).await?;
     let governance = governance::SimnetGovernance::new(
         devnet.stacks().client().clone(),
         devnet.stacks().deployer(),
@@ -238,7 +239,7 @@ pub async fn run_with(
         lending::SimnetLending::new(devnet.stacks().client().clone(), devnet.stacks().deployer());
     let app = alkahest_api::router_with_sources(
         Arc::new(devnet.api_store()),
-        Arc::new(silica),
+        Some(chain),
         Arc::new(governance),
         Arc::new(lending),
     );
@@ -273,6 +274,12 @@ pub async fn run_with(
                     rpc_server.abort();
                     return Err(e);
                 }
+                if let Err(e) = events::post_blocks(&http, &observer, devnet.stacks().take_new_blocks()).await {
+                    server.abort();
+                    rpc_server.abort();
+                    observer_task.abort();
+                    return Err(e);
+                }
                 let height = devnet.height();
                 if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
                     break;
@@ -282,7 +289,37 @@ pub async fn run_with(
     }
     server.abort();
     rpc_server.abort();
+    observer_task.abort();
     Ok(devnet.summary())
+}
+
+/// Opens the chain-state store at `path` (following `deployer`'s contracts) and
+/// serves the event observer on its own loopback port, as a stacks-node's
+/// `[[events_observer]]` would be configured; returns the store and the observer's
+/// base URL.
+///
+/// # Errors
+/// The store cannot be opened or the port bound.
+async fn start_observer(
+    path: &std::path::Path,
+    deployer: &str,
+) -> anyhow::Result<(
+    Arc<alkahest_api::chainstate::ChainStore>,
+    String,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    use alkahest_api::chainstate::{ChainStore, Contracts};
+    let url = format!("sqlite://{}", path.display());
+    let chain = Arc::new(
+        ChainStore::open(&url, Contracts::of_deployer(deployer))
+            .await
+            .with_context(|| format!("opening the chain-state store {url}"))?,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = alkahest_api::observer::observer_router(chain.clone());
+    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((chain, base, task))
 }
 
 /// The file that marks a folder as the devnet's own: `--reset` deletes only a folder

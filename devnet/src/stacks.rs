@@ -23,6 +23,7 @@ use alkahest_signer::stacks::StacksClient;
 use anyhow::{anyhow, Context};
 
 use crate::chain::Bitcoin;
+use crate::events::Emitter;
 
 /// The simnet plus its transaction log. Clones share the chain, the log and the gate
 /// (the Stacks RPC server holds one).
@@ -36,6 +37,8 @@ pub struct Stacks {
     /// The burn height each transaction ran at, by txid (its status: mined once the
     /// burn height has moved past it).
     executed: Arc<Mutex<HashMap<String, u32>>>,
+    /// Seals each mined block into an event-observer payload.
+    emitter: Arc<Mutex<Emitter>>,
 }
 
 /// Held while the caller checks and runs a transaction: no block is mined and no
@@ -62,6 +65,15 @@ pub fn read_log(path: &Path) -> std::io::Result<Vec<(u32, Vec<u8>)>> {
     Ok(entries)
 }
 
+/// Seals the simnet's open block into an observer payload, then mines it.
+fn mine_one(client: &SimnetClient, emitter: &Mutex<Emitter>) {
+    emitter
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .seal(client);
+    client.with_sim(|s| s.mine(1));
+}
+
 impl Stacks {
     /// A fresh simnet with every contract deployed, replaying `<data>/stacks/txs.log`
     /// up to Bitcoin height `tip` (one Stacks block per Bitcoin block).
@@ -79,6 +91,7 @@ impl Stacks {
         let sim = Simnet::try_deployer_governed().map_err(|e| anyhow!(e))?;
         let deployer = sim.deployer();
         let client = SimnetClient::new(sim);
+        let emitter = std::sync::Mutex::new(Emitter::default());
         // The contracts see the real regtest block hashes, so a delivery pinned to a
         // height carries that block's hash and the signers can check it against their
         // own index.
@@ -89,13 +102,13 @@ impl Stacks {
         });
         // Burn height = Bitcoin height: the simnet's burn height trails its block
         // height by one, so start one block ahead.
-        client.with_sim(|s| s.mine(1));
+        mine_one(&client, &emitter);
         let entries = read_log(&log)?;
         let mut executed = HashMap::new();
         let mut height = 0u32;
         for (h, raw) in entries.iter().filter(|(h, _)| *h <= tip) {
             while height < *h {
-                client.with_sim(|s| s.mine(1));
+                mine_one(&client, &emitter);
                 height += 1;
             }
             let t = tx::decode(raw).context("corrupt transaction in txs.log")?;
@@ -103,7 +116,7 @@ impl Stacks {
             executed.insert(txid, *h);
         }
         while height < tip {
-            client.with_sim(|s| s.mine(1));
+            mine_one(&client, &emitter);
             height += 1;
         }
         Ok(Stacks {
@@ -112,6 +125,7 @@ impl Stacks {
             deployer,
             gate: Arc::new(tokio::sync::Mutex::new(())),
             executed: Arc::new(Mutex::new(executed)),
+            emitter: Arc::new(emitter),
         })
     }
 
@@ -129,10 +143,18 @@ impl Stacks {
     /// is `hash`.
     pub async fn mine(&self, height: u32, hash: [u8; 32]) {
         let _gate = self.lock().await;
-        self.client.with_sim(|s| {
-            s.set_burn_header_hash(height, hash);
-            s.mine(1)
-        });
+        self.client
+            .with_sim(|s| s.set_burn_header_hash(height, hash));
+        mine_one(&self.client, &self.emitter);
+    }
+
+    /// The `/new_block` bodies of the blocks mined since the last call (on open, the
+    /// replayed ones), oldest first, for the event observer.
+    pub fn take_new_blocks(&self) -> Vec<serde_json::Value> {
+        self.emitter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// `deployer.name` for a project contract.

@@ -241,3 +241,42 @@ mod tests {
         assert!(serde_json::from_str::<PayoutCursor>("\"7\"").is_err());
     }
 }
+
+/// A Silica status name, as `/v1/silica?status=` filters by it: one of the statuses
+/// the contract defines, in upper case (`OPEN`, `RUNNING`, ...), lower case accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SilicaStatus(&'static str);
+
+impl SilicaStatus {
+    /// The status name as stored.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for SilicaStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(d)?;
+        crate::chainstate::model::STATUSES
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(&text))
+            .map(|s| SilicaStatus(s))
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "one of {}",
+                    crate::chainstate::model::STATUSES.join(", ")
+                ))
+            })
+    }
+}
+
+impl PartialSchema for SilicaStatus {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(crate::chainstate::model::STATUSES))
+            .into()
+    }
+}
+
+impl ToSchema for SilicaStatus {}

@@ -13,7 +13,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::silica::SilicaSource;
 use super::{BadRequest, Internal, NotFound};
 use crate::error::ApiError;
 use crate::params::ApiPath;
@@ -130,8 +129,8 @@ pub struct ProposalPath {
 #[utoipa::path(get, path = "/v1/governance/proposals", responses(
     (status = 200, description = "Every dao-voting proposal, by id", body = ProposalList),
     Internal))]
-pub async fn list<D: DbRead, S: SilicaSource, G: GovernanceSource, L: Send + Sync>(
-    State(state): State<AppState<D, S, G, L>>,
+pub async fn list<D: DbRead, G: GovernanceSource, L: Send + Sync>(
+    State(state): State<AppState<D, G, L>>,
 ) -> Result<Json<ProposalList>, ApiError> {
     let source = &state.governance;
     let count = source.proposal_count().await.map_err(internal)?;
@@ -148,8 +147,8 @@ pub async fn list<D: DbRead, S: SilicaSource, G: GovernanceSource, L: Send + Syn
 #[utoipa::path(get, path = "/v1/governance/proposals/{id}", params(ProposalPath), responses(
     (status = 200, description = "The proposal and its votes", body = ProposalDetail),
     BadRequest, NotFound, Internal))]
-pub async fn one<D: DbRead, S: SilicaSource, G: GovernanceSource, L: Send + Sync>(
-    State(state): State<AppState<D, S, G, L>>,
+pub async fn one<D: DbRead, G: GovernanceSource, L: Send + Sync>(
+    State(state): State<AppState<D, G, L>>,
     ApiPath(path): ApiPath<ProposalPath>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
     let id = u64::from(path.id);
@@ -238,7 +237,7 @@ mod tests {
     async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
         let app = crate::router_with_sources(
             Arc::new(memory_store().await),
-            Arc::new(crate::routes::silica::NoSilica),
+            None,
             Arc::new(One),
             Arc::new(crate::routes::lending::NoLending),
         );

@@ -15,7 +15,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::silica::SilicaSource;
 use super::{BadRequest, Internal, NotFound};
 use crate::error::ApiError;
 use crate::params::ApiPath;
@@ -182,8 +181,8 @@ pub struct ExpiryPath {
 #[utoipa::path(get, path = "/v1/lending/pools", responses(
     (status = 200, description = "Every expiry's CRP and YTP pools, oldest first", body = LendingPools),
     Internal))]
-pub async fn list<D: DbRead, S: SilicaSource, G: Send + Sync, L: LendingSource>(
-    State(state): State<AppState<D, S, G, L>>,
+pub async fn list<D: DbRead, G: Send + Sync, L: LendingSource>(
+    State(state): State<AppState<D, G, L>>,
 ) -> Result<Json<LendingPools>, ApiError> {
     let source = &state.lending;
     let mut pools = Vec::new();
@@ -199,8 +198,8 @@ pub async fn list<D: DbRead, S: SilicaSource, G: Send + Sync, L: LendingSource>(
 #[utoipa::path(get, path = "/v1/lending/pools/{expiry}", params(ExpiryPath), responses(
     (status = 200, description = "The expiry's CRP pool, state, settlement and YTP pool", body = LendingPoolView),
     BadRequest, NotFound, Internal))]
-pub async fn one<D: DbRead, S: SilicaSource, G: Send + Sync, L: LendingSource>(
-    State(state): State<AppState<D, S, G, L>>,
+pub async fn one<D: DbRead, G: Send + Sync, L: LendingSource>(
+    State(state): State<AppState<D, G, L>>,
     ApiPath(path): ApiPath<ExpiryPath>,
 ) -> Result<Json<LendingPoolView>, ApiError> {
     let expiry = u64::from(path.expiry);
@@ -335,7 +334,7 @@ mod tests {
     async fn get(uri: &str) -> (StatusCode, serde_json::Value) {
         let app = crate::router_with_sources(
             Arc::new(memory_store().await),
-            Arc::new(crate::routes::silica::NoSilica),
+            None,
             Arc::new(crate::routes::governance::NoGovernance),
             Arc::new(Two),
         );

@@ -6,6 +6,7 @@
 //! carry `#[schema(required = true)]`, documenting them as required and nullable, which
 //! is what a client generated from the document should expect.
 
+pub mod amm;
 pub mod blocks;
 pub mod governance;
 pub mod health;

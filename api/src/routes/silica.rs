@@ -1,8 +1,7 @@
-//! `GET /v1/silica/{id}`: a Silica's terms and status from chain state, and per window
-//! the delivered/due/index the contract recorded next to the sats this server's own
-//! indexer saw paid to the payout script.
-
-use std::future::Future;
+//! `GET /v1/silica/{id}`: a Silica's terms and status from the chain-state store, and
+//! per window the delivered/due/index the contract recorded next to the sats this
+//! server's own indexer saw paid to the payout script. `GET /v1/silica`: the Silicas by
+//! id, optionally of one status, a page at a time.
 
 use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::types::Height;
@@ -14,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{BadRequest, Internal, NotFound};
 use crate::error::ApiError;
-use crate::params::ApiPath;
+use crate::params::types::{Limit, SilicaStatus};
+use crate::params::{ApiPath, ApiQuery};
 use crate::AppState;
 
 /// A Silica as the contracts hold it.
@@ -75,21 +75,6 @@ pub struct Settlement {
     pub collected: bool,
 }
 
-/// Where the API reads Silica chain state (a Stacks node, or the devnet's simnet).
-pub trait SilicaSource: Send + Sync {
-    /// The Silica `id`, if it exists.
-    fn silica(&self, id: u128) -> impl Future<Output = Result<Option<SilicaView>, String>> + Send;
-}
-
-/// A server with no Stacks access: every Silica is unknown.
-pub struct NoSilica;
-
-impl SilicaSource for NoSilica {
-    async fn silica(&self, _id: u128) -> Result<Option<SilicaView>, String> {
-        Ok(None)
-    }
-}
-
 /// Path of `/v1/silica/{id}`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -138,17 +123,21 @@ pub struct SilicaDetail {
 #[utoipa::path(get, path = "/v1/silica/{id}", params(SilicaPath), responses(
     (status = 200, description = "Terms and status from chain state, per-window attested and indexed deliveries", body = SilicaDetail),
     BadRequest, NotFound, Internal))]
-pub async fn silica<D: DbRead, S: SilicaSource, G: Send + Sync, L: Send + Sync>(
-    State(state): State<AppState<D, S, G, L>>,
+pub async fn silica<D: DbRead, G: Send + Sync, L: Send + Sync>(
+    State(state): State<AppState<D, G, L>>,
     ApiPath(path): ApiPath<SilicaPath>,
 ) -> Result<Json<SilicaDetail>, ApiError> {
-    let id = u128::from(path.id);
-    let view = state
-        .silica
-        .silica(id)
-        .await
-        .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
-        .ok_or_else(|| ApiError::not_found(format!("no silica {id}")))?;
+    let id = path.id;
+    let view = match state.chain() {
+        Some(chain) => chain.silica(id).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::not_found(format!("no silica {id}")))?;
+    Ok(Json(detail(&*state.store, view).await?))
+}
+
+/// `view` with its windows as this server's indexer sees them.
+async fn detail<D: DbRead>(store: &D, view: SilicaView) -> Result<SilicaDetail, ApiError> {
     let script = hex::decode(&view.payout_script)
         .map(ScriptBuf::from_bytes)
         .map_err(|e| ApiError::internal(&e))?;
@@ -158,8 +147,7 @@ pub async fn silica<D: DbRead, S: SilicaSource, G: Send + Sync, L: Send + Sync>(
             .start
             .saturating_add(w.saturating_mul(view.window_length));
         let last = first.saturating_add(view.window_length.saturating_sub(1));
-        let outputs = state
-            .store
+        let outputs = store
             .outputs_by_script(&script, Height(first), Height(last))
             .await?;
         let attested = view.attested.iter().find(|a| a.window == w);
@@ -173,5 +161,70 @@ pub async fn silica<D: DbRead, S: SilicaSource, G: Send + Sync, L: Send + Sync>(
             index: attested.map(|a| a.index.to_string()),
         });
     }
-    Ok(Json(SilicaDetail { view, per_window }))
+    Ok(SilicaDetail { view, per_window })
+}
+
+/// Silicas per page when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// The largest page: each Silica costs one indexer query per window.
+pub const MAX_LIMIT: u32 = 100;
+
+/// The `limit` of `/v1/silica`.
+pub type SilicaLimit = Limit<MAX_LIMIT, DEFAULT_LIMIT>;
+
+/// Query of `/v1/silica`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SilicaListQuery {
+    /// Only Silicas with this status.
+    #[param(inline)]
+    pub status: Option<SilicaStatus>,
+    /// First id (the previous page's `next_from`).
+    #[serde(default)]
+    #[param(default = 0)]
+    pub from: u32,
+    /// Silicas per page.
+    #[serde(default)]
+    #[param(inline)]
+    pub limit: SilicaLimit,
+}
+
+/// A page of Silicas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SilicaList {
+    /// Silicas by id.
+    pub silicas: Vec<SilicaDetail>,
+    /// The `from` of the next page; null when this page is the last.
+    #[schema(required = true)]
+    pub next_from: Option<u32>,
+}
+
+/// Silicas by id from `from`, optionally of one status, each as `/v1/silica/{id}`
+/// shows it.
+#[utoipa::path(get, path = "/v1/silica", params(SilicaListQuery), responses(
+    (status = 200, description = "A page of Silicas, and where the next page starts", body = SilicaList),
+    BadRequest, Internal))]
+pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(
+    State(state): State<AppState<D, G, L>>,
+    ApiQuery(query): ApiQuery<SilicaListQuery>,
+) -> Result<Json<SilicaList>, ApiError> {
+    let limit = query.limit.get();
+    let views = match state.chain() {
+        Some(chain) => {
+            chain
+                .silicas(query.status.map(SilicaStatus::name), query.from, limit)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let next_from = views
+        .last()
+        .filter(|_| views.len() as u32 == limit)
+        .and_then(|v| u32::try_from(v.id).ok())
+        .and_then(|id| id.checked_add(1));
+    let mut silicas = Vec::with_capacity(views.len());
+    for view in views {
+        silicas.push(detail(&*state.store, view).await?);
+    }
+    Ok(Json(SilicaList { silicas, next_from }))
 }

@@ -9,7 +9,6 @@ use alkahest_api::routes::governance::{GovernanceSource, ProposalView, VoteView}
 use alkahest_api::routes::lending::{
     CrpPoolView, CrpSettlementView, CrpStateView, LendingPoolView, LendingSource, YtpPoolView,
 };
-use alkahest_api::routes::silica::{AttestedWindow, Settlement, SilicaSource, SilicaView};
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
@@ -35,8 +34,9 @@ pub fn payee() -> Address {
 }
 
 pub struct Fixture {
-    /// The API over the indexed chain, with [`StubSilica`], [`StubGovernance`] and
-    /// [`StubLending`] as its chain-state sources.
+    /// The API over the indexed chain, with Silica 1 and AMM pool 1 ingested from a
+    /// `/new_block` payload ([`crate::chain`]), and [`StubGovernance`] and
+    /// [`StubLending`] as its other chain-state sources.
     pub app: Router,
     /// The chain.
     pub chain: ChainBuilder,
@@ -76,10 +76,14 @@ pub async fn fixture() -> Fixture {
     };
     let mut follower = Follower::new(source, store, pools, config);
     follower.sync().await.unwrap();
+    let chainstate = Arc::new(crate::chain::memory_store().await);
+    let mut events = crate::chain::silica_events(payee.as_bytes());
+    events.extend(crate::chain::amm_events());
+    let _ = crate::chain::ingest(chainstate.clone(), &[crate::chain::block(1, 1, 0, events)]).await;
     Fixture {
         app: router_with_sources(
             Arc::new(follower.into_store()),
-            Arc::new(StubSilica),
+            Some(chainstate),
             Arc::new(StubGovernance),
             Arc::new(StubLending),
         ),
@@ -98,42 +102,6 @@ pub async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
     let json = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| panic!("{uri}: non-JSON body {:?}", String::from_utf8_lossy(&bytes)));
     (status, json)
-}
-
-/// Silica 1: three windows of 4 blocks from height 0 paying [`payee`], windows 0 and 1
-/// attested, settled. Every other id is unknown.
-pub struct StubSilica;
-
-impl SilicaSource for StubSilica {
-    async fn silica(&self, id: u128) -> Result<Option<SilicaView>, String> {
-        Ok((id == 1).then(|| SilicaView {
-            id,
-            status: "FINISHED".into(),
-            miner: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM".into(),
-            hashrate: 10,
-            sold: 10,
-            windows: 3,
-            start: 0,
-            window_length: 4,
-            price: 1_000,
-            collateral: 5_000,
-            payout_script: hex::encode(payee().script_pubkey().as_bytes()),
-            attested: (0..2)
-                .map(|window| AttestedWindow {
-                    window,
-                    delivered: 2_000,
-                    due: 1_500,
-                    index: u128::from(u64::MAX) + 1,
-                })
-                .collect(),
-            settlement: Some(Settlement {
-                buyers_pool: 0,
-                shares: 0,
-                miner_amount: 500,
-                collected: true,
-            }),
-        }))
-    }
 }
 
 /// Proposal 1, executed, with one vote for and one against. Every other id is unknown.

@@ -3,6 +3,10 @@
 //! process (no socket) and compared with the chain and with the generated OpenAPI
 //! document; bad input gets a 4xx JSON error.
 
+#![allow(clippy::print_stdout)]
+
+mod chain;
+mod chainstate;
 mod fixture;
 mod openapi;
 mod payouts;

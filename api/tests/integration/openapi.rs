@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::fixture::{fixture, get, payee};
 
 /// The routes the API serves.
-const ROUTES: [&str; 13] = [
+const ROUTES: [&str; 16] = [
     "/v1/health",
     "/v1/blocks",
     "/v1/blocks/{height}",
@@ -20,6 +20,9 @@ const ROUTES: [&str; 13] = [
     "/v1/pools",
     "/v1/openapi.json",
     "/v1/silica/{id}",
+    "/v1/silica",
+    "/v1/amm/pools",
+    "/v1/amm/pools/{id}",
     "/v1/governance/proposals",
     "/v1/governance/proposals/{id}",
     "/v1/lending/pools",
@@ -38,6 +41,7 @@ fn sample(name: &str) -> String {
         "to_window" => "2".into(),
         "limit" => "2".into(),
         "after" => "2:1".into(),
+        "status" => "finished".into(),
         other => panic!("no sample for parameter {other}"),
     }
 }
@@ -159,7 +163,7 @@ async fn every_documented_parameter_is_read_and_a_bad_value_is_a_400_naming_it()
             checked += 1;
         }
     }
-    assert_eq!(checked, 16, "parameters in the document");
+    assert_eq!(checked, 20, "parameters in the document");
 }
 
 /// `schema` with every object schema closed (`additionalProperties: false`) and every
@@ -259,6 +263,13 @@ async fn every_response_validates_strictly_against_its_documented_schema() {
         "/v1/silica/1".into(),
         "/v1/silica/2".into(),
         "/v1/silica/x".into(),
+        "/v1/silica".into(),
+        "/v1/silica?status=OPEN&limit=1".into(),
+        "/v1/silica?status=bogus".into(),
+        "/v1/amm/pools".into(),
+        "/v1/amm/pools/1".into(),
+        "/v1/amm/pools/9".into(),
+        "/v1/amm/pools/x".into(),
         "/v1/governance/proposals".into(),
         "/v1/governance/proposals/1".into(),
         "/v1/governance/proposals/2".into(),

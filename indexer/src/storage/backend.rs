@@ -219,8 +219,9 @@ where
     }
 }
 
-/// Runs a statement, naming `op` in the error.
-pub(crate) async fn exec<B: Backend>(
+/// Runs a statement, naming `op` in the error. Public so other stores (the API's
+/// chain-state store) reuse this layer instead of copying it.
+pub async fn exec<B: Backend>(
     conn: &mut B::Connection,
     op: &'static str,
     sql: &str,
@@ -230,7 +231,7 @@ pub(crate) async fn exec<B: Backend>(
 }
 
 /// Runs a query returning rows, naming `op` in the error.
-pub(crate) async fn rows<B: Backend>(
+pub async fn rows<B: Backend>(
     conn: &mut B::Connection,
     op: &'static str,
     sql: &str,
@@ -240,7 +241,7 @@ pub(crate) async fn rows<B: Backend>(
 }
 
 /// Runs a query returning at most one row, naming `op` in the error.
-pub(crate) async fn row<B: Backend>(
+pub async fn row<B: Backend>(
     conn: &mut B::Connection,
     op: &'static str,
     sql: &str,

@@ -22,7 +22,7 @@ use std::future::Future;
 
 use bitcoin::{BlockHash, ScriptBuf};
 
-pub use backend::{Arg, Backend, BoxFuture, SqlStore};
+pub use backend::{exec, row, rows, Arg, Backend, BoxFuture, SqlStore};
 pub use model::{
     BlockRecord, Delivery, IndexedBlock, OutputCursor, OutputRecord, PoolShare, WindowRecord,
 };

@@ -14,8 +14,9 @@ use super::{tx, StacksClient, StacksError};
 
 const SIMNET_URL: &str = "simnet";
 
-/// Shared simnet state: the chain, the next nonce of each origin, and the receipt of
-/// every transaction, by txid.
+/// Shared simnet state: the chain, the next nonce of each origin, the receipt of
+/// every transaction, by txid, and the transactions executed since the last block was
+/// sealed ([`SimnetClient::take_block_txs`]).
 #[derive(Clone)]
 pub struct SimnetClient {
     inner: Arc<Mutex<Inner>>,
@@ -25,6 +26,19 @@ struct Inner {
     sim: Simnet,
     nonces: HashMap<String, u64>,
     receipts: HashMap<String, Receipt>,
+    block_txs: Vec<ExecutedTx>,
+}
+
+/// A transaction the simnet executed, as a node's block would carry it: the devnet
+/// turns these into the event observer's `/new_block` payloads.
+#[derive(Debug, Clone)]
+pub struct ExecutedTx {
+    /// Txid, hex.
+    pub txid: String,
+    /// The consensus bytes.
+    pub raw: Vec<u8>,
+    /// Outcome and events.
+    pub receipt: Receipt,
 }
 
 impl SimnetClient {
@@ -35,6 +49,7 @@ impl SimnetClient {
                 sim,
                 nonces: HashMap::new(),
                 receipts: HashMap::new(),
+                block_txs: Vec::new(),
             })),
         }
     }
@@ -49,6 +64,13 @@ impl SimnetClient {
     pub fn receipt(&self, txid: &str) -> Option<Receipt> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.receipts.get(txid).cloned()
+    }
+
+    /// The transactions executed since the last call, in order: the block being
+    /// sealed.
+    pub fn take_block_txs(&self) -> Vec<ExecutedTx> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut inner.block_txs)
     }
 
     fn refuse(reason: String) -> StacksError {
@@ -120,6 +142,11 @@ impl StacksClient for SimnetClient {
             )
             .map_err(|e| Self::refuse(e.to_string()))?;
         inner.nonces.insert(origin, expected + 1);
+        inner.block_txs.push(ExecutedTx {
+            txid: txid.clone(),
+            raw: tx::encode(&decoded),
+            receipt: receipt.clone(),
+        });
         inner.receipts.insert(txid.clone(), receipt);
         Ok(txid)
     }
