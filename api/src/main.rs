@@ -4,10 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use alkahest_api::chainstate::{ChainStore, Contracts};
+use alkahest_api::observer::observer_router;
+use alkahest_api::router_with_chain;
 use alkahest_api::server::{serve_layers, Settings, LAYERS};
 use alkahest_indexer::storage::{with_store, DbRead, DbWrite, WithStore};
-use alkahest_service::http::{serve, shutdown_signal};
+use alkahest_service::http::{serve, shutdown_signal, with_common_layers};
 use alkahest_service::telemetry::{init_logs, Metrics};
+use anyhow::Context;
 use clap::Parser;
 
 /// Alkahest HTTP API.
@@ -26,6 +30,15 @@ struct Cli {
     /// Request timeout in milliseconds.
     #[arg(long)]
     request_timeout_ms: Option<u64>,
+    /// The chain-state database the event observer fills.
+    #[arg(long)]
+    chain_db: Option<String>,
+    /// Address of the event-observer endpoint (keep it private).
+    #[arg(long)]
+    observer_listen: Option<String>,
+    /// The principal that deployed the contracts.
+    #[arg(long)]
+    deployer: Option<String>,
 }
 
 impl Cli {
@@ -39,6 +52,15 @@ impl Cli {
         if let Some(v) = self.request_timeout_ms {
             s.request_timeout_ms = v;
         }
+        if let Some(v) = &self.chain_db {
+            s.chain_db = Some(v.clone());
+        }
+        if let Some(v) = &self.observer_listen {
+            s.observer_listen = v.clone();
+        }
+        if let Some(v) = &self.deployer {
+            s.deployer = v.clone();
+        }
     }
 }
 
@@ -48,11 +70,38 @@ impl WithStore for Serve {
     type Output = anyhow::Result<()>;
     async fn run<D: DbRead + DbWrite + Clone + 'static>(self, store: D) -> anyhow::Result<()> {
         let Serve(settings, metrics) = self;
-        let app = serve_layers(alkahest_api::router(Arc::new(store)), &metrics, &settings);
-        let addr = settings
-            .listen_addr()
-            .ok_or_else(|| anyhow::anyhow!("bad listen address {}", settings.listen))?;
+        let store = Arc::new(store);
+        let (api, observer) = match &settings.chain_db {
+            Some(url) => {
+                let contracts = Contracts::of_deployer(&settings.deployer);
+                let chain = Arc::new(ChainStore::open(url, contracts).await?);
+                let observer = with_common_layers(
+                    observer_router(chain.clone()),
+                    "observer",
+                    settings.timeout(),
+                );
+                (router_with_chain(store, chain), Some(observer))
+            }
+            None => (alkahest_api::router(store), None),
+        };
+        let app = serve_layers(api, &metrics, &settings);
+        let addr = settings.listen_addr().context("listen")?;
+        let observer = match observer {
+            Some(router) => {
+                let addr = settings.observer_addr().context("observer_listen")?;
+                Some(tokio::spawn(serve(
+                    "event observer",
+                    addr,
+                    router,
+                    shutdown_signal(),
+                )))
+            }
+            None => None,
+        };
         serve("API", addr, app, shutdown_signal()).await?;
+        if let Some(task) = observer {
+            task.await??;
+        }
         Ok(())
     }
 }

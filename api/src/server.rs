@@ -21,7 +21,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub const LAYERS: Layering = Layering {
     env_prefix: "API_",
     path_keys: &[],
-    db_keys: &["db"],
+    db_keys: &["db", "chain_db"],
 };
 
 /// Every `api` setting.
@@ -41,6 +41,15 @@ pub struct Settings {
     pub request_timeout_ms: u64,
     /// Origins allowed to read the API from a browser; `["*"]` for any.
     pub cors_origins: Vec<String>,
+    /// The API's own chain-state database, filled by the event observer
+    /// (`sqlite://…` or `postgres://…`); unset: no Silica or AMM state is served.
+    pub chain_db: Option<String>,
+    /// Address of the event-observer endpoint (`POST /new_block`, as stacks-node's
+    /// `[[events_observer]]` sends it). Keep it private: whoever can post to it writes
+    /// the chain state the API serves.
+    pub observer_listen: String,
+    /// The principal that deployed the contracts whose events are followed.
+    pub deployer: String,
 }
 
 impl Default for Settings {
@@ -52,6 +61,9 @@ impl Default for Settings {
             window_length: MAINNET_WINDOW_LENGTH,
             request_timeout_ms: 5_000,
             cors_origins: vec!["*".into()],
+            chain_db: None,
+            observer_listen: "127.0.0.1:3700".into(),
+            deployer: String::new(),
         }
     }
 }
@@ -80,6 +92,21 @@ impl Settings {
                 reason: "must be at least 1",
             });
         }
+        if self.chain_db.is_some() {
+            if self.observer_addr().is_none() {
+                return Err(ConfigError::Value {
+                    key: "observer_listen",
+                    reason: "must be an address and port, e.g. 127.0.0.1:3700",
+                });
+            }
+            if alkahest_protocol::principal::Principal::parse(&self.deployer).is_err() {
+                return Err(ConfigError::Value {
+                    key: "deployer",
+                    reason:
+                        "must be the Stacks principal that deployed the contracts (with chain_db)",
+                });
+            }
+        }
         if self.cors_layer().is_none() {
             return Err(ConfigError::Value {
                 key: "cors_origins",
@@ -92,6 +119,11 @@ impl Settings {
     /// [`Settings::listen`] parsed.
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.listen.parse().ok()
+    }
+
+    /// [`Settings::observer_listen`] parsed.
+    pub fn observer_addr(&self) -> Option<SocketAddr> {
+        self.observer_listen.parse().ok()
     }
 
     /// The window settings.
@@ -164,6 +196,12 @@ mod tests {
         assert_eq!(s.listen, "0.0.0.0:8080");
         assert_eq!(s.window_length, 144);
         assert!(s.db.contains(&path.parent().unwrap().display().to_string()));
+        let chain_db = s.chain_db.clone().unwrap();
+        assert!(
+            chain_db.contains(&path.parent().unwrap().display().to_string()),
+            "{chain_db}"
+        );
+        assert_eq!(s.observer_addr().unwrap().port(), 3700);
     }
 
     #[test]
@@ -194,6 +232,22 @@ mod tests {
                 "cors_origins",
                 Settings {
                     cors_origins: vec!["bad\norigin".into()],
+                    ..Settings::default()
+                },
+            ),
+            (
+                "deployer",
+                Settings {
+                    chain_db: Some("sqlite::memory:".into()),
+                    ..Settings::default()
+                },
+            ),
+            (
+                "observer_listen",
+                Settings {
+                    chain_db: Some("sqlite::memory:".into()),
+                    observer_listen: "x".into(),
+                    deployer: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM".into(),
                     ..Settings::default()
                 },
             ),
