@@ -54,6 +54,9 @@ pub struct Simnet {
     deploy_costs: Vec<(String, Cost)>,
     /// Header hashes `get-burn-block-info?` returns (see [`crate::burn`]).
     burn_chain: BurnChain,
+    /// The receipt of each bootstrap call, in order, as `(contract.function, receipt)`:
+    /// the devnet reports them to event observers as its first block's transactions.
+    bootstrap_receipts: Vec<(String, Receipt)>,
 }
 
 static WORKSPACE: OnceLock<Result<(Simnet, Simnet, Simnet), String>> = OnceLock::new();
@@ -163,8 +166,17 @@ impl Simnet {
                     reason: format!("bootstrap call {} failed:\n{receipt}", call.function),
                 });
             }
+            self.bootstrap_receipts
+                .push((format!("{contract_id}.{}", call.function), receipt));
         }
         Ok(())
+    }
+
+    /// The bootstrap calls' receipts, `(contract.function, receipt)` in call order
+    /// (events included), for whoever reports this chain's history: each is handed out
+    /// once.
+    pub fn take_bootstrap_receipts(&mut self) -> Vec<(String, Receipt)> {
+        std::mem::take(&mut self.bootstrap_receipts)
     }
 
     /// Deploys a manifest and runs its bootstrap calls.
@@ -211,6 +223,7 @@ impl Simnet {
             session,
             manifest: Arc::new(manifest.clone()),
             deploy_costs: Vec::new(),
+            bootstrap_receipts: Vec::new(),
             burn_chain: BurnChain::default(),
         };
         for spec in &manifest.contracts {

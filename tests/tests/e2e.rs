@@ -123,6 +123,36 @@ async fn run_to_settlement(dir: &std::path::Path) -> (Summary, Value) {
     }
     let health = get(&format!("{api}/v1/health")).await;
     assert!(health["tip"]["height"].as_u64().unwrap() >= 18);
+    // The AMM pools the deployment's bootstrap created reach the API through the
+    // event observer like every later transaction: ALEX/sBTC, ALEX/wSTX, wSTX/sBTC.
+    let pools = get(&format!("{api}/v1/amm/pools")).await;
+    let pairs: Vec<(u64, String, String)> = pools["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = |k: &str| {
+                p[k].as_str()
+                    .unwrap()
+                    .rsplit('.')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            };
+            (p["id"].as_u64().unwrap(), name("token_x"), name("token_y"))
+        })
+        .collect();
+    let pair = |id, x: &str, y: &str| (id, x.to_owned(), y.to_owned());
+    assert_eq!(
+        pairs,
+        [
+            pair(1, "alex-token", "sbtc-token"),
+            pair(2, "alex-token", "amm-wstx"),
+            pair(3, "amm-wstx", "sbtc-token"),
+        ],
+        "{pools}"
+    );
+    assert_eq!(pools["pools"][0]["fee_rate"], "300000", "{pools}");
     stop_tx.send(()).unwrap();
     let summary = devnet.await.unwrap().unwrap();
     (summary, silica)

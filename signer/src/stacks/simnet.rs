@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use sha2::{Digest, Sha256};
+
 use alkahest_clarity::{Outcome, Receipt, Simnet};
 use clarity::vm::Value;
 use clarity_repl::codec::{StacksTransaction, TransactionPayload};
@@ -42,14 +44,33 @@ pub struct ExecutedTx {
 }
 
 impl SimnetClient {
-    /// Wraps a deployed simnet.
-    pub fn new(sim: Simnet) -> SimnetClient {
+    /// Wraps a deployed simnet. Its bootstrap calls (made at deployment, not as
+    /// signed transactions) open the first block, so event observers see the pools,
+    /// approvals and parameters they set as a node's observers would see the
+    /// deployment's transactions. Their txids are derived from the call and its position
+    /// (`sha256("bootstrap" ‖ index ‖ contract.function)`); they carry no raw bytes.
+    pub fn new(mut sim: Simnet) -> SimnetClient {
+        let block_txs = sim
+            .take_bootstrap_receipts()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (call, receipt))| {
+                let mut preimage = b"bootstrap".to_vec();
+                preimage.extend_from_slice(&(i as u64).to_be_bytes());
+                preimage.extend_from_slice(call.as_bytes());
+                ExecutedTx {
+                    txid: hex::encode(Sha256::digest(&preimage)),
+                    raw: Vec::new(),
+                    receipt,
+                }
+            })
+            .collect();
         SimnetClient {
             inner: Arc::new(Mutex::new(Inner {
                 sim,
                 nonces: HashMap::new(),
                 receipts: HashMap::new(),
-                block_txs: Vec::new(),
+                block_txs,
             })),
         }
     }
