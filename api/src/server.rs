@@ -75,43 +75,48 @@ impl Settings {
     /// [`ConfigError::Value`] naming the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.listen_addr().is_none() {
-            return Err(ConfigError::Value {
-                key: "listen",
-                reason: "must be an address and port, e.g. 127.0.0.1:8080",
-            });
+            return Err(ConfigError::value(
+                "listen",
+                &self.listen,
+                "must be an address and port, e.g. 127.0.0.1:8080",
+            ));
         }
         if self.window_length == 0 {
-            return Err(ConfigError::Value {
-                key: "window_length",
-                reason: "must be at least 1",
-            });
+            return Err(ConfigError::value(
+                "window_length",
+                self.window_length,
+                "must be at least 1",
+            ));
         }
         if self.request_timeout_ms == 0 {
-            return Err(ConfigError::Value {
-                key: "request_timeout_ms",
-                reason: "must be at least 1",
-            });
+            return Err(ConfigError::value(
+                "request_timeout_ms",
+                self.request_timeout_ms,
+                "must be at least 1",
+            ));
         }
         if self.chain_db.is_some() {
             if self.observer_addr().is_none() {
-                return Err(ConfigError::Value {
-                    key: "observer_listen",
-                    reason: "must be an address and port, e.g. 127.0.0.1:3700",
-                });
+                return Err(ConfigError::value(
+                    "observer_listen",
+                    &self.observer_listen,
+                    "must be an address and port, e.g. 127.0.0.1:3700",
+                ));
             }
             if alkahest_protocol::principal::Principal::parse(&self.deployer).is_err() {
-                return Err(ConfigError::Value {
-                    key: "deployer",
-                    reason:
-                        "must be the Stacks principal that deployed the contracts (with chain_db)",
-                });
+                return Err(ConfigError::value(
+                    "deployer",
+                    &self.deployer,
+                    "must be the Stacks principal that deployed the contracts (with chain_db)",
+                ));
             }
         }
         if self.cors_layer().is_none() {
-            return Err(ConfigError::Value {
-                key: "cors_origins",
-                reason: "each must be \"*\" or an origin such as https://example.org",
-            });
+            return Err(ConfigError::value(
+                "cors_origins",
+                &self.cors_origins,
+                "each must be \"*\" or an origin such as https://example.org",
+            ));
         }
         Ok(())
     }

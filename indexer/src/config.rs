@@ -212,22 +212,25 @@ impl Settings {
     /// [`ConfigError::Value`] naming the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.window_length == 0 {
-            return Err(ConfigError::Value {
-                key: "window_length",
-                reason: "must be at least 1",
-            });
+            return Err(ConfigError::value(
+                "window_length",
+                self.window_length,
+                "must be at least 1",
+            ));
         }
         if self.batch_size == 0 {
-            return Err(ConfigError::Value {
-                key: "batch_size",
-                reason: "must be at least 1",
-            });
+            return Err(ConfigError::value(
+                "batch_size",
+                self.batch_size,
+                "must be at least 1",
+            ));
         }
         if self.source == SourceKind::Blk && self.blk.dir.is_none() {
-            return Err(ConfigError::Value {
-                key: "blk.dir",
-                reason: "required with source = blk",
-            });
+            return Err(ConfigError::value(
+                "blk.dir",
+                &self.blk.dir,
+                "required with source = blk",
+            ));
         }
         Ok(())
     }

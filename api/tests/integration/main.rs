@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout)]
 
+mod binary;
 mod chain;
 mod chainstate;
 mod fixture;

@@ -52,13 +52,30 @@ pub enum ConfigError {
     #[error("invalid settings: {0}")]
     Invalid(String),
     /// A value is out of range or inconsistent (from a binary's validation).
-    #[error("invalid setting {key}: {reason}")]
+    #[error("invalid setting {key} = {value}: {reason}")]
     Value {
         /// The key.
         key: &'static str,
+        /// The value given, as the user would write it.
+        value: String,
         /// Why.
         reason: &'static str,
     },
+}
+
+impl ConfigError {
+    /// A refused `value` of `key`, shown with `{:?}` (strings quoted, as in TOML).
+    pub fn value(
+        key: &'static str,
+        value: impl std::fmt::Debug,
+        reason: &'static str,
+    ) -> ConfigError {
+        ConfigError::Value {
+            key,
+            value: format!("{value:?}"),
+            reason,
+        }
+    }
 }
 
 /// Something in the settings that was ignored.

@@ -122,10 +122,6 @@ impl Default for Settings {
     }
 }
 
-fn invalid(key: &'static str, reason: &'static str) -> ConfigError {
-    ConfigError::Value { key, reason }
-}
-
 impl Settings {
     /// Checks ranges and combinations, including the indexer's.
     ///
@@ -134,32 +130,54 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.indexer.validate()?;
         if self.listen_addr().is_none() {
-            return Err(invalid("listen", "must be an address and port"));
+            return Err(ConfigError::value(
+                "listen",
+                &self.listen,
+                "must be an address and port",
+            ));
         }
         if self.binding().is_none() {
-            return Err(invalid("deployer", "must be a standard Stacks principal"));
+            return Err(ConfigError::value(
+                "deployer",
+                &self.deployer,
+                "must be a standard Stacks principal",
+            ));
         }
         if self.peer_list().is_none() {
-            return Err(invalid(
+            return Err(ConfigError::value(
                 "peers",
+                &self.peers,
                 "each needs a url and a 33-byte compressed public key in hex",
             ));
         }
         let n = self.peers.len() + 1;
         if self.threshold == 0 || self.threshold > n {
-            return Err(invalid(
+            return Err(ConfigError::value(
                 "threshold",
+                self.threshold,
                 "must be between 1 and the signer count",
             ));
         }
-        if self.poll_interval_ms == 0 || self.request_timeout_ms == 0 {
-            return Err(invalid(
+        if self.poll_interval_ms == 0 {
+            return Err(ConfigError::value(
                 "poll_interval_ms",
-                "intervals and timeouts must be at least 1 ms",
+                0,
+                "must be at least 1",
+            ));
+        }
+        if self.request_timeout_ms == 0 {
+            return Err(ConfigError::value(
+                "request_timeout_ms",
+                0,
+                "must be at least 1",
             ));
         }
         if self.simulated_difficulty == Some(0) {
-            return Err(invalid("simulated_difficulty", "must be at least 1"));
+            return Err(ConfigError::value(
+                "simulated_difficulty",
+                self.simulated_difficulty,
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

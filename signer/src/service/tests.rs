@@ -77,6 +77,7 @@ fn validation_names_the_bad_key() {
         ("threshold", Box::new(|s| s.threshold = 0)),
         ("threshold", Box::new(|s| s.threshold = 2)),
         ("poll_interval_ms", Box::new(|s| s.poll_interval_ms = 0)),
+        ("request_timeout_ms", Box::new(|s| s.request_timeout_ms = 0)),
         (
             "simulated_difficulty",
             Box::new(|s| s.simulated_difficulty = Some(0)),
