@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bitcoind;
 pub mod chain;
 pub mod config;
 pub mod events;
