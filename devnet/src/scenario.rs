@@ -107,6 +107,8 @@ pub struct Progress {
     pub deposits_done: bool,
     /// The scenario settled: redeemed and collected.
     pub done: bool,
+    /// `--processes`: windows of Silica #1 already logged as attested.
+    pub windows_logged: u32,
 }
 
 fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {
