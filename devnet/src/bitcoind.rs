@@ -5,7 +5,8 @@
 //! Served on its own loopback port: `POST /` with JSON-RPC 1.0 (legacy) or 2.0 bodies,
 //! single or batched, and the read calls an indexer needs: `getblockchaininfo`,
 //! `getblockcount`, `getbestblockhash`, `getblockhash`, `getblock` (verbosity 0 and 1)
-//! and `getblockheader` (verbose and not). Shapes, error codes and HTTP statuses are
+//! and `getblockheader` (verbose and not), plus `getnetworkinfo` (a node without
+//! peers), which `bitcoincore-rpc` asks for the server version. Shapes, error codes and HTTP statuses are
 //! Bitcoin Core 28's, so a client that works here works against Core: a legacy error
 //! answers HTTP 500 (404 for an unknown method, 400 for an invalid request) with
 //! `{result: null, error: {code, message}, id}`, a 2.0 error HTTP 200 without `result`.
@@ -355,6 +356,7 @@ impl<'a> View<'a> {
         match method {
             "getblockchaininfo" => Ok(self.blockchain_info()),
             "getblockcount" => Ok(json!(self.tip())),
+            "getnetworkinfo" => Ok(network_info()),
             "getbestblockhash" => Ok(json!(self.blocks[self.tip()].block_hash().to_string())),
             "getblockhash" => {
                 let v = params
@@ -501,4 +503,27 @@ impl<'a> View<'a> {
             "warnings": [],
         })
     }
+}
+
+/// `getnetworkinfo` of a Core 28.0 node without peers: clients read `version` to pick
+/// result shapes (`bitcoincore-rpc` does before `getblockchaininfo`).
+fn network_info() -> Value {
+    json!({
+        "version": 280000,
+        "subversion": "/Satoshi:28.0.0(alkahest-devnet)/",
+        "protocolversion": 70016,
+        "localservices": "0000000000000c09",
+        "localservicesnames": ["NETWORK", "WITNESS", "NETWORK_LIMITED", "P2P_V2"],
+        "localrelay": true,
+        "timeoffset": 0,
+        "networkactive": true,
+        "connections": 0,
+        "connections_in": 0,
+        "connections_out": 0,
+        "networks": [],
+        "relayfee": 0.00001,
+        "incrementalfee": 0.00001,
+        "localaddresses": [],
+        "warnings": [],
+    })
 }
