@@ -88,12 +88,11 @@ fn child_pids(out: &str) -> Vec<u32> {
     list.split(',').map(|p| p.trim().parse().unwrap()).collect()
 }
 
-/// Asserts no process started by this run is alive: none of the logged pids runs a
-/// process whose command line names the run's folder, and no process at all does.
-fn assert_no_process_left(dir: &Path, pids: &[u32]) {
-    assert_eq!(pids.len(), 5, "indexer, 3 signers, api: {pids:?}");
+/// Every live process whose command line names `dir` (the devnet's `--data-dir` and
+/// each child's `--config` are inside it), as `pid: command line`.
+fn processes_naming(dir: &Path) -> Vec<String> {
     let needle = dir.to_str().unwrap();
-    let mut alive = Vec::new();
+    let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -101,9 +100,17 @@ fn assert_no_process_left(dir: &Path, pids: &[u32]) {
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if cmdline.contains(needle) {
-            alive.push(format!("{pid}: {cmdline}"));
+            found.push(format!("{pid}: {cmdline}"));
         }
     }
+    found
+}
+
+/// Asserts the run started its five children and none of them, nor anything else
+/// started for `dir`, is alive any more.
+fn assert_no_process_left(dir: &Path, pids: &[u32]) {
+    assert_eq!(pids.len(), 5, "indexer, 3 signers, api: {pids:?}");
+    let alive = processes_naming(dir);
     assert!(alive.is_empty(), "left behind:\n{}", alive.join("\n"));
 }
 
@@ -158,6 +165,9 @@ fn a_devnet_stopped_with_sigterm_leaves_no_child_behind() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let pids = child_pids(&output(dir.path()));
+    // The check below can fail: the devnet and its five children are found now.
+    let running = processes_naming(dir.path());
+    assert_eq!(running.len(), 6, "{running:#?}");
     let term = Command::new("kill")
         .args(["-TERM", &devnet.id().to_string()])
         .status()
