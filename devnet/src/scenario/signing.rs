@@ -172,12 +172,23 @@ impl Devnet {
         let terms = self
             .terms(1)
             .ok_or_else(|| anyhow!("silica 1 terms unreadable"))?;
-        while self.progress.windows_logged < next {
-            let window = self.progress.windows_logged;
+        let logged = match self.progress.windows_logged {
+            Some(n) => n,
+            None => {
+                // The first look since this start: what a previous run saw is not news.
+                if next > 0 {
+                    self.log.line(format!(
+                        "[attest] silica #1: {next} window(s) were attested before this start"
+                    ));
+                }
+                next
+            }
+        };
+        for window in logged..next {
             let by = format!("attested 2-of-3 by the signer processes (seen at btc {height})");
             self.log_window(&terms, window, &by)?;
-            self.progress.windows_logged += 1;
         }
+        self.progress.windows_logged = Some(next);
         Ok(())
     }
 
