@@ -262,7 +262,12 @@ fn parse_call(obj: &Map<String, Value>) -> Result<(&str, Params<'_>), RpcError> 
     let method = match obj.get("method") {
         None => return Err(RpcError::new(RPC_INVALID_REQUEST, "Missing method")),
         Some(Value::String(m)) => m.as_str(),
-        Some(_) => return Err(RpcError::new(RPC_INVALID_REQUEST, "Method must be a string")),
+        Some(_) => {
+            return Err(RpcError::new(
+                RPC_INVALID_REQUEST,
+                "Method must be a string",
+            ))
+        }
     };
     let params = match obj.get("params") {
         None | Some(Value::Null) => Params::Positional(&[]),
@@ -456,7 +461,10 @@ impl<'a> View<'a> {
         m.insert("chainwork".into(), json!(self.chainwork(h)));
         m.insert("nTx".into(), json!(b.txdata.len()));
         if h > 0 {
-            m.insert("previousblockhash".into(), json!(hd.prev_blockhash.to_string()));
+            m.insert(
+                "previousblockhash".into(),
+                json!(hd.prev_blockhash.to_string()),
+            );
         }
         if let Some(next) = self.blocks.get(h + 1) {
             m.insert("nextblockhash".into(), json!(next.block_hash().to_string()));

@@ -161,6 +161,13 @@ mod tests {
         let e =
             DevnetConfig::try_parse_from(["devnet", "--stacks-rpc-addr", "node:1"]).unwrap_err();
         assert!(e.to_string().contains("node:1"), "{e}");
+        // In process unless asked; the bitcoind RPC on regtest's usual port.
+        assert!(!c.processes);
+        assert_eq!(c.bitcoin_rpc_addr.to_string(), "127.0.0.1:18443");
+        let c = DevnetConfig::parse_from(["devnet", "--processes"]);
+        assert!(c.processes);
+        let e = DevnetConfig::try_parse_from(["devnet", "--bitcoin-rpc-addr", "btc"]).unwrap_err();
+        assert!(e.to_string().contains("btc"), "{e}");
     }
 
     #[test]

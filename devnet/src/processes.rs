@@ -206,13 +206,19 @@ impl Processes {
         };
 
         let index_db = dir.join("indexer.sqlite");
-        let toml = format!(
-            "{}\n{}",
-            plan.index_toml(&index_db),
-            plan.rpc_toml("rpc")
-        );
+        let toml = format!("{}\n{}", plan.index_toml(&index_db), plan.rpc_toml("rpc"));
         let config = write_config(&dir, "indexer", &toml)?;
-        me.spawn("indexer", &indexer, &["--config".as_ref(), config.as_os_str(), "run".as_ref(), "--migrate-db".as_ref()], &logs)?;
+        me.spawn(
+            "indexer",
+            &indexer,
+            &[
+                "--config".as_ref(),
+                config.as_os_str(),
+                "run".as_ref(),
+                "--migrate-db".as_ref(),
+            ],
+            &logs,
+        )?;
         let spec = WindowSpec {
             origin: Height(0),
             length: plan.window_length,
@@ -231,7 +237,12 @@ impl Processes {
         for i in 0..plan.signers.len() {
             let name = format!("signer-{i}");
             let config = write_config(&dir, &name, &plan.signer_toml(i, &dir, &listens))?;
-            me.spawn(&name, &signer, &["--config".as_ref(), config.as_os_str()], &logs)?;
+            me.spawn(
+                &name,
+                &signer,
+                &["--config".as_ref(), config.as_os_str()],
+                &logs,
+            )?;
         }
 
         let toml = format!(
@@ -245,7 +256,12 @@ impl Processes {
             q(plan.deployer),
         );
         let config = write_config(&dir, "api", &toml)?;
-        me.spawn("api", &api, &["--config".as_ref(), config.as_os_str()], &logs)?;
+        me.spawn(
+            "api",
+            &api,
+            &["--config".as_ref(), config.as_os_str()],
+            &logs,
+        )?;
 
         for (i, addr) in listens.iter().enumerate() {
             me.wait_listening(&format!("signer-{i}"), *addr).await?;

@@ -133,7 +133,11 @@ async fn core_clients_parse_every_answer() {
         let (block, next, genesis_hash) = {
             let chain = chain.lock().unwrap();
             let next = chain.best_chain()[6].block_hash();
-            (chain.block(&hash).unwrap().clone(), next, chain.genesis_hash())
+            (
+                chain.block(&hash).unwrap().clone(),
+                next,
+                chain.genesis_hash(),
+            )
         };
         assert_eq!(client.get_block(&hash).unwrap(), block);
         assert_eq!(client.get_block_header(&hash).unwrap(), block.header);
@@ -141,11 +145,11 @@ async fn core_clients_parse_every_answer() {
         let header = client.get_block_header_info(&hash).unwrap();
         assert_eq!(header.height, 5);
         assert_eq!(header.confirmations, (tip.0 - 5 + 1) as i32);
-        assert_eq!(header.previous_block_hash, Some(block.header.prev_blockhash));
         assert_eq!(
-            header.next_block_hash,
-            Some(next)
+            header.previous_block_hash,
+            Some(block.header.prev_blockhash)
         );
+        assert_eq!(header.next_block_hash, Some(next));
         assert_eq!(header.n_tx, block.txdata.len());
         // Six blocks of regtest work (2 each), as Core prints the total.
         assert_eq!(header.chainwork.last(), Some(&12));
@@ -157,7 +161,10 @@ async fn core_clients_parse_every_answer() {
         let genesis = client.get_block_header_info(&genesis_hash).unwrap();
         assert_eq!(genesis.previous_block_hash, None);
         let tip_info = client.get_block_header_info(&tip_hash).unwrap();
-        assert_eq!((tip_info.next_block_hash, tip_info.confirmations), (None, 1));
+        assert_eq!(
+            (tip_info.next_block_hash, tip_info.confirmations),
+            (None, 1)
+        );
     })
     .await
     .unwrap();
@@ -173,14 +180,21 @@ async fn requests_without_the_cookie_get_401_and_bad_parameters_cores_errors() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(rpc.cookie_file()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(rpc.cookie_file())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let call = |method: &str, params: Value| json!({"id": 1, "method": method, "params": params});
 
     // No credentials, a wrong password, the wrong user: 401 with no body, as bitcoind.
     let wrong_pass = "0".repeat(64);
-    for auth in [None, Some((user.as_str(), wrong_pass.as_str())), Some(("alice", pass.as_str()))] {
+    for auth in [
+        None,
+        Some((user.as_str(), wrong_pass.as_str())),
+        Some(("alice", pass.as_str())),
+    ] {
         let (status, body) = post(&rpc, auth, call("getblockcount", json!([]))).await;
         assert_eq!((status, body), (401, Value::Null), "{auth:?}");
     }
@@ -191,23 +205,48 @@ async fn requests_without_the_cookie_get_401_and_bad_parameters_cores_errors() {
 
     // JSON-RPC 1.0: errors with HTTP 500 (404 for an unknown method), result null.
     let cases = [
-        (call("getblockhash", json!([BLOCKS + 1])), 500, -8, "Block height out of range"),
-        (call("getblockhash", json!([-1])), 500, -8, "Block height out of range"),
+        (
+            call("getblockhash", json!([BLOCKS + 1])),
+            500,
+            -8,
+            "Block height out of range",
+        ),
+        (
+            call("getblockhash", json!([-1])),
+            500,
+            -8,
+            "Block height out of range",
+        ),
         (
             call("getblockhash", json!(["7"])),
             500,
             -3,
             "JSON value of type string is not of expected type number",
         ),
-        (call("getblock", json!(["00".repeat(32)])), 500, -5, "Block not found"),
-        (call("getblockheader", json!(["11".repeat(32), true])), 500, -5, "Block not found"),
+        (
+            call("getblock", json!(["00".repeat(32)])),
+            500,
+            -5,
+            "Block not found",
+        ),
+        (
+            call("getblockheader", json!(["11".repeat(32), true])),
+            500,
+            -5,
+            "Block not found",
+        ),
         (
             call("getblock", json!(["abc"])),
             500,
             -8,
             "blockhash must be of length 64 (not 3, for 'abc')",
         ),
-        (call("getnewaddress", json!([])), 404, -32601, "Method not found"),
+        (
+            call("getnewaddress", json!([])),
+            404,
+            -32601,
+            "Method not found",
+        ),
     ];
     for (request, http, code, message) in cases {
         let (status, body) = post(&rpc, auth, request.clone()).await;

@@ -84,7 +84,13 @@ fn child_pids(out: &str) -> Vec<u32> {
         .lines()
         .find(|l| l.contains("[processes]") && l.contains("pids ["))
         .unwrap_or_else(|| panic!("no pids line:\n{out}"));
-    let list = line.split("pids [").nth(1).unwrap().split(']').next().unwrap();
+    let list = line
+        .split("pids [")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
     list.split(',').map(|p| p.trim().parse().unwrap()).collect()
 }
 
@@ -137,7 +143,10 @@ fn silica_demo_with_processes_ends_with_the_in_process_balances() {
         .unwrap_or_else(|| panic!("no summary:\n{out}"));
     assert!(summary.contains("silica_status: Some(2)"), "{summary}");
     let balances = format!("balances: {:?}", common::expected().to_vec());
-    assert!(summary.contains(&balances), "{summary}\nexpected {balances}");
+    assert!(
+        summary.contains(&balances),
+        "{summary}\nexpected {balances}"
+    );
     // The production indexer indexed the chain through the bitcoind RPC.
     let indexer_log = std::fs::read_to_string(dir.path().join("data/logs/indexer.log")).unwrap();
     assert!(indexer_log.contains("caught up"), "{indexer_log}");
