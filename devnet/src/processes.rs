@@ -378,10 +378,22 @@ fn write_config(dir: &Path, name: &str, toml: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// "its log <path> ends with: …" (the last lines), for errors about a child.
+/// "its log <path> ends with: …" for errors about a child: the child's `Error:`
+/// report (without a backtrace) when it printed one, else its last lines.
 fn tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    let last = lines[lines.len().saturating_sub(15)..].join("\n");
-    format!("its log {} ends with:\n{last}", log.display())
+    let shown = match lines.iter().rposition(|l| l.starts_with("Error: ")) {
+        Some(at) => lines[at..]
+            .iter()
+            .take_while(|l| !l.starts_with("Stack backtrace:"))
+            .copied()
+            .collect::<Vec<_>>(),
+        None => lines[lines.len().saturating_sub(15)..].to_vec(),
+    };
+    format!(
+        "its log {} ends with:\n{}",
+        log.display(),
+        shown.join("\n").trim_end()
+    )
 }
