@@ -78,6 +78,20 @@ pub struct DevnetConfig {
     /// Stop once the scenario has settled (the end-to-end test uses this).
     #[arg(long)]
     pub exit_when_done: bool,
+    /// Run the indexer, the three signers and the API as separate OS processes (the
+    /// `indexer`, `signer` and `api` binaries next to this one), following the chain
+    /// through a Bitcoin Core RPC the devnet serves; the signer processes attest the
+    /// windows. Their logs go to `<data-dir>/logs/`.
+    #[arg(long)]
+    pub processes: bool,
+    /// The Bitcoin Core RPC's address with `--processes` (loopback only; cookie auth,
+    /// the cookie in `<data-dir>/bitcoind/.cookie`).
+    #[arg(
+        long,
+        env = "DEVNET_BITCOIN_RPC_ADDR",
+        default_value = "127.0.0.1:18443"
+    )]
+    pub bitcoin_rpc_addr: SocketAddr,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -147,6 +161,13 @@ mod tests {
         let e =
             DevnetConfig::try_parse_from(["devnet", "--stacks-rpc-addr", "node:1"]).unwrap_err();
         assert!(e.to_string().contains("node:1"), "{e}");
+        // In process unless asked; the bitcoind RPC on regtest's usual port.
+        assert!(!c.processes);
+        assert_eq!(c.bitcoin_rpc_addr.to_string(), "127.0.0.1:18443");
+        let c = DevnetConfig::parse_from(["devnet", "--processes"]);
+        assert!(c.processes);
+        let e = DevnetConfig::try_parse_from(["devnet", "--bitcoin-rpc-addr", "btc"]).unwrap_err();
+        assert!(e.to_string().contains("btc"), "{e}");
     }
 
     #[test]

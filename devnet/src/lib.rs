@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bitcoind;
 pub mod chain;
 pub mod config;
 pub mod events;
@@ -24,6 +25,7 @@ mod figures;
 pub mod governance;
 pub mod lending;
 pub mod node;
+pub mod processes;
 mod report;
 pub mod scenario;
 pub mod signers;
@@ -223,14 +225,96 @@ pub async fn run_with(
 ) -> anyhow::Result<Summary> {
     let block_time = config.block_time;
     let exit_when_done = config.exit_when_done;
-    let api_addr = config.api_addr;
     let stacks_rpc_addr = config.stacks_rpc_addr;
+    let mut devnet = Devnet::open(config.clone(), log.clone()).await?;
+    // Bound first: the signer processes are configured with its address.
+    let rpc_listener = tokio::net::TcpListener::bind(stacks_rpc_addr)
+        .await
+        .with_context(|| format!("binding the Stacks RPC to {stacks_rpc_addr}"))?;
+    let rpc_local = rpc_listener.local_addr()?;
+    let rpc_url = format!("http://{rpc_local}");
+    // Dropped on every way out of this function: stops the servers and the children.
+    let mut serving = if config.processes {
+        start_processes(&devnet, &config, &rpc_url, &log).await?
+    } else {
+        serve_in_process(&devnet, &config).await?
+    };
+    log.line(format!("API listening on http://{}", serving.api));
+    if let Some(tx) = api_bound {
+        let _ = tx.send(serving.api);
+    }
+    if config.processes {
+        log.line(
+            "[processes] windows are attested by the signer processes; peg-in deposits are \
+             still signed by the devnet's in-process signers (they move to sBTC deposits in \
+             issue 16)",
+        );
+    }
+    log.line(format!("Stacks RPC listening on {rpc_url}"));
+    devnet.signers.connect(&rpc_url)?;
+    let rpc_server = tokio::spawn(node::serve(rpc_listener, devnet.stacks().clone()));
+    serving.tasks.push(rpc_server.abort_handle());
+    let http = reqwest::Client::new();
+    events::post_blocks(&http, &serving.observer, devnet.stacks().take_new_blocks()).await?;
+    tokio::pin!(shutdown);
+    let mut ticker = tokio::time::interval(block_time);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => {
+                log.line("shutting down: data is saved, run again to resume");
+                break;
+            }
+            _ = ticker.tick() => {
+                serving.check()?;
+                devnet.step().await?;
+                events::post_blocks(&http, &serving.observer, devnet.stacks().take_new_blocks()).await?;
+                let height = devnet.height();
+                if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(devnet.summary())
+}
+
+/// Whatever serves the API and receives the Stacks events for this run. Dropping it
+/// aborts its tasks and, with `--processes`, kills the child processes.
+struct Serving {
+    /// The public API's address.
+    api: std::net::SocketAddr,
+    /// Base URL of the event observer the devnet posts `/new_block` to.
+    observer: String,
+    tasks: Vec<tokio::task::AbortHandle>,
+    /// With `--processes`: the children, then the bitcoind RPC they follow (dropped
+    /// in that order, so no child sees the cookie vanish).
+    processes: Option<(processes::Processes, bitcoind::BitcoindRpc)>,
+}
+
+impl Serving {
+    /// Fails when a child process has stopped.
+    fn check(&mut self) -> anyhow::Result<()> {
+        match &mut self.processes {
+            Some((p, _)) => p.check(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The default: the API and the event observer in this process.
+async fn serve_in_process(devnet: &Devnet, config: &DevnetConfig) -> anyhow::Result<Serving> {
     let chain_db = config.data_dir.join("chainstate.sqlite");
-    let mut devnet = Devnet::open(config, log.clone()).await?;
     let (chain, observer, observer_task) =
         start_observer(&chain_db, devnet.stacks().deployer()).await?;
-    let http = reqwest::Client::new();
-    events::post_blocks(&http, &observer, devnet.stacks().take_new_blocks()).await?;
     let governance = governance::SimnetGovernance::new(
         devnet.stacks().client().clone(),
         devnet.stacks().deployer(),
@@ -243,54 +327,67 @@ pub async fn run_with(
         Arc::new(governance),
         Arc::new(lending),
     );
+    let api_addr = config.api_addr;
     let listener = tokio::net::TcpListener::bind(api_addr)
         .await
         .with_context(|| format!("binding the API to {api_addr}"))?;
-    let local = listener.local_addr()?;
-    log.line(format!("API listening on http://{local}"));
-    if let Some(tx) = api_bound {
-        let _ = tx.send(local);
-    }
+    let api = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let rpc_listener = tokio::net::TcpListener::bind(stacks_rpc_addr)
-        .await
-        .with_context(|| format!("binding the Stacks RPC to {stacks_rpc_addr}"))?;
-    let rpc_local = rpc_listener.local_addr()?;
-    log.line(format!("Stacks RPC listening on http://{rpc_local}"));
-    devnet.signers.connect(&format!("http://{rpc_local}"))?;
-    let rpc_server = tokio::spawn(node::serve(rpc_listener, devnet.stacks().clone()));
-    tokio::pin!(shutdown);
-    let mut ticker = tokio::time::interval(block_time);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => {
-                log.line("shutting down: data is saved, run again to resume");
-                break;
-            }
-            _ = ticker.tick() => {
-                if let Err(e) = devnet.step().await {
-                    server.abort();
-                    rpc_server.abort();
-                    return Err(e);
-                }
-                if let Err(e) = events::post_blocks(&http, &observer, devnet.stacks().take_new_blocks()).await {
-                    server.abort();
-                    rpc_server.abort();
-                    observer_task.abort();
-                    return Err(e);
-                }
-                let height = devnet.height();
-                if (exit_when_done && devnet.done()) || stop_at.is_some_and(|h| height >= h) {
-                    break;
-                }
-            }
-        }
+    Ok(Serving {
+        api,
+        observer,
+        tasks: vec![server.abort_handle(), observer_task.abort_handle()],
+        processes: None,
+    })
+}
+
+/// `--processes`: the chain as a bitcoind RPC, and the indexer, signer and api
+/// binaries as children ([`processes`]).
+async fn start_processes(
+    devnet: &Devnet,
+    config: &DevnetConfig,
+    stacks_rpc: &str,
+    log: &EventLog,
+) -> anyhow::Result<Serving> {
+    let data_dir = std::path::absolute(&config.data_dir)
+        .with_context(|| format!("resolving {}", config.data_dir.display()))?;
+    let bitcoind =
+        bitcoind::BitcoindRpc::start(devnet.btc.shared(), &data_dir, config.bitcoin_rpc_addr)
+            .await?;
+    log.line(format!(
+        "bitcoind RPC listening on {} (cookie {})",
+        bitcoind.url(),
+        bitcoind.cookie_file().display()
+    ));
+    let mut keys = Vec::new();
+    for i in 0..devnet.signers.nodes.len() {
+        let key = signers::signer_key(&data_dir, i)?;
+        keys.push((data_dir.join(format!("signer-{i}.key")), key.public_key()));
     }
-    server.abort();
-    rpc_server.abort();
-    observer_task.abort();
-    Ok(devnet.summary())
+    let plan = processes::Plan {
+        data_dir: &data_dir,
+        bitcoind: &bitcoind,
+        stacks_rpc,
+        deployer: devnet.stacks().deployer(),
+        api_addr: config.api_addr,
+        window_length: config.window_length,
+        confirmations: config.confirmations,
+        simulated_difficulty: config.simulated_difficulty,
+        signers: keys,
+    };
+    let children = processes::Processes::start(&plan).await?;
+    log.line(format!(
+        "[processes] indexer, signer-0..2 and api started from {} (pids {:?}); their logs are in {}",
+        processes::binary_dir()?.display(),
+        children.pids(),
+        data_dir.join("logs").display()
+    ));
+    Ok(Serving {
+        api: children.api_addr,
+        observer: children.observer_url.clone(),
+        tasks: Vec::new(),
+        processes: Some((children, bitcoind)),
+    })
 }
 
 /// Opens the chain-state store at `path` (following `deployer`'s contracts) and

@@ -21,10 +21,31 @@ async fn main() -> anyhow::Result<()> {
         "{}",
         alkahest_devnet::deployment_report(false).map_err(anyhow::Error::msg)?
     );
-    let summary = alkahest_devnet::run(config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    let summary = alkahest_devnet::run(config, stop_signal()).await?;
     println!("{summary:?}");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (a supervisor or `kill`): both stop the devnet cleanly, which
+/// also stops the child processes of `--processes`.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -107,6 +107,9 @@ pub struct Progress {
     pub deposits_done: bool,
     /// The scenario settled: redeemed and collected.
     pub done: bool,
+    /// `--processes`: windows of Silica #1 already logged as attested (`None` until
+    /// the first look after a start).
+    pub windows_logged: Option<u32>,
 }
 
 fn expect_ok(r: &Receipt, what: &str) -> anyhow::Result<Value> {

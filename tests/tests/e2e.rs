@@ -13,62 +13,14 @@ mod common;
 use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
-use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, POOL_PAYOUT, PRICE};
 use alkahest_devnet::{run_with, EventLog, Summary};
-use alkahest_protocol::index::{due, window_index, WorkModel};
 use serde_json::Value;
 
-const WINDOWS: u128 = 3;
-const WINDOW_LENGTH: u128 = 4;
-const DIFFICULTY: u64 = 100_000_000_000_000;
+use common::{expected, WINDOWS};
 
 fn config(dir: &std::path::Path) -> DevnetConfig {
-    common::fast_devnet(
-        dir,
-        &[
-            "--window-length",
-            "4",
-            "--windows",
-            "3",
-            "--confirmations",
-            "2",
-        ],
-    )
-}
-
-/// The balances the settlement table of design.md gives for a finished Silica.
-fn expected() -> [(String, u128); 3] {
-    // Regtest subsidy 50 BTC plus the devnet's 25,000 sats of fees per block; every
-    // block has the work of a block at DIFFICULTY (target = max / DIFFICULTY), the same
-    // exact formula the signers and the indexer use.
-    let reward_per_block: u128 = 5_000_000_000 + 25_000;
-    let work = WorkModel::SimulatedDifficulty(DIFFICULTY)
-        .block_work(0)
-        .unwrap();
-    let index = window_index(reward_per_block * WINDOW_LENGTH, work * WINDOW_LENGTH).unwrap();
-    // 1005.81806192 sats per TH/s·window in 10^-8 units; whole sats (v1) attested 1005.
-    assert_eq!(index, 100_581_806_192);
-    // One rounding per window: floor(100 · 1005.81806192) = 100,581.
-    let due = due(HASHRATE, index).unwrap();
-    assert_eq!(due, 100_581);
-    // The pool finds every even height: 2 blocks per 4-block window.
-    let delivered = 2 * u128::from(POOL_PAYOUT);
-    assert!(delivered >= due, "the demo must not default");
-    let payment = PRICE * WINDOWS * HASHRATE;
-    // The collateral (HASHRATE · WINDOWS · DEFAULT_INDEX · COLLATERAL_BPS / 10^4) comes
-    // back in full, so the miner ends with deposit + payment + excess delivery.
-    let excess = WINDOWS * (delivered - due);
-    let deposit = u128::from(DEPOSIT);
-    // Buyers share the pool Σ due pro rata; wallet_1 redeems first (floor), wallet_2
-    // last and takes the remainder (design.md: dust goes to the last redeemer).
-    let pool = WINDOWS * due;
-    let first = pool * BUYS[0] / HASHRATE;
-    let buyer = |sold: u128, share: u128| deposit - PRICE * WINDOWS * sold + share;
-    [
-        ("miner (wallet_3)".into(), deposit + payment + excess),
-        ("buyer wallet_1".into(), buyer(BUYS[0], first)),
-        ("buyer wallet_2".into(), buyer(BUYS[1], pool - first)),
-    ]
+    common::fast_devnet(dir, &common::SILICA_DEMO_FLAGS)
 }
 
 async fn get(url: &str) -> Value {

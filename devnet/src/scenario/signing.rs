@@ -7,6 +7,7 @@ use alkahest_clarity::values::{buff, list, none, principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Value};
 use alkahest_protocol::message::Deposit;
 use alkahest_signer::key::SignerKey;
+use alkahest_signer::observer::WindowTerms;
 use alkahest_signer::stacks::tx::{self, ContractCall, Network};
 use anyhow::anyhow;
 
@@ -108,6 +109,9 @@ impl Devnet {
     }
 
     pub(super) async fn attest(&mut self, height: u32) -> anyhow::Result<()> {
+        if self.config.processes {
+            return self.observe_attested(height).await;
+        }
         let Some(s) = self.silica(1) else {
             return Ok(());
         };
@@ -154,21 +158,66 @@ impl Devnet {
             .signer_tx(&key, "silica", "attest-window", args)
             .await?;
         expect_ok(&r, "attest-window")?;
+        let by = format!("signed 2-of-3 (coordinator signer {coordinator})");
+        self.log_window(&terms, window, &by)
+    }
+
+    /// `--processes`: the signer processes attest; the devnet logs each window they
+    /// have recorded since it last looked (the same line as in process).
+    pub(super) async fn observe_attested(&mut self, height: u32) -> anyhow::Result<()> {
+        let Some(s) = self.silica(1) else {
+            return Ok(());
+        };
+        let next = u32::try_from(s.field("next-window").to_uint())?;
+        let terms = self
+            .terms(1)
+            .ok_or_else(|| anyhow!("silica 1 terms unreadable"))?;
+        let logged = match self.progress.windows_logged {
+            Some(n) => n,
+            None => {
+                // The first look since this start: what a previous run saw is not news.
+                if next > 0 {
+                    self.log.line(format!(
+                        "[attest] silica #1: {next} window(s) were attested before this start"
+                    ));
+                }
+                next
+            }
+        };
+        for window in logged..next {
+            let by = format!("attested 2-of-3 by the signer processes (seen at btc {height})");
+            self.log_window(&terms, window, &by)?;
+        }
+        self.progress.windows_logged = Some(next);
+        Ok(())
+    }
+
+    /// Logs window `window` as recorded by `silica`, attested `by` whom.
+    fn log_window(&self, terms: &WindowTerms, window: u32, by: &str) -> anyhow::Result<()> {
         let w = self
             .stacks
-            .read("silica", "get-window", &[uint(1), uint(proposal.window)])
+            .read("silica", "get-window", &[uint(1), uint(window.into())])
             .to_optional()
-            .ok_or_else(|| anyhow!("window not recorded"))?;
+            .ok_or_else(|| anyhow!("window {window} not recorded"))?;
+        let last_window = self
+            .silica(1)
+            .map(|s| s.field("next-window").to_uint())
+            .unwrap_or_default()
+            == u128::from(window) + 1;
         let after = self.silica_status(1).unwrap_or_default();
+        let (first, last) = terms
+            .heights(window)
+            .map_or((0, 0), |(first, last)| (first.0, last.0));
         self.log.line(format!(
-            "[attest] window {window} (btc {}..={}) signed 2-of-3 (coordinator signer {coordinator}): delivered {} sats, \
+            "[attest] window {window} (btc {}..={}) {by}: delivered {} sats, \
              index {} sats/TH/s·day, due {} sats → {}",
-            terms.heights(window).map(|h| h.0 .0).unwrap_or_default(),
-            last.0,
-            thousands(proposal.delivered),
-            index_sats(proposal.index),
+            first,
+            last,
+            thousands(w.field("delivered").to_uint()),
+            index_sats(w.field("index").to_uint()),
             thousands(w.field("due").to_uint()),
             match after {
+                _ if !last_window => "recorded".to_string(),
                 1 => "payment released to the miner".to_string(),
                 2 => "FINISHED".to_string(),
                 3 => "DEFAULTED".to_string(),

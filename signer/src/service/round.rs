@@ -13,6 +13,7 @@ use alkahest_indexer::types::Height;
 use alkahest_protocol::message::Delivery;
 use anyhow::Context;
 use bitcoin::hashes::Hash as _;
+use clarity::vm::types::PrincipalData;
 use clarity::vm::Value;
 
 use super::chain::ChainTerms;
@@ -145,7 +146,14 @@ impl<D: DbRead, C: StacksClient> Round<D, C> {
             let call = ContractCall {
                 contract_id: format!("{}.silica", self.submission.deployer),
                 function: "attest-window".into(),
+                // The settlement token first: `silica`'s every token-moving call takes
+                // it (attest-window releases or refunds escrow), and only the minted
+                // sBTC may carry a non-zero delivery.
                 args: vec![
+                    Value::Principal(PrincipalData::parse(&format!(
+                        "{}.sbtc-token",
+                        self.submission.deployer
+                    ))?),
                     Value::UInt(id),
                     Value::UInt(proposal.window),
                     Value::UInt(proposal.delivered),

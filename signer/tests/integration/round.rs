@@ -162,9 +162,17 @@ async fn only_the_coordinator_submits_a_final_window_once() {
         panic!("not a contract call")
     };
     assert_eq!(call.function_name.as_str(), "attest-window");
-    assert_eq!(call.function_args[2].to_uint(), proposal.delivered);
+    // silica's signature: (token id window delivered index burn-height burn-hash sigs).
+    assert_eq!(
+        call.function_args[0],
+        Value::Principal(
+            clarity::vm::types::PrincipalData::parse(&format!("{DEPLOYER}.sbtc-token")).unwrap()
+        ),
+        "the settlement token comes first"
+    );
+    assert_eq!(call.function_args[3].to_uint(), proposal.delivered);
     let id = proposal.id(&binding());
-    let mut signers: Vec<[u8; 33]> = call.function_args[6]
+    let mut signers: Vec<[u8; 33]> = call.function_args[7]
         .to_list()
         .iter()
         .map(|s| {

@@ -4,8 +4,61 @@
 #![allow(dead_code)]
 
 use alkahest_devnet::config::DevnetConfig;
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
+use alkahest_protocol::index::{due, window_index, WorkModel};
 use clap::Parser;
 use serde_json::Value;
+
+/// `silica-demo`'s windows, window length and the devnet's default simulated difficulty.
+pub const WINDOWS: u128 = 3;
+pub const WINDOW_LENGTH: u128 = 4;
+pub const DIFFICULTY: u64 = 100_000_000_000_000;
+
+/// The flags of every `silica-demo` run the balances below are derived for.
+pub const SILICA_DEMO_FLAGS: [&str; 6] = [
+    "--window-length",
+    "4",
+    "--windows",
+    "3",
+    "--confirmations",
+    "2",
+];
+
+/// `silica-demo`'s final sBTC (miner, wallet_1, wallet_2), from the settlement table
+/// of design.md for a finished Silica: the same in process and with `--processes`.
+pub fn expected() -> [(String, u128); 3] {
+    // Regtest subsidy 50 BTC plus the devnet's 25,000 sats of fees per block; every
+    // block has the work of a block at DIFFICULTY (target = max / DIFFICULTY), the same
+    // exact formula the signers and the indexer use.
+    let reward_per_block: u128 = 5_000_000_000 + 25_000;
+    let work = WorkModel::SimulatedDifficulty(DIFFICULTY)
+        .block_work(0)
+        .unwrap();
+    let index = window_index(reward_per_block * WINDOW_LENGTH, work * WINDOW_LENGTH).unwrap();
+    // 1005.81806192 sats per TH/s·window in 10^-8 units; whole sats (v1) attested 1005.
+    assert_eq!(index, 100_581_806_192);
+    // One rounding per window: floor(100 · 1005.81806192) = 100,581.
+    let due = due(HASHRATE, index).unwrap();
+    assert_eq!(due, 100_581);
+    // The pool finds every even height: 2 blocks per 4-block window.
+    let delivered = 2 * u128::from(POOL_PAYOUT);
+    assert!(delivered >= due, "the demo must not default");
+    let payment = PRICE * WINDOWS * HASHRATE;
+    // The collateral (HASHRATE · WINDOWS · DEFAULT_INDEX · COLLATERAL_BPS / 10^4) comes
+    // back in full, so the miner ends with deposit + payment + excess delivery.
+    let excess = WINDOWS * (delivered - due);
+    let deposit = u128::from(DEPOSIT);
+    // Buyers share the pool Σ due pro rata; wallet_1 redeems first (floor), wallet_2
+    // last and takes the remainder (design.md: dust goes to the last redeemer).
+    let pool = WINDOWS * due;
+    let first = pool * BUYS[0] / HASHRATE;
+    let buyer = |sold: u128, share: u128| deposit - PRICE * WINDOWS * sold + share;
+    [
+        ("miner (wallet_3)".into(), deposit + payment + excess),
+        ("buyer wallet_1".into(), buyer(BUYS[0], first)),
+        ("buyer wallet_2".into(), buyer(BUYS[1], pool - first)),
+    ]
+}
 
 /// A devnet in `dir` with 20 ms blocks and the API on a free port, plus `extra` flags.
 pub fn fast_devnet(dir: &std::path::Path, extra: &[&str]) -> DevnetConfig {
