@@ -115,5 +115,7 @@ async fn main() -> anyhow::Result<()> {
     settings.validate()?;
     let metrics = Metrics::install();
     let (db, spec) = (settings.db.clone(), settings.window_spec());
-    with_store(&db, spec, false, Serve(settings, metrics)).await?
+    // The API only reads windows the indexer computed: the work model is the indexer's.
+    let work = alkahest_protocol::index::WorkModel::Header;
+    with_store(&db, spec, work, false, Serve(settings, metrics)).await?
 }

@@ -134,9 +134,11 @@ impl Plan<'_> {
     fn index_toml(&self, db: &Path) -> String {
         format!(
             "db = {}\nnetwork = \"regtest\"\nsource = \"rpc\"\nwindow_origin = 0\n\
-             window_length = {}\npoll_interval_ms = {POLL_INTERVAL_MS}\nbatch_size = 50\n",
+             window_length = {}\npoll_interval_ms = {POLL_INTERVAL_MS}\nbatch_size = 50\n\
+             simulated_difficulty = {}\n",
             q(sqlite(db)),
             self.window_length,
+            self.simulated_difficulty,
         )
     }
 
@@ -152,14 +154,13 @@ impl Plan<'_> {
         let (key_file, _) = &self.signers[i];
         let mut t = format!(
             "key_file = {}\nlisten = {}\nstacks_rpc = {}\nstacks_network = \"testnet\"\n\
-             deployer = {}\nthreshold = 2\nconfirmations = {}\nsimulated_difficulty = {}\n\
+             deployer = {}\nthreshold = 2\nconfirmations = {}\n\
              poll_interval_ms = {POLL_INTERVAL_MS}\nfee_ustx = {SIGNER_FEE_USTX}\n\n",
             q(key_file.display()),
             q(listens[i]),
             q(self.stacks_rpc),
             q(self.deployer),
             self.confirmations,
-            self.simulated_difficulty,
         );
         for (j, (_, key)) in self.signers.iter().enumerate() {
             if j != i {

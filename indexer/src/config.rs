@@ -19,6 +19,8 @@ use alkahest_service::config::Layering;
 use bitcoin::Network;
 use serde::{Deserialize, Serialize};
 
+use alkahest_protocol::index::WorkModel;
+
 use crate::types::{Height, WindowSpec};
 
 /// The environment prefix.
@@ -143,6 +145,10 @@ pub struct Settings {
     pub zmq_hashblock: Option<String>,
     /// Hex scriptPubKeys or addresses to watch for deliveries.
     pub watch: Vec<String>,
+    /// Count every block's work as a block at this difficulty instead of its header's
+    /// (the devnet: regtest headers have trivial work). Unset on real networks. The
+    /// window index is computed with it, and a signer signs with it.
+    pub simulated_difficulty: Option<u64>,
     /// RPC settings.
     pub rpc: RpcSettings,
     /// REST settings.
@@ -168,6 +174,7 @@ impl Default for Settings {
             exit_at_tip: false,
             zmq_hashblock: None,
             watch: Vec::new(),
+            simulated_difficulty: None,
             rpc: RpcSettings::default(),
             rest: RestSettings::default(),
             blk: BlkSettings::default(),
@@ -225,6 +232,13 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        if self.simulated_difficulty == Some(0) {
+            return Err(ConfigError::value(
+                "simulated_difficulty",
+                0,
+                "must be at least 1 (or unset for header work)",
+            ));
+        }
         if self.source == SourceKind::Blk && self.blk.dir.is_none() {
             return Err(ConfigError::value(
                 "blk.dir",
@@ -233,6 +247,12 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// How block work is counted: header work, or the simulated difficulty.
+    pub fn work_model(&self) -> WorkModel {
+        self.simulated_difficulty
+            .map_or(WorkModel::Header, WorkModel::SimulatedDifficulty)
     }
 
     /// Returns the window settings.

@@ -169,7 +169,8 @@ async fn main() -> anyhow::Result<()> {
             apply_run_args(&mut settings, a);
             settings.validate()?;
             let (db, spec) = (settings.db.clone(), settings.window_spec());
-            with_store(&db, spec, a.db.migrate_db, Run(settings)).await?
+            let work = settings.work_model();
+            with_store(&db, spec, work, a.db.migrate_db, Run(settings)).await?
         }
         Command::Verify(a) => {
             apply_db_args(&mut settings, &a.db);
@@ -181,7 +182,14 @@ async fn main() -> anyhow::Result<()> {
                 to: Height(a.to),
             };
             let spec = settings.window_spec();
-            with_store(&settings.db, spec, a.db.migrate_db, verify).await?
+            with_store(
+                &settings.db,
+                spec,
+                settings.work_model(),
+                a.db.migrate_db,
+                verify,
+            )
+            .await?
         }
     }
 }

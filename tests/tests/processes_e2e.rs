@@ -174,6 +174,27 @@ fn a_devnet_stopped_with_sigterm_leaves_no_child_behind() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let pids = child_pids(&output(dir.path()));
+    // The api process serves the production indexer's index, computed with the
+    // devnet's simulated difficulty like the signers' (not regtest header work).
+    let out = output(dir.path());
+    let api = out
+        .lines()
+        .find_map(|l| l.split("API listening on ").nth(1))
+        .unwrap_or_else(|| panic!("no API line:\n{out}"))
+        .trim()
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("{api}/v1/index?from_window=1&to_window=1");
+    let index = loop {
+        // Hang-guarded: the indexer process indexes window 0 within a few polls.
+        let (_, index) = runtime.block_on(common::get(&url));
+        if index["windows"][0]["index"].is_number() || Instant::now() > deadline {
+            break index;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let got = index["windows"][0]["index"].as_f64().unwrap_or_default();
+    assert!((got - 1_005.818_061_92).abs() < 1e-6, "{index}");
     // The check below can fail: the devnet and its five children are found now.
     let running = processes_naming(dir.path());
     assert_eq!(running.len(), 6, "{running:#?}");

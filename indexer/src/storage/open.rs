@@ -6,6 +6,8 @@ use std::future::Future;
 
 use super::postgres::redact;
 use super::{DbRead, DbWrite, PgStore, SqliteStore, StorageError};
+use alkahest_protocol::index::WorkModel;
+
 use crate::types::WindowSpec;
 
 /// Code to run on a store of either database.
@@ -19,7 +21,7 @@ pub trait WithStore {
 }
 
 /// Opens `url` (`sqlite:…` or `postgres:`/`postgresql:`), applying migrations when
-/// `migrate`, and runs `f` on it.
+/// `migrate`, with window work counted by `work`, and runs `f` on it.
 ///
 /// # Errors
 /// [`StorageError::Connect`] for an unsupported scheme or a database that cannot be
@@ -27,13 +29,20 @@ pub trait WithStore {
 pub async fn with_store<F: WithStore>(
     url: &str,
     spec: WindowSpec,
+    work: WorkModel,
     migrate: bool,
     f: F,
 ) -> Result<F::Output, StorageError> {
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(f.run(PgStore::open(url, spec, migrate).await?).await)
+        let store = PgStore::open(url, spec, migrate)
+            .await?
+            .with_work_model(work);
+        Ok(f.run(store).await)
     } else if url.starts_with("sqlite:") {
-        Ok(f.run(SqliteStore::open(url, spec, migrate).await?).await)
+        let store = SqliteStore::open(url, spec, migrate)
+            .await?
+            .with_work_model(work);
+        Ok(f.run(store).await)
     } else {
         Err(StorageError::UnsupportedUrl(redact(url)))
     }

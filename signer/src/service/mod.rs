@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::message::Binding;
 use alkahest_service::config::{ConfigError, Layering};
 use serde::{Deserialize, Serialize};
@@ -86,8 +85,6 @@ pub struct Settings {
     pub threshold: usize,
     /// Blocks that must bury a window's last block before it is signed.
     pub confirmations: u32,
-    /// The devnet's simulated difficulty; unset on real networks (header work).
-    pub simulated_difficulty: Option<u64>,
     /// How often a round runs, in milliseconds.
     pub poll_interval_ms: u64,
     /// Fee of each submitted transaction, in micro-STX.
@@ -110,7 +107,6 @@ impl Default for Settings {
             peers: Vec::new(),
             threshold: 2,
             confirmations: 100,
-            simulated_difficulty: None,
             poll_interval_ms: 5_000,
             fee_ustx: 1_000,
             request_timeout_ms: 10_000,
@@ -172,13 +168,6 @@ impl Settings {
                 "must be at least 1",
             ));
         }
-        if self.simulated_difficulty == Some(0) {
-            return Err(ConfigError::value(
-                "simulated_difficulty",
-                self.simulated_difficulty,
-                "must be at least 1",
-            ));
-        }
         Ok(())
     }
 
@@ -199,12 +188,6 @@ impl Settings {
             StacksNetwork::Mainnet => Network::Mainnet,
             StacksNetwork::Testnet => Network::Testnet,
         }
-    }
-
-    /// How block work is counted.
-    pub fn work_model(&self) -> WorkModel {
-        self.simulated_difficulty
-            .map_or(WorkModel::Header, WorkModel::SimulatedDifficulty)
     }
 
     /// The configured peers, parsed; `None` if one is malformed.

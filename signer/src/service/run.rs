@@ -33,13 +33,14 @@ pub async fn run(
     let key = SignerKey::from_file(&settings.key_file)?;
     let db = settings.indexer.db.clone();
     let spec = settings.indexer.window_spec();
+    let settings_work = settings.indexer.work_model();
     let service = Service {
         settings,
         metrics,
         key,
         shutdown: Box::pin(shutdown),
     };
-    with_store(&db, spec, true, service)
+    with_store(&db, spec, settings_work, true, service)
         .await
         .with_context(|| format!("opening the signer's index {db}"))?
 }
@@ -69,7 +70,7 @@ impl WithStore for Service {
         let config = SignerConfig {
             confirmations: settings.confirmations,
             binding,
-            work_model: settings.work_model(),
+            work_model: settings.indexer.work_model(),
         };
         let public_key = key.public_key();
         let signer = Arc::new(Signer::new(key, store.clone(), config));

@@ -27,7 +27,10 @@ fn example_config_parses_and_validates() {
         s.indexer.db
     );
     assert_eq!(s.own_url(), "http://signer-a.example:18001");
-    assert_eq!(s.work_model(), WorkModel::Header);
+    assert_eq!(
+        s.indexer.work_model(),
+        alkahest_protocol::index::WorkModel::Header
+    );
 }
 
 #[test]
@@ -80,7 +83,7 @@ fn validation_names_the_bad_key() {
         ("request_timeout_ms", Box::new(|s| s.request_timeout_ms = 0)),
         (
             "simulated_difficulty",
-            Box::new(|s| s.simulated_difficulty = Some(0)),
+            Box::new(|s| s.indexer.simulated_difficulty = Some(0)),
         ),
         ("window_length", Box::new(|s| s.indexer.window_length = 0)),
     ];
