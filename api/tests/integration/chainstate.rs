@@ -4,7 +4,7 @@
 //! store test runs on SQLite, and on PostgreSQL when one answers at
 //! `postgres://postgres@127.0.0.1:5432/test` (a fresh database per run).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use alkahest_testkit::PgTestDb;
 use std::sync::Arc;
 
 use alkahest_api::chainstate::{ChainStore, Contracts};
@@ -67,7 +67,7 @@ where
         Arc::new(memory_store().await),
     )
     .await;
-    let (Some(a), Some(b)) = (PgDb::create(test).await, PgDb::create(test).await) else {
+    let (Some(a), Some(b)) = (PgTestDb::create(test).await, PgTestDb::create(test).await) else {
         return;
     };
     let open = |url: String| async move {
@@ -258,60 +258,4 @@ async fn the_routes_serve_silicas_and_amm_pools_from_the_store() {
     let (s, missing) = get(&f.app, "/v1/amm/pools/9").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(missing["message"].as_str().unwrap().contains("pool 9"));
-}
-
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-static PG_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A fresh PostgreSQL database, dropped with this value.
-struct PgDb {
-    url: String,
-    name: String,
-}
-
-impl PgDb {
-    async fn create(test: &str) -> Option<PgDb> {
-        use sqlx::Connection;
-        let mut admin = match sqlx::PgConnection::connect(ADMIN_URL).await {
-            Ok(c) => c,
-            Err(e) => {
-                println!("SKIP {test} on PostgreSQL: none at {ADMIN_URL} ({e})");
-                return None;
-            }
-        };
-        let name = format!(
-            "alkahest_chain_{}_{}",
-            std::process::id(),
-            PG_COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .ok()?;
-        Some(PgDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                use sqlx::Connection;
-                if let Ok(mut admin) = sqlx::PgConnection::connect(ADMIN_URL).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut admin)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
 }

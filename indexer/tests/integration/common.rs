@@ -2,7 +2,6 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::chain::{Follower, FollowerConfig};
@@ -14,7 +13,6 @@ use alkahest_indexer::storage::{
 };
 use alkahest_indexer::types::{Height, WindowId, WindowSpec};
 use bitcoin::Network;
-use sqlx::Connection;
 
 /// The shared data folder, or `None` (with a printed skip message) when absent.
 pub fn data_dir(test: &str) -> Option<PathBuf> {
@@ -136,59 +134,4 @@ pub async fn fresh_index(
     .await
 }
 
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-static PG_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A fresh PostgreSQL database, dropped when this value is dropped.
-pub struct PgTestDb {
-    pub url: String,
-    name: String,
-}
-
-impl PgTestDb {
-    /// Creates `alkahest_test_<pid>_<n>`, or returns `None` with a skip message.
-    pub async fn create(test: &str) -> Option<PgTestDb> {
-        let mut admin = match sqlx::PgConnection::connect(ADMIN_URL).await {
-            Ok(c) => c,
-            Err(e) => {
-                println!("SKIP {test}: no PostgreSQL at {ADMIN_URL} ({e})");
-                return None;
-            }
-        };
-        let name = format!(
-            "alkahest_test_{}_{}",
-            std::process::id(),
-            PG_COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        Some(PgTestDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        })
-    }
-}
-
-impl Drop for PgTestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        // Drop runs outside any runtime guarantee, so use a private one on a thread.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(ADMIN_URL).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut admin)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
+pub use alkahest_testkit::PgTestDb;
