@@ -10,10 +10,11 @@
 //! chain-state store, the event observer the devnet posts blocks to). Config files are
 //! written to `<data>/processes/`, each child's output goes to `<data>/logs/<name>.log`.
 //!
-//! Every child is killed and reaped when [`Processes`] is dropped, so the devnet
-//! leaves none behind whether it ends normally, with an error, on Ctrl-C or by a panic
-//! (SIGKILL: every store is a crash-safe SQLite database and the next start resumes
-//! from it). Only a devnet itself killed with SIGKILL cannot clean up.
+//! Every child is stopped and reaped when [`Processes`] is dropped, so the devnet
+//! leaves none behind whether it ends normally, with an error, on Ctrl-C or by a panic:
+//! SIGTERM first (each binary shuts down cleanly), SIGKILL after a grace period (every
+//! store is a crash-safe database and the next start resumes from it). Only a devnet
+//! itself killed with SIGKILL cannot clean up.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpStream};
@@ -356,10 +357,33 @@ impl Processes {
     }
 }
 
+/// How long a child may take to stop after SIGTERM before it is killed.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Drop for Processes {
     fn drop(&mut self) {
+        // SIGTERM first: every Alkahest binary then finishes its in-flight requests and
+        // its current database transaction. `kill(1)` sends it, so no unsafe libc call.
+        let mut running = Vec::new();
         for p in &mut self.children {
             if let Ok(None) = p.child.try_wait() {
+                running.push(p.child.id());
+            }
+        }
+        if !running.is_empty() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .args(running.iter().map(u32::to_string))
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+        let deadline = std::time::Instant::now() + STOP_GRACE;
+        for p in &mut self.children {
+            while matches!(p.child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if let Ok(None) = p.child.try_wait() {
+                tracing::warn!("the {} process did not stop on SIGTERM: killing it", p.name);
                 let _ = p.child.kill();
             }
             // Reaps it: no zombie outlives the devnet either.

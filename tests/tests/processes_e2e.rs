@@ -151,6 +151,12 @@ fn silica_demo_with_processes_ends_with_the_in_process_balances() {
     let indexer_log = std::fs::read_to_string(dir.path().join("data/logs/indexer.log")).unwrap();
     assert!(indexer_log.contains("caught up"), "{indexer_log}");
     assert_no_process_left(dir.path(), &child_pids(&out));
+    // The children were stopped with SIGTERM and shut down cleanly, not killed.
+    for i in 0..3 {
+        let log =
+            std::fs::read_to_string(dir.path().join(format!("data/logs/signer-{i}.log"))).unwrap();
+        assert!(log.contains("signer stopped"), "signer-{i}:\n{log}");
+    }
     // As bitcoind at shutdown, the cookie is gone.
     assert!(!dir.path().join("data/bitcoind/.cookie").exists());
 }
