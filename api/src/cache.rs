@@ -18,6 +18,9 @@
 //! - Memory is bounded ([`CacheLimits`]): total cached body bytes, and a per-entry cap
 //!   above which a response is served but not kept.
 //!
+//! A change that moves neither tip is seen at the next block: today that is only a
+//! pools-file update at indexer start (pool names in `/v1/pools` and blocks).
+//!
 //! Each cached answer carries a weak `ETag` (a hash of its body); a request whose
 //! `If-None-Match` lists it gets `304 Not Modified` without the body. Chain-state
 //! sources that are neither tip (the governance and lending sources of the devnet read
@@ -234,10 +237,10 @@ async fn respond(State(cache): State<ResponseCache>, request: Request, next: Nex
         return next.run(request).await;
     }
     let generation = cache.generation();
-    let uri = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let uri = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_owned(),
+        |p| p.as_str().to_owned(),
+    );
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let key = (generation, uri);
     if let Some(entry) = cache.get(&key) {

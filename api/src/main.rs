@@ -82,7 +82,9 @@ impl WithStore for Serve {
                     "observer",
                     settings.timeout(),
                 );
-                cache.spawn_refresh(store.clone(), Some(chain.clone())).await;
+                cache
+                    .spawn_refresh(store.clone(), Some(chain.clone()))
+                    .await;
                 (router_with_chain(store, chain), Some(observer))
             }
             None => {

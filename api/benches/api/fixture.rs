@@ -47,7 +47,10 @@ pub fn window_spec() -> WindowSpec {
 pub fn payee() -> Address {
     let secp = bitcoin::secp256k1::Secp256k1::new();
     let key = bitcoin::secp256k1::SecretKey::from_slice(&[42u8; 32]).expect("a valid key");
-    Address::p2wpkh(&CompressedPublicKey(key.public_key(&secp)), Network::Regtest)
+    Address::p2wpkh(
+        &CompressedPublicKey(key.public_key(&secp)),
+        Network::Regtest,
+    )
 }
 
 /// Four pools identified by coinbase tag; one block in five is untagged.
@@ -58,7 +61,9 @@ fn pools() -> anyhow::Result<PoolSet> {
                                "tags": [format!("/Pool{id}/")], "link": ""})
         })
         .collect();
-    Ok(PoolSet::from_json(&serde_json::Value::Array(list).to_string())?)
+    Ok(PoolSet::from_json(
+        &serde_json::Value::Array(list).to_string(),
+    )?)
 }
 
 /// Mines `blocks` regtest blocks and indexes them into `store` with the production
@@ -73,7 +78,10 @@ pub async fn index_chain<D: DbRead + DbWrite>(store: D, blocks: u32) -> anyhow::
             spec = spec.with_tag(format!("/Pool{}/", h % 4 + 1).as_bytes());
         }
         if h % 3 == 0 {
-            spec = spec.pay(payee.clone(), Amount::from_sat(1_000 + u64::from(h % 1_000)));
+            spec = spec.pay(
+                payee.clone(),
+                Amount::from_sat(1_000 + u64::from(h % 1_000)),
+            );
         }
         chain.mine_on_tip(&spec).context("mining a regtest block")?;
     }
@@ -87,7 +95,10 @@ pub async fn index_chain<D: DbRead + DbWrite>(store: D, blocks: u32) -> anyhow::
         ..FollowerConfig::default()
     };
     let mut follower = Follower::new(source, store, pools, config);
-    follower.sync().await.context("indexing the regtest chain")?;
+    follower
+        .sync()
+        .await
+        .context("indexing the regtest chain")?;
     Ok(follower.into_store())
 }
 
@@ -134,27 +145,39 @@ impl Prints {
 fn silica_life(p: &mut Prints, id: u32, script: &[u8]) -> anyhow::Result<()> {
     let u = |v: u32| Value::UInt(u128::from(v));
     let start = 12 + id * 36;
-    p.add("silica", "create", &[
-        ("id", u(id)),
-        ("miner", principal(MINER)?),
-        ("hashrate", u(10 * id)),
-        ("windows", u(SILICA_WINDOWS)),
-        ("start", u(start)),
-        ("window-length", u(WINDOW_LENGTH)),
-        ("price", u(1_000 * id)),
-        ("collateral", u(5_000)),
-        ("payout-script", Value::buff_from(script.to_vec())?),
-    ])?;
-    p.add("silica", "buy", &[("id", u(id)), ("sold", u(10 * id))])?;
-    p.add("silica", "start", &[("id", u(id)), ("collateral", u(5_000))])?;
-    for w in 0..SILICA_WINDOWS - 1 {
-        p.add("silica", "attest", &[
+    p.add(
+        "silica",
+        "create",
+        &[
             ("id", u(id)),
-            ("window", u(w)),
-            ("delivered", u(480_000 + w)),
-            ("due", u(400_000)),
-            ("index", Value::UInt(u128::from(u64::MAX) + u128::from(w))),
-        ])?;
+            ("miner", principal(MINER)?),
+            ("hashrate", u(10 * id)),
+            ("windows", u(SILICA_WINDOWS)),
+            ("start", u(start)),
+            ("window-length", u(WINDOW_LENGTH)),
+            ("price", u(1_000 * id)),
+            ("collateral", u(5_000)),
+            ("payout-script", Value::buff_from(script.to_vec())?),
+        ],
+    )?;
+    p.add("silica", "buy", &[("id", u(id)), ("sold", u(10 * id))])?;
+    p.add(
+        "silica",
+        "start",
+        &[("id", u(id)), ("collateral", u(5_000))],
+    )?;
+    for w in 0..SILICA_WINDOWS - 1 {
+        p.add(
+            "silica",
+            "attest",
+            &[
+                ("id", u(id)),
+                ("window", u(w)),
+                ("delivered", u(480_000 + w)),
+                ("due", u(400_000)),
+                ("index", Value::UInt(u128::from(u64::MAX) + u128::from(w))),
+            ],
+        )?;
     }
     Ok(())
 }
@@ -162,32 +185,47 @@ fn silica_life(p: &mut Prints, id: u32, script: &[u8]) -> anyhow::Result<()> {
 /// AMM pool `id`: created, seeded, then 20 swaps.
 fn amm_life(p: &mut Prints, id: u32) -> anyhow::Result<()> {
     let u = |v: u64| Value::UInt(u128::from(v));
-    let (x, y) = (format!("{DEPLOYER}.token-x{id}"), format!("{DEPLOYER}.token-y{id}"));
-    p.add("amm-pool", "pool-create", &[
-        ("id", u(id.into())),
-        ("token-x", principal(&x)?),
-        ("token-y", principal(&y)?),
-        ("curve", u(1)),
-        ("weight-x", u(50_000_000)),
-        ("fee-rate", u(300_000)),
-        ("fee-rebate", u(50_000_000)),
-    ])?;
-    p.add("amm-pool", "pool-add", &[
-        ("id", u(id.into())),
-        ("dx", u(1_000_000)),
-        ("dy", u(500_000)),
-        ("supply", u(707_106)),
-    ])?;
-    for s in 0..20u64 {
-        p.add("amm-pool", "swap", &[
+    let (x, y) = (
+        format!("{DEPLOYER}.token-x{id}"),
+        format!("{DEPLOYER}.token-y{id}"),
+    );
+    p.add(
+        "amm-pool",
+        "pool-create",
+        &[
             ("id", u(id.into())),
-            ("token-in", principal(&y)?),
-            ("dx", u(1_000 + s)),
-            ("dy", u(1_988)),
-            ("to-reserve", u(1)),
-            ("price", u(50_000_000)),
-            ("ema", u(50_000_000)),
-        ])?;
+            ("token-x", principal(&x)?),
+            ("token-y", principal(&y)?),
+            ("curve", u(1)),
+            ("weight-x", u(50_000_000)),
+            ("fee-rate", u(300_000)),
+            ("fee-rebate", u(50_000_000)),
+        ],
+    )?;
+    p.add(
+        "amm-pool",
+        "pool-add",
+        &[
+            ("id", u(id.into())),
+            ("dx", u(1_000_000)),
+            ("dy", u(500_000)),
+            ("supply", u(707_106)),
+        ],
+    )?;
+    for s in 0..20u64 {
+        p.add(
+            "amm-pool",
+            "swap",
+            &[
+                ("id", u(id.into())),
+                ("token-in", principal(&y)?),
+                ("dx", u(1_000 + s)),
+                ("dy", u(1_988)),
+                ("to-reserve", u(1)),
+                ("price", u(50_000_000)),
+                ("ema", u(50_000_000)),
+            ],
+        )?;
     }
     Ok(())
 }
@@ -226,7 +264,10 @@ pub async fn ingest_chain_state(chain: Arc<ChainStore>) -> anyhow::Result<()> {
                 .body(Body::from(body))?;
             let response = observer.oneshot(request).await?;
             let status = response.status();
-            ensure!(status == StatusCode::OK, "/new_block at height {height}: {status}");
+            ensure!(
+                status == StatusCode::OK,
+                "/new_block at height {height}: {status}"
+            );
             anyhow::Ok(())
         }
     };
@@ -247,4 +288,3 @@ pub async fn ingest_chain_state(chain: Arc<ChainStore>) -> anyhow::Result<()> {
 pub async fn open_chain(url: &str) -> anyhow::Result<ChainStore> {
     Ok(ChainStore::open(url, Contracts::of_deployer(DEPLOYER)).await?)
 }
-

@@ -58,7 +58,12 @@ impl Generator {
     }
 
     /// Loads `url`.
-    pub async fn run(self, url: &str, connections: u32, duration: Duration) -> anyhow::Result<Measured> {
+    pub async fn run(
+        self,
+        url: &str,
+        connections: u32,
+        duration: Duration,
+    ) -> anyhow::Result<Measured> {
         match self {
             Generator::Wrk => {
                 let url = url.to_owned();
@@ -78,7 +83,10 @@ fn wrk(url: &str, connections: u32, duration: Duration) -> anyhow::Result<Measur
         .context("running wrk")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
-        bail!("wrk failed on {url}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "wrk failed on {url}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     parse_wrk(&text).with_context(|| format!("reading wrk's output for {url}:\n{text}"))
 }

@@ -80,39 +80,48 @@ impl Config {
     }
 }
 
-/// Serves `{"hello":"world"}` at `/` on a free port; returns its URL.
-async fn hello_world() -> anyhow::Result<String> {
-    let app = Router::new().route(
+/// `{"hello":"world"}` at `/`.
+pub fn hello_router() -> Router {
+    Router::new().route(
         "/",
         get(|| async { Json(serde_json::json!({"hello": "world"})) }),
-    );
+    )
+}
+
+/// Serves `app` on a free port; returns its base URL (no trailing slash).
+pub async fn spawn_server(app: Router) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/", listener.local_addr()?);
+    let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(url)
 }
 
-/// Loads every URL of one served API after measuring the hello-world, returning the
-/// table rows.
+/// Serves the bare hello-world on a free port; returns its URL.
+async fn hello_world() -> anyhow::Result<String> {
+    Ok(format!("{}/", spawn_server(hello_router()).await?))
+}
+
+/// Loads every URL of one served API, each right after a run of the hello-world
+/// (half as long) that it is compared with: the machine is shared, and its load drifts
+/// over the minutes a table takes. Returns the rows and the mean hello-world req/s.
 pub async fn measure(
     config: &Config,
     hello: &str,
     urls: &[(String, String)],
 ) -> anyhow::Result<(f64, Vec<Row>)> {
     let (c, d) = (config.connections, config.duration);
-    let reference = config.generator.run(hello, c, d).await?;
-    println!(
-        "  hello-world: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-        reference.rps, reference.p50_ms, reference.p99_ms
-    );
+    let hello_duration = (d / 2).max(Duration::from_secs(2));
     let mut rows = Vec::new();
+    let mut hello_sum = 0.0;
     for (endpoint, url) in urls {
+        let reference = config.generator.run(hello, c, hello_duration).await?;
+        hello_sum += reference.rps;
         let m = config.generator.run(url, c, d).await?;
         let row = Row::new(endpoint, url, m, reference.rps);
         println!("  {}", row.line());
         rows.push(row);
     }
-    Ok((reference.rps, rows))
+    Ok((hello_sum / rows.len().max(1) as f64, rows))
 }
 
 #[tokio::main]
@@ -126,7 +135,10 @@ async fn main() -> anyhow::Result<()> {
     println!("SQLite:");
     let dir = tempfile::tempdir()?;
     let sqlite = serve::Backend::sqlite(dir.path());
-    report.add("SQLite", serve::run(&config, &sqlite, &metrics, &hello).await?);
+    report.add(
+        "SQLite",
+        serve::run(&config, &sqlite, &metrics, &hello).await?,
+    );
 
     println!("PostgreSQL:");
     match serve::Backend::postgres(&config.pg).await {

@@ -18,6 +18,7 @@ pub struct Row {
     endpoint: String,
     query: String,
     m: Measured,
+    hello_rps: f64,
     share: f64,
 }
 
@@ -29,7 +30,12 @@ impl Row {
             endpoint: endpoint.to_owned(),
             query: query.to_owned(),
             m,
-            share: if hello_rps > 0.0 { m.rps / hello_rps } else { 0.0 },
+            hello_rps,
+            share: if hello_rps > 0.0 {
+                m.rps / hello_rps
+            } else {
+                0.0
+            },
         }
     }
 
@@ -38,7 +44,7 @@ impl Row {
         self.share >= MIN_SHARE && self.m.p99_ms < MAX_P99_MS && self.m.errors == 0
     }
 
-    fn cells(&self) -> [String; 7] {
+    fn cells(&self) -> [String; 8] {
         let endpoint = if self.query.is_empty() {
             self.endpoint.clone()
         } else {
@@ -47,6 +53,7 @@ impl Row {
         [
             endpoint,
             format!("{:.0}", self.m.rps),
+            format!("{:.0}", self.hello_rps),
             format!("{:.0}%", self.share * 100.0),
             format!("{:.2}", self.m.p50_ms),
             format!("{:.2}", self.m.p99_ms),
@@ -74,8 +81,9 @@ pub struct Report {
     text: String,
 }
 
-const HEADER: &str = "| endpoint | req/s | % of hello | p50 ms | p99 ms | errors | result |\n\
-                      | --- | ---: | ---: | ---: | ---: | ---: | --- |\n";
+const HEADER: &str =
+    "| endpoint | req/s | hello req/s | % of hello | p50 ms | p99 ms | errors | result |\n\
+     | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
 
 impl Report {
     /// Starts the report with the run's settings.
@@ -109,7 +117,8 @@ impl Report {
         let passed = table.rows.iter().filter(|r| r.passes()).count();
         let _ = writeln!(
             self.text,
-            "## {backend}\n\nhello-world: {:.0} req/s. {passed} of {} endpoints pass.\n",
+            "## {backend}\n\nhello-world: {:.0} req/s on average (each row is compared with \
+             the hello-world run just before it). {passed} of {} rows pass.\n",
             table.hello_rps,
             table.rows.len()
         );

@@ -113,7 +113,9 @@ impl WithStore for Serve<'_> {
         let store = Arc::new(store);
         let chain = Arc::new(fixture::open_chain(&self.backend.chain).await?);
         let cache = ResponseCache::new(CacheLimits::default());
-        cache.spawn_refresh(store.clone(), Some(chain.clone())).await;
+        cache
+            .spawn_refresh(store.clone(), Some(chain.clone()))
+            .await;
         let api = router_with_sources(store, Some(chain), Arc::new(Governance), Arc::new(Lending));
         let settings = Settings::default();
         let cache = self.config.cache.then_some(&cache);
@@ -121,8 +123,12 @@ impl WithStore for Serve<'_> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        // The hello-world behind the same layers: what the layers alone cost.
+        let layered = serve_layers(crate::hello_router(), None, self.metrics, &settings);
+        let layered = format!("{}/", crate::spawn_server(layered).await?);
         let result = async {
-            let urls = endpoint_urls(&base).await?;
+            let mut urls = vec![(LAYERED.to_owned(), layered)];
+            urls.extend(endpoint_urls(&base).await?);
             let (hello_rps, rows) = crate::measure(self.config, self.hello, &urls).await?;
             anyhow::Ok(Table { hello_rps, rows })
         }
@@ -131,6 +137,9 @@ impl WithStore for Serve<'_> {
         result
     }
 }
+
+/// The reference row: the hello-world route behind `serve_layers`, no cache.
+const LAYERED: &str = "hello-world behind serve_layers (reference)";
 
 /// Builds `backend`'s databases, serves them and measures every endpoint.
 pub async fn run(

@@ -57,7 +57,11 @@ async fn get(app: &Router, uri: &str, etag: Option<&str>) -> (StatusCode, Header
         .unwrap();
     let (parts, body) = resp.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into(),
+    )
 }
 
 fn tip_height(body: &str) -> u64 {
@@ -100,7 +104,12 @@ async fn errors_are_never_cached() {
     let cache = ResponseCache::new(CacheLimits::default());
     cache.refresh(follower.store(), None).await;
     let app = app(follower.store(), &cache);
-    for uri in ["/v1/blocks/99", "/v1/blocks?limit=0", "/v1/blocks/x", "/nope"] {
+    for uri in [
+        "/v1/blocks/99",
+        "/v1/blocks?limit=0",
+        "/v1/blocks/x",
+        "/nope",
+    ] {
         for _ in 0..2 {
             let (status, headers, _) = get(&app, uri, None).await;
             assert!(status.is_client_error(), "{uri}: {status}");
@@ -143,7 +152,11 @@ async fn the_byte_bound_holds() {
         assert_eq!(status, StatusCode::OK);
         assert!(cache.weight() <= limits.max_bytes, "{}", cache.weight());
     }
-    assert!(cache.len() >= 2 && cache.len() < 40, "{} entries", cache.len());
+    assert!(
+        cache.len() >= 2 && cache.len() < 40,
+        "{} entries",
+        cache.len()
+    );
     // An answer above the per-entry cap is served whole but not kept.
     let before = cache.len();
     let (status, _, body) = get(&app, "/v1/blocks?limit=40", None).await;
@@ -151,7 +164,11 @@ async fn the_byte_bound_holds() {
     assert!(body.len() > limits.max_entry_bytes, "{}", body.len());
     assert_eq!(body.matches("\"hash\"").count(), 40);
     assert!(cache.len() <= before);
-    assert!(get(&app, "/v1/blocks?limit=40", None).await.1.get(header::ETAG).is_none());
+    assert!(get(&app, "/v1/blocks?limit=40", None)
+        .await
+        .1
+        .get(header::ETAG)
+        .is_none());
 }
 
 #[tokio::test]
@@ -187,5 +204,8 @@ async fn a_matching_etag_gets_304() {
     let (status, _, again) = get(&app, "/v1/blocks/1", Some(other.to_str().unwrap())).await;
     assert_eq!((status, again), (StatusCode::OK, body));
     let list = format!("\"x\", {}", tag.trim_start_matches("W/"));
-    assert_eq!(get(&app, "/v1/blocks/1", Some(&list)).await.0, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        get(&app, "/v1/blocks/1", Some(&list)).await.0,
+        StatusCode::NOT_MODIFIED
+    );
 }

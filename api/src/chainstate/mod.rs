@@ -144,7 +144,10 @@ enum Db {
     /// routes read through `read`, several connections reading the WAL concurrently
     /// beside the writer. For `sqlite::memory:` both are the same single connection,
     /// since an in-memory database exists per connection.
-    Sqlite { write: Pool<Sqlite>, read: Pool<Sqlite> },
+    Sqlite {
+        write: Pool<Sqlite>,
+        read: Pool<Sqlite>,
+    },
     Postgres(Pool<Postgres>),
 }
 
