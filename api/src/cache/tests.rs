@@ -74,6 +74,15 @@ fn app(store: &SqliteStore, cache: &ResponseCache) -> Router {
     cache.layer(crate::router(Arc::new(store.clone())))
 }
 
+/// `blocks` indexed, served behind a cache with `limits` that knows their version.
+async fn served(blocks: u32, limits: CacheLimits) -> (ResponseCache, Router) {
+    let (_, follower) = indexed(blocks).await;
+    let cache = ResponseCache::new(limits);
+    assert!(cache.refresh(follower.store(), None).await);
+    let app = app(follower.store(), &cache);
+    (cache, app)
+}
+
 #[tokio::test]
 async fn a_new_block_is_served_after_the_refresh() {
     let (chain, mut follower) = indexed(2).await;
@@ -100,10 +109,7 @@ async fn a_new_block_is_served_after_the_refresh() {
 
 #[tokio::test]
 async fn errors_are_never_cached() {
-    let (_, follower) = indexed(2).await;
-    let cache = ResponseCache::new(CacheLimits::default());
-    cache.refresh(follower.store(), None).await;
-    let app = app(follower.store(), &cache);
+    let (cache, app) = served(2, CacheLimits::default()).await;
     for uri in [
         "/v1/blocks/99",
         "/v1/blocks?limit=0",
@@ -121,10 +127,7 @@ async fn errors_are_never_cached() {
 
 #[tokio::test]
 async fn each_path_and_query_is_its_own_entry() {
-    let (_, follower) = indexed(3).await;
-    let cache = ResponseCache::new(CacheLimits::default());
-    cache.refresh(follower.store(), None).await;
-    let app = app(follower.store(), &cache);
+    let (cache, app) = served(3, CacheLimits::default()).await;
     let one = get(&app, "/v1/blocks?limit=1", None).await.2;
     let two = get(&app, "/v1/blocks?limit=2", None).await.2;
     let block = get(&app, "/v1/blocks/1", None).await.2;
@@ -139,14 +142,11 @@ async fn each_path_and_query_is_its_own_entry() {
 
 #[tokio::test]
 async fn the_byte_bound_holds() {
-    let (_, follower) = indexed(40).await;
     let limits = CacheLimits {
         max_bytes: 8 * 1024,
         max_entry_bytes: 4 * 1024,
     };
-    let cache = ResponseCache::new(limits);
-    cache.refresh(follower.store(), None).await;
-    let app = app(follower.store(), &cache);
+    let (cache, app) = served(40, limits).await;
     for h in 0..40 {
         let (status, _, _) = get(&app, &format!("/v1/blocks/{h}"), None).await;
         assert_eq!(status, StatusCode::OK);
@@ -189,10 +189,7 @@ async fn nothing_is_cached_without_a_known_version() {
 
 #[tokio::test]
 async fn a_matching_etag_gets_304() {
-    let (_, follower) = indexed(2).await;
-    let cache = ResponseCache::new(CacheLimits::default());
-    cache.refresh(follower.store(), None).await;
-    let app = app(follower.store(), &cache);
+    let (cache, app) = served(2, CacheLimits::default()).await;
     let (_, headers, body) = get(&app, "/v1/blocks/1", None).await;
     let tag = headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(tag.starts_with("W/\""), "{tag}");
