@@ -205,4 +205,6 @@ async fn a_matching_etag_gets_304() {
         get(&app, "/v1/blocks/1", Some(&list)).await.0,
         StatusCode::NOT_MODIFIED
     );
+    // A 304 is answered from the entry and stores nothing of its own.
+    assert_eq!(cache.len(), 2);
 }
