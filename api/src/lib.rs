@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod chainstate;
 mod error;
 pub mod observer;

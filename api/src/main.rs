@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use alkahest_api::cache::{CacheLimits, ResponseCache};
 use alkahest_api::chainstate::{ChainStore, Contracts};
 use alkahest_api::observer::observer_router;
 use alkahest_api::router_with_chain;
@@ -71,6 +72,7 @@ impl WithStore for Serve {
     async fn run<D: DbRead + DbWrite + Clone + 'static>(self, store: D) -> anyhow::Result<()> {
         let Serve(settings, metrics) = self;
         let store = Arc::new(store);
+        let cache = ResponseCache::new(CacheLimits::default());
         let (api, observer) = match &settings.chain_db {
             Some(url) => {
                 let contracts = Contracts::of_deployer(&settings.deployer);
@@ -80,11 +82,17 @@ impl WithStore for Serve {
                     "observer",
                     settings.timeout(),
                 );
+                cache
+                    .spawn_refresh(store.clone(), Some(chain.clone()))
+                    .await;
                 (router_with_chain(store, chain), Some(observer))
             }
-            None => (alkahest_api::router(store), None),
+            None => {
+                cache.spawn_refresh(store.clone(), None).await;
+                (alkahest_api::router(store), None)
+            }
         };
-        let app = serve_layers(api, &metrics, &settings);
+        let app = serve_layers(api, Some(&cache), &metrics, &settings);
         let addr = settings.listen_addr().context("listen")?;
         let observer = match observer {
             Some(router) => {

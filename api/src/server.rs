@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::cache::ResponseCache;
+
 /// How the api's settings are layered.
 pub const LAYERS: Layering = Layering {
     env_prefix: "API_",
@@ -165,9 +167,21 @@ impl Settings {
     }
 }
 
-/// The public API as served: `api` plus `/metrics`, with CORS, compression, tracing,
-/// the timeout and request metrics.
-pub fn serve_layers(api: Router, metrics: &Metrics, settings: &Settings) -> Router {
+/// The public API as served: `api` (its GETs answered through `cache` when given, see
+/// [`crate::cache`]) plus `/metrics` (never cached), with CORS, compression, tracing,
+/// the timeout and request metrics. The cache sits inside compression and CORS, so it
+/// holds identity bodies and every request still gets its own encoding and CORS
+/// headers; metrics and tracing count cache hits like any answer.
+pub fn serve_layers(
+    api: Router,
+    cache: Option<&ResponseCache>,
+    metrics: &Metrics,
+    settings: &Settings,
+) -> Router {
+    let api = match cache {
+        Some(cache) => cache.layer(api),
+        None => api,
+    };
     let router = api.merge(metrics.route());
     let router = alkahest_service::http::with_common_layers(router, "api", settings.timeout())
         .layer(CompressionLayer::new());
@@ -276,7 +290,7 @@ mod tests {
             cors_origins: vec!["https://dash.example".into()],
             ..Settings::default()
         };
-        let app = serve_layers(crate::router(Arc::new(store)), &metrics, &settings);
+        let app = serve_layers(crate::router(Arc::new(store)), None, &metrics, &settings);
         let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
 
         for _ in 0..2 {

@@ -34,6 +34,9 @@ const LATENCY_BUCKETS: [f64; 12] = [
 ];
 
 /// A Prometheus registry and its text rendering.
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// One per process: see [`Metrics::install`].
 #[derive(Clone)]
 pub struct Metrics {
@@ -59,6 +62,17 @@ impl Metrics {
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed");
+        } else {
+            // Histogram samples accumulate until upkeep folds them into the buckets; the
+            // exporter leaves running it to its owner, so a process nobody scrapes would
+            // otherwise grow without bound.
+            let upkeep = handle.clone();
+            let _ = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                });
         }
         Metrics { handle }
     }
@@ -81,6 +95,22 @@ impl Metrics {
     }
 }
 
+/// The method as a 'static label (others share one label, so a client cannot grow the
+/// label set with made-up methods).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::OPTIONS => "OPTIONS",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
+}
+
 /// Name of the request counter: `http_requests_total{route, method, status}`.
 pub const REQUESTS: &str = "http_requests_total";
 /// Name of the latency histogram: `http_request_duration_seconds{route, method}`.
@@ -94,22 +124,24 @@ pub async fn track_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
+    // Labels borrow 'static strings where they can: this runs on every request.
+    let route: metrics::SharedString = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+        .map_or(metrics::SharedString::const_str("unmatched"), |p| {
+            metrics::SharedString::from(p.as_str().to_owned())
+        });
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [
-        ("service", service.to_owned()),
-        ("route", route),
-        ("method", method),
-    ];
-    metrics::histogram!(LATENCY, &labels).record(started.elapsed().as_secs_f64());
-    let mut labels = labels.to_vec();
-    labels.push(("status", status));
-    metrics::counter!(REQUESTS, &labels).increment(1);
+    let status = response.status();
+    let status = metrics::SharedString::from(status.canonical_reason().map_or_else(
+        || status.as_u16().to_string(),
+        |_| status.as_str().to_owned(),
+    ));
+    metrics::histogram!(LATENCY, "service" => service, "route" => route.clone(), "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!(REQUESTS, "service" => service, "route" => route, "method" => method, "status" => status)
+        .increment(1);
     response.into_response()
 }

@@ -139,15 +139,27 @@ pub enum Ingested {
 }
 
 enum Db {
-    Sqlite(Pool<Sqlite>),
+    /// SQLite: ingest writes through `write` (one connection: a file has one writer,
+    /// and two connections upgrading read transactions to writes would deadlock);
+    /// routes read through `read`, several connections reading the WAL concurrently
+    /// beside the writer. For `sqlite::memory:` both are the same single connection,
+    /// since an in-memory database exists per connection.
+    Sqlite {
+        write: Pool<Sqlite>,
+        read: Pool<Sqlite>,
+    },
     Postgres(Pool<Postgres>),
 }
+
+/// Reading connections of a SQLite file: two per core of this machine class is
+/// plenty, since SQLite reads are CPU-bound once the pages are cached.
+const SQLITE_READERS: u32 = 4;
 
 /// Runs `$body` with `$conn` a pooled connection of whichever database is open.
 macro_rules! with_conn {
     ($self:ident, $conn:ident, $B:ident => $body:expr) => {
         match &$self.db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite { read: pool, .. } => {
                 type $B = Sqlite;
                 let mut $conn = acquire(pool).await?;
                 $body
@@ -204,18 +216,25 @@ impl ChainStore {
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(std::time::Duration::from_secs(30));
-            // One connection: an in-memory database exists per connection, and a file
-            // has one writer anyway.
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            let write = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await
                 .map_err(connect)?;
             SQLITE_MIGRATOR
-                .run(&pool)
+                .run(&write)
                 .await
                 .map_err(StorageError::Migrate)?;
-            Db::Sqlite(pool)
+            let read = if url.contains(":memory:") {
+                write.clone()
+            } else {
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(SQLITE_READERS)
+                    .connect_with(options)
+                    .await
+                    .map_err(connect)?
+            };
+            Db::Sqlite { write, read }
         };
         Ok(ChainStore { db, contracts })
     }
@@ -232,7 +251,7 @@ impl ChainStore {
     /// database failure.
     pub async fn ingest(&self, block: &StacksBlock) -> Result<Ingested, ChainError> {
         match &self.db {
-            Db::Sqlite(p) => ingest::ingest(p, &self.contracts, block).await,
+            Db::Sqlite { write, .. } => ingest::ingest(write, &self.contracts, block).await,
             Db::Postgres(p) => ingest::ingest(p, &self.contracts, block).await,
         }
     }
