@@ -374,34 +374,31 @@ mod tests {
         s.validate().unwrap();
     }
 
-    /// Relative paths in a file resolve against the file's directory; absolute ones,
-    /// in-memory databases and environment values are kept.
+    /// The indexer's path keys resolve against the file (how is alkahest-service's,
+    /// tested there): the database, the pools file, the blk directory and the cookie.
     #[test]
-    fn file_paths_are_relative_to_the_file() {
+    fn its_path_keys_resolve_against_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(
             &path,
-            "db = \"sqlite://data/idx.sqlite?mode=rwc\"\npools_file = \"pools.json\"\n\
-             [blk]\ndir = \"/abs/blocks\"\n[rpc]\ncookie_file = \"../node/.cookie\"\n",
+            "db = \"sqlite://i.sqlite\"\npools_file = \"p.json\"\n\
+             [blk]\ndir = \"b\"\n[rpc]\ncookie_file = \"c\"\n",
         )
         .unwrap();
         let s = Settings::load(Some(&path), []).unwrap();
         let base = dir.path();
         assert_eq!(
             s.db,
-            format!(
-                "sqlite://{}",
-                base.join("data/idx.sqlite?mode=rwc").display()
+            format!("sqlite://{}", base.join("i.sqlite").display())
+        );
+        assert_eq!(
+            (s.pools_file, s.blk.dir, s.rpc.cookie_file),
+            (
+                Some(base.join("p.json")),
+                Some(base.join("b")),
+                Some(base.join("c"))
             )
         );
-        assert_eq!(s.pools_file, Some(base.join("pools.json")));
-        assert_eq!(s.blk.dir, Some(PathBuf::from("/abs/blocks")));
-        assert_eq!(s.rpc.cookie_file, Some(base.join("../node/.cookie")));
-        std::fs::write(&path, "db = \"sqlite::memory:\"\n").unwrap();
-        let vars = [("INDEXER_POOLS_FILE".to_owned(), "rel.json".to_owned())];
-        let s = Settings::load(Some(&path), vars).unwrap();
-        assert_eq!(s.db, "sqlite::memory:");
-        assert_eq!(s.pools_file, Some(PathBuf::from("rel.json")));
     }
 }
