@@ -162,6 +162,15 @@ impl Stacks {
         format!("{}.{name}", self.deployer)
     }
 
+    /// A call of `deployer.contract`'s `function`.
+    pub fn call(&self, contract: &str, function: &str, args: Vec<Value>) -> ContractCall {
+        ContractCall {
+            contract_id: self.contract(contract),
+            function: function.to_string(),
+            args,
+        }
+    }
+
     /// Signs and submits a call as `key`, logs it at Bitcoin height `height`, and
     /// returns its receipt.
     ///
@@ -175,11 +184,7 @@ impl Stacks {
         function: &str,
         args: Vec<Value>,
     ) -> anyhow::Result<Receipt> {
-        let call = ContractCall {
-            contract_id: self.contract(contract),
-            function: function.to_string(),
-            args,
-        };
+        let call = self.call(contract, function, args);
         let origin = tx::address_of(key, Network::Testnet).to_string();
         let _gate = self.lock().await;
         let nonce = self.client.get_nonce(&origin).await?;

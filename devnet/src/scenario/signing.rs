@@ -8,7 +8,7 @@ use alkahest_clarity::{Receipt, Value};
 use alkahest_protocol::message::Deposit;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::WindowTerms;
-use alkahest_signer::stacks::tx::{self, ContractCall, Network};
+use alkahest_signer::stacks::tx::{self, Network};
 use anyhow::anyhow;
 
 use super::{expect_ok, index_sats};
@@ -50,11 +50,7 @@ impl Devnet {
         function: &str,
         args: Vec<Value>,
     ) -> anyhow::Result<Receipt> {
-        let call = ContractCall {
-            contract_id: self.stacks.contract(contract),
-            function: function.to_string(),
-            args,
-        };
+        let call = self.stacks.call(contract, function, args);
         let txid = self.signers.submit(key, &call).await?;
         self.stacks
             .receipt(&txid)
