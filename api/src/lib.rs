@@ -25,8 +25,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bypass;
 pub mod cache;
 pub mod chainstate;
+pub mod dashboard;
 mod error;
 pub mod observer;
 pub mod openapi;
@@ -58,6 +60,8 @@ pub struct AppState<D, G = routes::governance::NoGovernance, L = routes::lending
     governance: Arc<G>,
     lending: Arc<L>,
     openapi: Arc<utoipa::openapi::OpenApi>,
+    /// The Bitcoin network, for addresses shown beside scripts.
+    network: bitcoin::Network,
 }
 
 impl<D, G, L> Clone for AppState<D, G, L> {
@@ -68,6 +72,7 @@ impl<D, G, L> Clone for AppState<D, G, L> {
             governance: self.governance.clone(),
             lending: self.lending.clone(),
             openapi: self.openapi.clone(),
+            network: self.network,
         }
     }
 }
@@ -98,29 +103,37 @@ pub fn router<D: DbRead + 'static>(store: Arc<D>) -> Router {
         None,
         Arc::new(routes::governance::NoGovernance),
         Arc::new(routes::lending::NoLending),
+        bitcoin::Network::Bitcoin,
     )
 }
 
 /// Builds the API over a store and the chain-state store, without governance or
-/// lending state (no proposals, no lending pools).
-pub fn router_with_chain<D: DbRead + 'static>(store: Arc<D>, chain: Arc<ChainStore>) -> Router {
+/// lending state (no proposals, no lending pools); addresses are of `network`.
+pub fn router_with_chain<D: DbRead + 'static>(
+    store: Arc<D>,
+    chain: Arc<ChainStore>,
+    network: bitcoin::Network,
+) -> Router {
     router_with_sources(
         store,
         Some(chain),
         Arc::new(routes::governance::NoGovernance),
         Arc::new(routes::lending::NoLending),
+        network,
     )
 }
 
 /// Builds the API over a store, the chain-state store (fed by the observer router,
 /// [`observer::observer_router`], on its own listener) and the governance and lending
 /// chain-state sources. Each route is added with its documentation ([`Documented`]),
-/// so `/v1/openapi.json` lists exactly the routes served.
+/// so `/v1/openapi.json` lists exactly the routes served. Payout scripts are shown as
+/// addresses of `network`.
 pub fn router_with_sources<D, G, L>(
     store: Arc<D>,
     chain: Option<Arc<ChainStore>>,
     governance: Arc<G>,
     lending: Arc<L>,
+    network: bitcoin::Network,
 ) -> Router
 where
     D: DbRead + 'static,
@@ -158,5 +171,6 @@ where
             governance,
             lending,
             openapi: Arc::new(doc),
+            network,
         })
 }

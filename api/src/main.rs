@@ -40,6 +40,9 @@ struct Cli {
     /// The principal that deployed the contracts.
     #[arg(long)]
     deployer: Option<String>,
+    /// The Bitcoin network: bitcoin, testnet, signet or regtest.
+    #[arg(long)]
+    network: Option<bitcoin::Network>,
 }
 
 impl Cli {
@@ -55,6 +58,9 @@ impl Cli {
         }
         if let Some(v) = &self.chain_db {
             s.chain_db = Some(v.clone());
+        }
+        if let Some(v) = self.network {
+            s.network = v;
         }
         if let Some(v) = &self.observer_listen {
             s.observer_listen = v.clone();
@@ -85,7 +91,10 @@ impl WithStore for Serve {
                 cache
                     .spawn_refresh(store.clone(), Some(chain.clone()))
                     .await;
-                (router_with_chain(store, chain), Some(observer))
+                (
+                    router_with_chain(store, chain, settings.network),
+                    Some(observer),
+                )
             }
             None => {
                 cache.spawn_refresh(store.clone(), None).await;

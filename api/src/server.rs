@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::bypass::{self, Bypass};
 use crate::cache::ResponseCache;
 
 /// How the api's settings are layered.
@@ -52,6 +53,9 @@ pub struct Settings {
     pub observer_listen: String,
     /// The principal that deployed the contracts whose events are followed.
     pub deployer: String,
+    /// The Bitcoin network the indexer follows (`bitcoin`, `testnet`, `signet`,
+    /// `regtest`): payout scripts are shown as its addresses.
+    pub network: bitcoin::Network,
 }
 
 impl Default for Settings {
@@ -66,6 +70,7 @@ impl Default for Settings {
             chain_db: None,
             observer_listen: "127.0.0.1:3700".into(),
             deployer: String::new(),
+            network: bitcoin::Network::Bitcoin,
         }
     }
 }
@@ -146,10 +151,12 @@ impl Settings {
         Duration::from_millis(self.request_timeout_ms)
     }
 
-    /// CORS for reads: GET and HEAD from the configured origins; `None` when an origin
-    /// is not a valid header value.
-    fn cors_layer(&self) -> Option<CorsLayer> {
-        let origin = if self.cors_origins.iter().any(|o| o == "*") {
+    /// CORS for reads: GET and HEAD from the configured origins, and how answers to
+    /// requests without an `Origin` are finished ([`crate::bypass`]); `None` when an
+    /// origin is not a valid header value.
+    fn cors_layer(&self) -> Option<Bypass<CorsLayer>> {
+        let any = self.cors_origins.iter().any(|o| o == "*");
+        let origin = if any {
             AllowOrigin::any()
         } else {
             let list: Option<Vec<HeaderValue>> = self
@@ -159,17 +166,28 @@ impl Settings {
                 .collect();
             AllowOrigin::list(list?)
         };
-        Some(
-            CorsLayer::new()
-                .allow_methods([Method::GET, Method::HEAD])
-                .allow_origin(origin),
-        )
+        let cors = CorsLayer::new()
+            .allow_methods([Method::GET, Method::HEAD])
+            .allow_origin(origin);
+        // With any origin allowed every answer is the same for every origin, so caches
+        // need no `Vary` (building it cost every request an allocation); a list of
+        // origins echoes the request's, so its answers vary by it.
+        Some(if any {
+            Bypass::new(
+                cors.vary(Vec::<axum::http::HeaderName>::new()),
+                bypass::has_origin,
+                bypass::allow_any_origin,
+            )
+        } else {
+            Bypass::new(cors, bypass::has_origin, bypass::vary_by_origin)
+        })
     }
 }
 
 /// The public API as served: `api` (its GETs answered through `cache` when given, see
-/// [`crate::cache`]) plus `/metrics` (never cached), with CORS, compression, tracing,
-/// the timeout and request metrics. The cache sits inside compression and CORS, so it
+/// [`crate::cache`]) plus `/metrics` (never cached) and the dashboard at `/`
+/// ([`crate::dashboard`]), with CORS, compression, the timeout and request metrics and
+/// logs. The cache sits inside compression and CORS, so it
 /// holds identity bodies and every request still gets its own encoding and CORS
 /// headers; metrics and tracing count cache hits like any answer.
 pub fn serve_layers(
@@ -182,9 +200,13 @@ pub fn serve_layers(
         Some(cache) => cache.layer(api),
         None => api,
     };
-    let router = api.merge(metrics.route());
+    let router = api.merge(metrics.route()).merge(crate::dashboard::router());
     let router = alkahest_service::http::with_common_layers(router, "api", settings.timeout())
-        .layer(CompressionLayer::new());
+        .layer(Bypass::new(
+            CompressionLayer::new(),
+            bypass::accepts_encoding,
+            bypass::unchanged,
+        ));
     match settings.cors_layer() {
         Some(cors) => router.layer(cors),
         None => router,
@@ -278,6 +300,12 @@ mod tests {
         }
     }
 
+    /// The process's one recorder, shared by the tests that serve the layers.
+    fn test_metrics() -> Metrics {
+        static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+        METRICS.get_or_init(Metrics::install).clone()
+    }
+
     /// The served API counts requests per route in `/metrics`, answers browsers with
     /// CORS headers for reads only, and compresses when asked.
     #[tokio::test]
@@ -285,7 +313,7 @@ mod tests {
         let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
             .await
             .unwrap();
-        let metrics = Metrics::install();
+        let metrics = test_metrics();
         let settings = Settings {
             cors_origins: vec!["https://dash.example".into()],
             ..Settings::default()
@@ -299,6 +327,8 @@ mod tests {
         }
         let r = app.clone().oneshot(get("/v1/blocks/99")).await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = app.clone().oneshot(get("/v1/blocks/abc")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let r = app.clone().oneshot(get("/metrics")).await.unwrap();
         let text =
             String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
@@ -312,11 +342,14 @@ mod tests {
                 .map(|l| l.rsplit(' ').next().unwrap_or_default().to_owned())
         };
         assert_eq!(line("/v1/health", "200").as_deref(), Some("2"), "{text}");
-        assert_eq!(
-            line("/v1/blocks/{height}", "404").as_deref(),
-            Some("1"),
-            "{text}"
-        );
+        // One route, two statuses: two series.
+        for status in ["404", "400"] {
+            assert_eq!(
+                line("/v1/blocks/{height}", status).as_deref(),
+                Some("1"),
+                "{text}"
+            );
+        }
         assert!(
             text.contains("http_request_duration_seconds_bucket"),
             "{text}"
@@ -366,5 +399,74 @@ mod tests {
             .unwrap();
         let r = app.clone().oneshot(req).await.unwrap();
         assert_eq!(r.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+
+        // A request without an Origin skips CORS, but its answer varies by Origin, so a
+        // shared cache never hands it (with no grant) to a listed origin's fetch.
+        let r = app.clone().oneshot(get("/v1/health")).await.unwrap();
+        assert!(r
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none());
+        let vary: Vec<_> = r.headers().get_all(header::VARY).iter().collect();
+        assert!(vary.iter().any(|v| *v == "origin"), "{vary:?}");
+    }
+
+    /// With any origin allowed, every answer grants it (with an Origin or without, so a
+    /// cached copy stays readable); without Accept-Encoding the body is sent as is.
+    #[tokio::test]
+    async fn any_origin_and_identity_answers() {
+        let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
+            .await
+            .unwrap();
+        let metrics = test_metrics();
+        let app = serve_layers(
+            crate::router(Arc::new(store)),
+            None,
+            &metrics,
+            &Settings::default(),
+        );
+        for origin in [None, Some("https://anyone.example")] {
+            let mut req = Request::get("/v1/openapi.json");
+            if let Some(o) = origin {
+                req = req.header(header::ORIGIN, o);
+            }
+            let r = app
+                .clone()
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            assert_eq!(
+                r.headers()
+                    .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                    .unwrap(),
+                "*",
+                "{origin:?}"
+            );
+            assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert!(doc["paths"]["/v1/silica/{id}"].is_object());
+        }
+        // The dashboard is served beside the API, compressed when asked.
+        let req = Request::get("/assets/vendor/uPlot.esm.js")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+        let gz = r.into_body().collect().await.unwrap().to_bytes();
+        let raw = app
+            .clone()
+            .oneshot(
+                Request::get("/assets/vendor/uPlot.esm.js")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let raw = raw.into_body().collect().await.unwrap().to_bytes();
+        assert!(gz.len() * 2 < raw.len(), "{} vs {}", gz.len(), raw.len());
     }
 }

@@ -249,7 +249,7 @@ impl Processes {
 
         let toml = format!(
             "listen = {}\ndb = {}\nwindow_origin = 0\nwindow_length = {}\n\
-             chain_db = {}\nobserver_listen = {}\ndeployer = {}\n",
+             chain_db = {}\nobserver_listen = {}\ndeployer = {}\nnetwork = \"regtest\"\n",
             q(api_addr),
             q(url),
             plan.window_length,

@@ -1,6 +1,6 @@
-//! Serving an axum router the same way in every binary: request tracing, a per-request
-//! timeout (a slow database or client never holds a connection forever), request
-//! metrics, and a clean shutdown that lets in-flight requests finish.
+//! Serving an axum router the same way in every binary: request metrics and logs
+//! ([`track_requests`]), a per-request timeout (a slow database or client never holds a
+//! connection forever), and a clean shutdown that lets in-flight requests finish.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::telemetry::track_requests;
 
@@ -37,15 +36,16 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
-/// Adds the layers every service has: metrics under `service`, tracing of each
-/// request, and a timeout answering 408 after `timeout`.
+/// Adds the layers every service has: metrics and logs of each request under `service`
+/// ([`track_requests`]; it replaces tower-http's `TraceLayer`, whose per-request span
+/// and body wrapper cost ~9% of a cached answer's throughput in the API benchmark), and
+/// a timeout answering 408 after `timeout`.
 pub fn with_common_layers(router: Router, service: &'static str, timeout: Duration) -> Router {
     router
         .layer(axum::middleware::from_fn_with_state(
             service,
             track_requests,
         ))
-        .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,

@@ -116,32 +116,99 @@ pub const REQUESTS: &str = "http_requests_total";
 /// Name of the latency histogram: `http_request_duration_seconds{route, method}`.
 pub const LATENCY: &str = "http_request_duration_seconds";
 
+/// The metric handles of one `(service, route, method, status)`.
+#[derive(Clone)]
+struct Handles {
+    requests: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+/// The labels of [`Handles`] besides the route.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Labels {
+    service: &'static str,
+    method: &'static str,
+    status: u16,
+}
+
+thread_local! {
+    /// Handles by route, then labels: resolving a handle through the recorder (a label
+    /// vector, a hash of every label, the registry's map) cost more per request than
+    /// serving a cached answer, so each worker thread resolves each combination once.
+    /// Bounded: routes are matched patterns (plus `unmatched`), methods are
+    /// [`method_label`]'s eight and statuses at most 1,000.
+    static HANDLES: std::cell::RefCell<std::collections::HashMap<Box<str>, Vec<(Labels, Handles)>>> =
+        std::cell::RefCell::default();
+}
+
+fn handles(route: &str, labels: Labels) -> Handles {
+    HANDLES.with(|map| {
+        let mut map = map.borrow_mut();
+        let list = match map.get_mut(route) {
+            Some(list) => list,
+            None => map.entry(route.into()).or_default(),
+        };
+        if let Some((_, h)) = list.iter().find(|(l, _)| *l == labels) {
+            return h.clone();
+        }
+        let route = metrics::SharedString::from(route.to_owned());
+        let status = metrics::SharedString::from(labels.status.to_string());
+        let h = Handles {
+            latency: metrics::histogram!(LATENCY, "service" => labels.service,
+                "route" => route.clone(), "method" => labels.method),
+            requests: metrics::counter!(REQUESTS, "service" => labels.service,
+                "route" => route, "method" => labels.method, "status" => status),
+        };
+        list.push((labels, h.clone()));
+        h
+    })
+}
+
 /// Axum middleware recording [`REQUESTS`] and [`LATENCY`] under `service` (a label,
 /// e.g. `"api"`), keyed by the matched route pattern (`/v1/blocks/{height}`), or
-/// `unmatched` for 404s of unknown paths.
+/// `unmatched` for 404s of unknown paths; it also logs each request at `debug` and
+/// each server error (5xx) at `warn`, with its route and latency.
 pub async fn track_requests(
     State(service): State<&'static str>,
     request: Request,
     next: Next,
 ) -> Response {
-    // Labels borrow 'static strings where they can: this runs on every request.
-    let route: metrics::SharedString = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(metrics::SharedString::const_str("unmatched"), |p| {
-            metrics::SharedString::from(p.as_str().to_owned())
-        });
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
+    let elapsed = started.elapsed();
     let status = response.status();
-    let status = metrics::SharedString::from(status.canonical_reason().map_or_else(
-        || status.as_u16().to_string(),
-        |_| status.as_str().to_owned(),
-    ));
-    metrics::histogram!(LATENCY, "service" => service, "route" => route.clone(), "method" => method)
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!(REQUESTS, "service" => service, "route" => route, "method" => method, "status" => status)
-        .increment(1);
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let h = handles(
+        route,
+        Labels {
+            service,
+            method,
+            status: status.as_u16(),
+        },
+    );
+    h.latency.record(elapsed.as_secs_f64());
+    h.requests.increment(1);
+    let millis = elapsed.as_secs_f64() * 1e3;
+    if status.is_server_error() {
+        tracing::warn!(
+            service,
+            route,
+            method,
+            status = status.as_u16(),
+            millis,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            service,
+            route,
+            method,
+            status = status.as_u16(),
+            millis,
+            "request"
+        );
+    }
     response.into_response()
 }

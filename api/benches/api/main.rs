@@ -20,7 +20,9 @@
 //!
 //! Environment: `BENCH_SECS` (8) per URL, `BENCH_CONNECTIONS` (32), `BENCH_BLOCKS`
 //! (3000), `BENCH_CACHE=off` (serve without the response cache), `BENCH_PG`
-//! (the server URL, without a database), `BENCH_LOAD=builtin` (ignore wrk).
+//! (the server URL, without a database; `off` skips PostgreSQL), `BENCH_LOAD=builtin`
+//! (ignore wrk), `BENCH_ONLY` (comma-separated parts of the endpoint templates to
+//! measure, e.g. `silica,openapi`; all by default).
 //!
 //! It is a benchmark, not a test: CI only builds it (clippy `--all-targets`).
 
@@ -56,6 +58,8 @@ pub struct Config {
     pub pg: String,
     /// The load generator.
     pub generator: Generator,
+    /// Parts of endpoint templates to measure; empty: every endpoint.
+    pub only: Vec<String>,
 }
 
 impl Config {
@@ -76,7 +80,24 @@ impl Config {
             pg: std::env::var("BENCH_PG")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
             generator: Generator::detect(),
+            only: std::env::var("BENCH_ONLY")
+                .map(|v| {
+                    v.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// Whether the endpoint `template` is measured ([`Config::only`]).
+    pub fn selects(&self, template: &str) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|part| template.contains(part.as_str()))
     }
 }
 
@@ -141,6 +162,13 @@ async fn main() -> anyhow::Result<()> {
     );
 
     println!("PostgreSQL:");
+    if config.pg == "off" {
+        println!("  skipped: BENCH_PG=off");
+        report.skip("PostgreSQL", "skipped: BENCH_PG=off");
+        let path = report.write()?;
+        println!("table written to {}", path.display());
+        return Ok(());
+    }
     match serve::Backend::postgres(&config.pg).await {
         Ok(pg) => {
             let result = serve::run(&config, &pg, &metrics, &hello).await;

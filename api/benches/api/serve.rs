@@ -117,7 +117,13 @@ impl WithStore for Serve<'_> {
         cache
             .spawn_refresh(store.clone(), Some(chain.clone()))
             .await;
-        let api = router_with_sources(store, Some(chain), Arc::new(Governance), Arc::new(Lending));
+        let api = router_with_sources(
+            store,
+            Some(chain),
+            Arc::new(Governance),
+            Arc::new(Lending),
+            bitcoin::Network::Regtest,
+        );
         let settings = Settings::default();
         let cache = self.config.cache.then_some(&cache);
         let app = serve_layers(api, cache, self.metrics, &settings);
@@ -129,7 +135,12 @@ impl WithStore for Serve<'_> {
         let layered = format!("{}/", crate::spawn_server(layered).await?);
         let result = async {
             let mut urls = vec![(LAYERED.to_owned(), layered)];
-            urls.extend(endpoint_urls(&base).await?);
+            urls.extend(
+                endpoint_urls(&base)
+                    .await?
+                    .into_iter()
+                    .filter(|(template, _)| self.config.selects(template)),
+            );
             let (hello_rps, rows) = crate::measure(self.config, self.hello, &urls).await?;
             anyhow::Ok(Table { hello_rps, rows })
         }

@@ -240,6 +240,7 @@ mod tests {
             None,
             Arc::new(One),
             Arc::new(crate::routes::lending::NoLending),
+            bitcoin::Network::Bitcoin,
         );
         let resp = app
             .oneshot(Request::get(uri).body(Body::empty()).unwrap())

@@ -337,6 +337,7 @@ mod tests {
             None,
             Arc::new(crate::routes::governance::NoGovernance),
             Arc::new(Two),
+            bitcoin::Network::Bitcoin,
         );
         get_from(app, uri).await
     }

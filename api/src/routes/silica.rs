@@ -7,7 +7,7 @@ use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::types::Height;
 use axum::extract::State;
 use axum::Json;
-use bitcoin::ScriptBuf;
+use bitcoin::{Address, Network, ScriptBuf};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -115,6 +115,10 @@ pub struct SilicaDetail {
     /// Terms, status, attested windows and settlement from chain state.
     #[serde(flatten)]
     pub view: SilicaView,
+    /// The payout script as an address of this server's network (bech32 for segwit),
+    /// to paste into a pool's payout settings; null for a script with no address form.
+    #[schema(required = true)]
+    pub payout_address: Option<String>,
     /// Every window, attested or not.
     pub per_window: Vec<SilicaWindow>,
 }
@@ -133,14 +137,22 @@ pub async fn silica<D: DbRead, G: Send + Sync, L: Send + Sync>(
         None => None,
     }
     .ok_or_else(|| ApiError::not_found(format!("no silica {id}")))?;
-    Ok(Json(detail(&*state.store, view).await?))
+    Ok(Json(detail(&*state.store, state.network, view).await?))
 }
 
-/// `view` with its windows as this server's indexer sees them.
-async fn detail<D: DbRead>(store: &D, view: SilicaView) -> Result<SilicaDetail, ApiError> {
+/// `view` with its payout address on `network` and its windows as this server's
+/// indexer sees them.
+async fn detail<D: DbRead>(
+    store: &D,
+    network: Network,
+    view: SilicaView,
+) -> Result<SilicaDetail, ApiError> {
     let script = hex::decode(&view.payout_script)
         .map(ScriptBuf::from_bytes)
         .map_err(|e| ApiError::internal(&e))?;
+    let payout_address = Address::from_script(&script, network)
+        .ok()
+        .map(|a| a.to_string());
     let mut per_window = Vec::new();
     for w in 0..view.windows {
         let first = view
@@ -161,7 +173,11 @@ async fn detail<D: DbRead>(store: &D, view: SilicaView) -> Result<SilicaDetail, 
             index: attested.map(|a| a.index.to_string()),
         });
     }
-    Ok(SilicaDetail { view, per_window })
+    Ok(SilicaDetail {
+        view,
+        payout_address,
+        per_window,
+    })
 }
 
 /// Silicas per page when `limit` is not given.
@@ -224,7 +240,7 @@ pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(
         .and_then(|id| id.checked_add(1));
     let mut silicas = Vec::with_capacity(views.len());
     for view in views {
-        silicas.push(detail(&*state.store, view).await?);
+        silicas.push(detail(&*state.store, state.network, view).await?);
     }
     Ok(Json(SilicaList { silicas, next_from }))
 }

@@ -227,6 +227,11 @@ async fn the_routes_serve_silicas_and_amm_pools_from_the_store() {
     assert_eq!(one["status"], "FINISHED");
     assert_eq!(one["settlement"]["collected"], true);
     assert_eq!(one["settlement"]["miner_amount"], 500);
+    // The payout script as the regtest address a miner pastes into a pool.
+    let payee = crate::fixture::payee();
+    assert_eq!(one["payout_script"], payee.script_pubkey().to_hex_string());
+    assert_eq!(one["payout_address"], payee.to_string());
+    assert!(payee.to_string().starts_with("bcrt1q"));
     let windows = one["per_window"].as_array().unwrap();
     assert_eq!(windows.len(), 3);
     assert_eq!(windows[0]["attested_delivered_sats"], "2000");

@@ -86,6 +86,7 @@ pub async fn fixture() -> Fixture {
             Some(chainstate),
             Arc::new(StubGovernance),
             Arc::new(StubLending),
+            bitcoin::Network::Regtest,
         ),
         chain,
     }
