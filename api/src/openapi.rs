@@ -115,7 +115,7 @@ fn method_filter(method: &HttpMethod) -> MethodFilter {
 pub struct Document(pub(crate) Arc<utoipa::openapi::OpenApi>);
 
 /// This document.
-#[utoipa::path(get, path = "/v1/openapi.json", responses(
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "getOpenApi", responses(
     (status = 200, description = "The OpenAPI 3.1 document of this API", body = Object), Internal))]
 pub async fn serve(State(doc): State<Document>) -> Response {
     Json(doc.0.as_ref()).into_response()

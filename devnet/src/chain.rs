@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::types::Height;
 use anyhow::Context;
@@ -21,6 +22,38 @@ use bitcoin::{Block, BlockHash};
 /// Simulated pools, mined round-robin; the TIDES pool's tag comes first so it finds the
 /// first block.
 pub const POOLS: [&str; 3] = ["/OCEAN.XYZ/", "Foundry USA Pool", "/AntPool/"];
+
+/// Display names of [`POOLS`], in the same order.
+const POOL_NAMES: [&str; 3] = ["OCEAN", "Foundry USA", "AntPool"];
+
+/// The simulated pools as a mempool.space `pools-v2.json` list (devnet ids 1, 2, 3;
+/// each tag matched literally), so the indexers name the devnet's blocks the way they
+/// name mainnet's and the API's pool shares are the devnet's real mix.
+pub fn pools_json() -> String {
+    let literal = |tag: &str| {
+        tag.chars().fold(String::new(), |mut out, c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        })
+    };
+    let list: Vec<serde_json::Value> = POOLS
+        .iter()
+        .zip(POOL_NAMES)
+        .enumerate()
+        .map(|(i, (tag, name))| {
+            serde_json::json!({"id": i + 1, "name": name, "link": "", "addresses": [], "tags": [literal(tag)]})
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// [`pools_json`] parsed.
+pub fn pool_set() -> PoolSet {
+    PoolSet::from_json(&pools_json()).expect("the devnet's pools list is valid JSON")
+}
 
 /// A regtest chain shared with the indexer followers, persisted block by block.
 pub struct Bitcoin {
@@ -170,5 +203,21 @@ mod tests {
             .err()
             .expect("corrupt block refused");
         assert!(format!("{e:#}").contains("blocks.bin"), "{e:#}");
+    }
+
+    /// Each simulated pool's coinbase tag names it, and only literally (the `.` in
+    /// `/OCEAN.XYZ/` is not a wildcard).
+    #[test]
+    fn the_pools_list_names_each_simulated_pool() {
+        let pools = pool_set();
+        for (tag, name) in POOLS.iter().zip(POOL_NAMES) {
+            let sig = format!("\x03\x01\x02\x03{tag}/devnet");
+            let found = pools
+                .identify_parts(&[], sig.as_bytes())
+                .map(|p| p.name.as_str());
+            assert_eq!(found, Some(name), "{tag}");
+        }
+        assert!(pools.identify_parts(&[], b"/OCEANXXYZ/").is_none());
+        assert!(pools.identify_parts(&[], b"solo miner").is_none());
     }
 }

@@ -113,7 +113,7 @@ impl Devnet {
             &config.data_dir.join("indexer.sqlite"),
             btc.shared(),
             spec,
-            PoolSet::default(),
+            chain::pool_set(),
             work_model,
         )
         .await?;

@@ -122,6 +122,9 @@ fn free_port() -> anyhow::Result<SocketAddr> {
 }
 
 /// A TOML string literal.
+/// The devnet's pools list ([`crate::chain::pools_json`]) in `<data>/processes/`.
+const POOLS_FILE: &str = "pools.json";
+
 fn q(s: impl std::fmt::Display) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
@@ -136,10 +139,11 @@ impl Plan<'_> {
         format!(
             "db = {}\nnetwork = \"regtest\"\nsource = \"rpc\"\nwindow_origin = 0\n\
              window_length = {}\npoll_interval_ms = {POLL_INTERVAL_MS}\nbatch_size = 50\n\
-             simulated_difficulty = {}\n",
+             simulated_difficulty = {}\npools_file = {}\n",
             q(sqlite(db)),
             self.window_length,
             self.simulated_difficulty,
+            q(self.data_dir.join("processes").join(POOLS_FILE).display()),
         )
     }
 
@@ -207,6 +211,8 @@ impl Processes {
             api_addr,
         };
 
+        std::fs::write(dir.join(POOLS_FILE), crate::chain::pools_json())
+            .with_context(|| format!("writing {}", dir.join(POOLS_FILE).display()))?;
         let index_db = dir.join("indexer.sqlite");
         let toml = format!("{}\n{}", plan.index_toml(&index_db), plan.rpc_toml("rpc"));
         let config = write_config(&dir, "indexer", &toml)?;

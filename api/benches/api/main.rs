@@ -101,10 +101,10 @@ impl Config {
     }
 }
 
-/// `{"hello":"world"}` at `/`.
-pub fn hello_router() -> Router {
+/// `{"hello":"world"}` at `path`.
+pub fn hello_router(path: &str) -> Router {
     Router::new().route(
-        "/",
+        path,
         get(|| async { Json(serde_json::json!({"hello": "world"})) }),
     )
 }
@@ -119,7 +119,7 @@ pub async fn spawn_server(app: Router) -> anyhow::Result<String> {
 
 /// Serves the bare hello-world on a free port; returns its URL.
 async fn hello_world() -> anyhow::Result<String> {
-    Ok(format!("{}/", spawn_server(hello_router()).await?))
+    Ok(format!("{}/", spawn_server(hello_router("/")).await?))
 }
 
 /// Loads every URL of one served API, each right after a run of the hello-world

@@ -131,8 +131,9 @@ impl WithStore for Serve<'_> {
         let base = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
         // The hello-world behind the same layers: what the layers alone cost.
-        let layered = serve_layers(crate::hello_router(), None, self.metrics, &settings);
-        let layered = format!("{}/", crate::spawn_server(layered).await?);
+        // (At /hello: the served stack has the dashboard at /.)
+        let layered = serve_layers(crate::hello_router("/hello"), None, self.metrics, &settings);
+        let layered = format!("{}/hello", crate::spawn_server(layered).await?);
         let result = async {
             let mut urls = vec![(LAYERED.to_owned(), layered)];
             urls.extend(

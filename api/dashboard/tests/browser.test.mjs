@@ -195,10 +195,29 @@ test('lending and governance links show exactly when the API has their data', { 
     assert.equal(await page.locator('[data-nav="lending"]').isVisible(), lending);
     assert.equal(await page.locator('[data-nav="governance"]').isVisible(), governance);
   });
-  for (const [name, shown] of [['lending', lending], ['governance', governance]]) {
-    if (!shown) continue;
-    await page.goto(`${devnet.api}/#/${name}`);
-    await page.waitForFunction((n) => document.body.dataset.page === n, name);
+  if (lending) {
+    await page.goto(`${devnet.api}/#/lending`);
+    await page.waitForFunction(() => document.body.dataset.page === 'lending');
+    await eventually(async () => {
+      for (const p of (await api('/v1/lending/pools')).pools) {
+        assert.equal(digits(await cell(page, '', p.expiry, 'collateral')), p.crp.collateral);
+        assert.equal(digits(await cell(page, '', p.expiry, 'sbtc')), p.crp.sbtc);
+        assert.equal(digits(await cell(page, '', p.expiry, 'yield_supply')), p.crp.yield_supply);
+        assert.equal(digits(await cell(page, '', p.expiry, 'key_supply')), p.crp.key_supply);
+      }
+    });
+    await page.screenshot({ path: join(SHOTS, 'lending.png'), fullPage: true });
+  }
+  if (governance) {
+    await page.goto(`${devnet.api}/#/governance`);
+    await page.waitForFunction(() => document.body.dataset.page === 'governance');
+    await eventually(async () => {
+      for (const p of (await api('/v1/governance/proposals')).proposals) {
+        assert.equal(await cell(page, '', p.id, 'status'), p.status);
+        assert.equal(digits(await cell(page, '', p.id, 'votes_for')), p.votes_for);
+        assert.equal(digits(await cell(page, '', p.id, 'votes_against')), p.votes_against);
+      }
+    });
   }
   await context.close();
 });

@@ -100,7 +100,7 @@ pub struct AmmPoolPath {
 }
 
 /// Every AMM pool, by id.
-#[utoipa::path(get, path = "/v1/amm/pools", responses(
+#[utoipa::path(get, path = "/v1/amm/pools", operation_id = "listAmmPools", responses(
     (status = 200, description = "Every pool from chain state", body = AmmPools),
     Internal))]
 pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(
@@ -116,7 +116,7 @@ pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(
 }
 
 /// AMM pool `id`.
-#[utoipa::path(get, path = "/v1/amm/pools/{id}", params(AmmPoolPath), responses(
+#[utoipa::path(get, path = "/v1/amm/pools/{id}", operation_id = "getAmmPool", params(AmmPoolPath), responses(
     (status = 200, description = "The pool from chain state", body = AmmPoolView),
     BadRequest, NotFound, Internal))]
 pub async fn one<D: DbRead, G: Send + Sync, L: Send + Sync>(

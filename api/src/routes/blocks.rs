@@ -48,7 +48,7 @@ pub struct BlockPage {
 }
 
 /// A page of blocks from `from` (default 0) upwards.
-#[utoipa::path(get, path = "/v1/blocks", params(BlocksQuery), responses(
+#[utoipa::path(get, path = "/v1/blocks", operation_id = "listBlocks", params(BlocksQuery), responses(
     (status = 200, description = "Blocks, and where the next page starts", body = BlockPage),
     BadRequest, Internal))]
 pub async fn list<D: DbRead>(
@@ -85,7 +85,7 @@ async fn find_block<D: DbRead>(store: &D, height: u32) -> Result<BlockRecord, Ap
 }
 
 /// One block by height.
-#[utoipa::path(get, path = "/v1/blocks/{height}", params(HeightPath), responses(
+#[utoipa::path(get, path = "/v1/blocks/{height}", operation_id = "getBlock", params(HeightPath), responses(
     (status = 200, description = "The block", body = Block),
     BadRequest, NotFound, Internal))]
 pub async fn one<D: DbRead>(
@@ -123,7 +123,7 @@ pub struct Coinbase {
 }
 
 /// The coinbase of one block: its tag, totals and every output.
-#[utoipa::path(get, path = "/v1/blocks/{height}/coinbase", params(HeightPath), responses(
+#[utoipa::path(get, path = "/v1/blocks/{height}/coinbase", operation_id = "getCoinbase", params(HeightPath), responses(
     (status = 200, description = "The coinbase and its outputs", body = Coinbase),
     BadRequest, NotFound, Internal))]
 pub async fn coinbase<D: DbRead>(

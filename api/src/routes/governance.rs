@@ -126,7 +126,7 @@ pub struct ProposalPath {
 }
 
 /// Every proposal, as chain state holds it.
-#[utoipa::path(get, path = "/v1/governance/proposals", responses(
+#[utoipa::path(get, path = "/v1/governance/proposals", operation_id = "listProposals", responses(
     (status = 200, description = "Every dao-voting proposal, by id", body = ProposalList),
     Internal))]
 pub async fn list<D: DbRead, G: GovernanceSource, L: Send + Sync>(
@@ -144,7 +144,7 @@ pub async fn list<D: DbRead, G: GovernanceSource, L: Send + Sync>(
 }
 
 /// One proposal, with the votes cast on it.
-#[utoipa::path(get, path = "/v1/governance/proposals/{id}", params(ProposalPath), responses(
+#[utoipa::path(get, path = "/v1/governance/proposals/{id}", operation_id = "getProposal", params(ProposalPath), responses(
     (status = 200, description = "The proposal and its votes", body = ProposalDetail),
     BadRequest, NotFound, Internal))]
 pub async fn one<D: DbRead, G: GovernanceSource, L: Send + Sync>(

@@ -39,7 +39,7 @@ pub struct Tip {
 }
 
 /// Liveness and the indexed tip.
-#[utoipa::path(get, path = "/v1/health", responses(
+#[utoipa::path(get, path = "/v1/health", operation_id = "getHealth", responses(
     (status = 200, description = "Serving, with the indexed tip", body = Health), Internal))]
 pub async fn health<D: DbRead>(State(store): State<Arc<D>>) -> Result<Json<Health>, ApiError> {
     let tip = store.tip().await?;

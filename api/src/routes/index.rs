@@ -78,7 +78,7 @@ impl From<&WindowRecord> for IndexWindow {
 }
 
 /// Index rows for windows `[from_window, to_window]` (both required).
-#[utoipa::path(get, path = "/v1/index", params(IndexQuery), responses(
+#[utoipa::path(get, path = "/v1/index", operation_id = "getIndex", params(IndexQuery), responses(
     (status = 200, description = "Hashprice index per day-window, sats per TH/s per day", body = IndexPage),
     BadRequest, Internal))]
 pub async fn index<D: DbRead>(

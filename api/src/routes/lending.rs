@@ -178,7 +178,7 @@ pub struct ExpiryPath {
 }
 
 /// Every expiry's CRP and YTP pools, as chain state holds them.
-#[utoipa::path(get, path = "/v1/lending/pools", responses(
+#[utoipa::path(get, path = "/v1/lending/pools", operation_id = "listLendingPools", responses(
     (status = 200, description = "Every expiry's CRP and YTP pools, oldest first", body = LendingPools),
     Internal))]
 pub async fn list<D: DbRead, G: Send + Sync, L: LendingSource>(
@@ -195,7 +195,7 @@ pub async fn list<D: DbRead, G: Send + Sync, L: LendingSource>(
 }
 
 /// One expiry's CRP pool (with its state and settlement) and YTP pool.
-#[utoipa::path(get, path = "/v1/lending/pools/{expiry}", params(ExpiryPath), responses(
+#[utoipa::path(get, path = "/v1/lending/pools/{expiry}", operation_id = "getLendingPool", params(ExpiryPath), responses(
     (status = 200, description = "The expiry's CRP pool, state, settlement and YTP pool", body = LendingPoolView),
     BadRequest, NotFound, Internal))]
 pub async fn one<D: DbRead, G: Send + Sync, L: LendingSource>(

@@ -79,7 +79,7 @@ fn cursor(o: &OutputRecord) -> PayoutCursor {
 }
 
 /// Payouts to `addr` over heights `[from, to]`, `limit` at a time from `after`.
-#[utoipa::path(get, path = "/v1/addresses/{addr}/payouts", params(AddressPath, PayoutsQuery),
+#[utoipa::path(get, path = "/v1/addresses/{addr}/payouts", operation_id = "listPayouts", params(AddressPath, PayoutsQuery),
     responses(
         (status = 200, description = "A page of coinbase outputs paying the address", body = PayoutPage),
         BadRequest, Internal))]

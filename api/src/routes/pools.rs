@@ -52,7 +52,7 @@ pub struct PoolShare {
 }
 
 /// Pool shares over heights `[from, to]` (both required).
-#[utoipa::path(get, path = "/v1/pools", params(PoolsQuery), responses(
+#[utoipa::path(get, path = "/v1/pools", operation_id = "getPoolShares", params(PoolsQuery), responses(
     (status = 200, description = "Blocks per mining pool", body = PoolShares),
     BadRequest, Internal))]
 pub async fn pools<D: DbRead>(

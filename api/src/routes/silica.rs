@@ -124,7 +124,7 @@ pub struct SilicaDetail {
 }
 
 /// The Silica with this server's own per-window delivery count.
-#[utoipa::path(get, path = "/v1/silica/{id}", params(SilicaPath), responses(
+#[utoipa::path(get, path = "/v1/silica/{id}", operation_id = "getSilica", params(SilicaPath), responses(
     (status = 200, description = "Terms and status from chain state, per-window attested and indexed deliveries", body = SilicaDetail),
     BadRequest, NotFound, Internal))]
 pub async fn silica<D: DbRead, G: Send + Sync, L: Send + Sync>(
@@ -217,7 +217,7 @@ pub struct SilicaList {
 
 /// Silicas by id from `from`, optionally of one status, each as `/v1/silica/{id}`
 /// shows it.
-#[utoipa::path(get, path = "/v1/silica", params(SilicaListQuery), responses(
+#[utoipa::path(get, path = "/v1/silica", operation_id = "listSilicas", params(SilicaListQuery), responses(
     (status = 200, description = "A page of Silicas, and where the next page starts", body = SilicaList),
     BadRequest, Internal))]
 pub async fn list<D: DbRead, G: Send + Sync, L: Send + Sync>(

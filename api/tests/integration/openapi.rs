@@ -114,6 +114,21 @@ async fn the_document_lists_exactly_the_routes_served() {
     served.sort_unstable();
     assert_eq!(documented, served);
 
+    // OpenAPI requires unique operationIds: client generators name methods by them.
+    let mut ids: Vec<String> = operations(&doc)
+        .iter()
+        .map(|(path, op)| {
+            op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{path} has no operationId"))
+                .to_owned()
+        })
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationIds: {ids:?}");
+
     for (path, op) in operations(&doc) {
         // Path parameters are exactly the template's `{name}`s, and required.
         let in_template: Vec<&str> = path
