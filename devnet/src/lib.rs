@@ -36,7 +36,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::chain::Follower;
-use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::SqliteStore;
 use alkahest_indexer::types::{Height, WindowSpec};

@@ -12,7 +12,7 @@ use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::ChainBuilder;
 use alkahest_indexer::source::RegtestSource;
-use alkahest_indexer::storage::SqliteStore;
+use alkahest_indexer::storage::{DbWrite, SqliteStore};
 use alkahest_indexer::types::WindowSpec;
 use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::key::RecoverableSignature;
@@ -99,6 +99,11 @@ pub async fn follow(
         .await
         .with_context(|| format!("opening {url}"))?
         .with_work_model(work);
+    // The names the API shows for the pools the follower identifies.
+    store
+        .upsert_pools(&pools)
+        .await
+        .with_context(|| format!("storing the pools list in {url}"))?;
     let config = FollowerConfig {
         network: Network::Regtest,
         batch_size: 50,

@@ -157,8 +157,15 @@ test('the Network page: first-load budget, hashprice and latest blocks equal the
     const blocks = (await api(source)).blocks;
     const rows = await page.locator('[data-source^="/v1/blocks"] tbody tr').count();
     assert.equal(rows, blocks.length);
+    const first = blocks[0].height;
+    const last = blocks.at(-1).height;
+    const names = new Map(
+      (await api(`/v1/pools?from=${first}&to=${last}`)).pools.map((p) => [p.pool_id, p.name]),
+    );
+    assert.ok([...names.values()].some((n) => n !== 'unknown'), 'the devnet names its pools');
     for (const b of blocks) {
       const scope = '[data-source^="/v1/blocks"]';
+      assert.equal(await cell(page, scope, b.height, 'pool'), names.get(b.pool_id) ?? 'unknown');
       assert.equal(digits(await cell(page, scope, b.height, 'fees')), String(b.fees_sats));
       assert.equal(digits(await cell(page, scope, b.height, 'reward')), String(b.subsidy_sats + b.fees_sats));
       assert.equal(digits(await cell(page, scope, b.height, 'txs')), String(b.tx_count));
