@@ -131,14 +131,16 @@ struct Labels {
     status: u16,
 }
 
+/// [`Handles`] by route, then by the other labels.
+type HandleMap = std::collections::HashMap<Box<str>, Vec<(Labels, Handles)>>;
+
 thread_local! {
     /// Handles by route, then labels: resolving a handle through the recorder (a label
     /// vector, a hash of every label, the registry's map) cost more per request than
     /// serving a cached answer, so each worker thread resolves each combination once.
     /// Bounded: routes are matched patterns (plus `unmatched`), methods are
     /// [`method_label`]'s eight and statuses at most 1,000.
-    static HANDLES: std::cell::RefCell<std::collections::HashMap<Box<str>, Vec<(Labels, Handles)>>> =
-        std::cell::RefCell::default();
+    static HANDLES: std::cell::RefCell<HandleMap> = std::cell::RefCell::default();
 }
 
 fn handles(route: &str, labels: Labels) -> Handles {
