@@ -116,15 +116,27 @@ pub fn find_binary(dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// A loopback port nobody listens on now (the child binds it right after).
+/// A port for a child to bind, chosen below Linux's ephemeral range (32768–60999):
+/// a port the kernel hands out for `bind(…:0)` could be given to another process (a
+/// concurrent test's API, say) between this check and the child's bind, and the devnet
+/// would then post its blocks to a stranger. Random, so concurrent devnets rarely pick
+/// the same one; checked bindable.
 fn free_port() -> anyhow::Result<SocketAddr> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(l.local_addr()?)
+    for _ in 0..200 {
+        let mut b = [0u8; 2];
+        getrandom::getrandom(&mut b).context("choosing a port")?;
+        let port = 20_000 + u16::from_le_bytes(b) % 12_000;
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return Ok(l.local_addr()?);
+        }
+    }
+    anyhow::bail!("no free port in 20000..32000 on 127.0.0.1")
 }
 
-/// A TOML string literal.
 /// The devnet's pools list ([`crate::chain::pools_json`]) in `<data>/processes/`.
 const POOLS_FILE: &str = "pools.json";
 
+/// A TOML string literal.
 fn q(s: impl std::fmt::Display) -> String {
     toml::Value::String(s.to_string()).to_string()
 }

@@ -136,6 +136,30 @@ impl WithStore for Serve<'_> {
         let layered = format!("{}/hello", crate::spawn_server(layered).await?);
         let result = async {
             let mut urls = vec![(LAYERED.to_owned(), layered)];
+            // The largest answer's exact bytes from a bare axum route: what its size
+            // alone costs against the 17-byte hello-world, with no layer and no cache.
+            let doc = reqwest::get(format!("{base}/v1/openapi.json"))
+                .await?
+                .bytes()
+                .await?;
+            let size = doc.len();
+            let bare = axum::Router::new().route(
+                "/doc",
+                axum::routing::get(move || {
+                    let doc = doc.clone();
+                    async move {
+                        (
+                            [(axum::http::header::CONTENT_TYPE, "application/json")],
+                            doc,
+                        )
+                    }
+                }),
+            );
+            let bare = format!("{}/doc", crate::spawn_server(bare).await?);
+            urls.push((
+                format!("{size} bytes of /v1/openapi.json, bare axum (reference)"),
+                bare,
+            ));
             urls.extend(
                 endpoint_urls(&base)
                     .await?
