@@ -22,13 +22,17 @@
 //! pools-file update at indexer start (pool names in `/v1/pools` and blocks).
 //!
 //! Each cached answer carries a weak `ETag` (a hash of its body); a request whose
-//! `If-None-Match` lists it gets `304 Not Modified` without the body. Chain-state
+//! `If-None-Match` lists it gets `304 Not Modified` without the body. A client that
+//! accepts brotli or gzip gets the body compressed once per entry and coding, not per
+//! request (compressing a 37 kB answer on every request cost more than serving it);
+//! compressed forms are kept only when smaller, so they add at most twice the identity
+//! bytes that [`CacheLimits::max_bytes`] bounds. Chain-state
 //! sources that are neither tip (the governance and lending sources of the devnet read
 //! the Clarity simnet) change with Stacks blocks, which move the chain-state tip.
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use alkahest_indexer::storage::DbRead;
@@ -69,12 +73,103 @@ impl Default for CacheLimits {
 /// Bytes counted per entry beyond key and body: the headers and bookkeeping.
 const ENTRY_OVERHEAD: u64 = 256;
 
-/// A cached `200`: its headers, body and weak ETag.
+/// A cached `200`: its headers, body and weak ETag, and its compressed forms, each
+/// made by the first request that asks for it.
 #[derive(Clone)]
 struct Entry {
     headers: HeaderMap,
     body: Bytes,
     etag: HeaderValue,
+    encoded: Arc<Encoded>,
+}
+
+/// The compressed forms of a body: `None` once tried and found no smaller.
+#[derive(Default)]
+struct Encoded {
+    br: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+}
+
+/// A content coding the cache serves precompressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Br,
+    Gzip,
+}
+
+impl Coding {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Coding::Br => "br",
+            Coding::Gzip => "gzip",
+        })
+    }
+}
+
+/// Bodies shorter than this are sent as they are (as the compression layer does).
+const MIN_COMPRESS: usize = 32;
+
+/// The coding to answer with for an `Accept-Encoding`: brotli, else gzip, when
+/// accepted with a non-zero q; else none (identity).
+fn negotiate(accept: Option<&HeaderValue>) -> Option<Coding> {
+    let text = accept?.to_str().ok()?;
+    let (mut br, mut gzip) = (false, false);
+    for item in text.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok());
+        if !q.is_some_and(|q| q > 0.0) {
+            continue;
+        }
+        br |= name.eq_ignore_ascii_case("br");
+        gzip |= name.eq_ignore_ascii_case("gzip");
+    }
+    if br {
+        Some(Coding::Br)
+    } else if gzip {
+        Some(Coding::Gzip)
+    } else {
+        None
+    }
+}
+
+/// `body` compressed with `coding`, or `None` when that is not smaller.
+fn compress(coding: Coding, body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let out = match coding {
+        Coding::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(body).ok()?;
+            e.finish().ok()?
+        }
+        Coding::Br => {
+            let mut out = Vec::new();
+            {
+                // Quality 5 of 11: most of brotli's gain at a fraction of its top cost,
+                // paid once per answer and data version.
+                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                w.write_all(body).ok()?;
+            }
+            out
+        }
+    };
+    (out.len() < body.len()).then(|| Bytes::from(out))
+}
+
+impl Entry {
+    /// The body in `coding`, compressed on first use.
+    fn encoded(&self, coding: Coding) -> Option<Bytes> {
+        if self.body.len() < MIN_COMPRESS {
+            return None;
+        }
+        let slot = match coding {
+            Coding::Br => &self.encoded.br,
+            Coding::Gzip => &self.encoded.gzip,
+        };
+        slot.get_or_init(|| compress(coding, &self.body)).clone()
+    }
 }
 
 type Key = (u64, String);
@@ -242,9 +337,10 @@ async fn respond(State(cache): State<ResponseCache>, request: Request, next: Nex
         |p| p.as_str().to_owned(),
     );
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let coding = negotiate(request.headers().get(header::ACCEPT_ENCODING));
     let key = (generation, uri);
     if let Some(entry) = cache.get(&key) {
-        return answer(entry, if_none_match.as_ref());
+        return answer(entry, if_none_match.as_ref(), coding);
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
@@ -266,9 +362,10 @@ async fn respond(State(cache): State<ResponseCache>, request: Request, next: Nex
         etag: etag(&bytes),
         headers: parts.headers,
         body: bytes,
+        encoded: Arc::default(),
     };
     cache.insert(key, entry.clone());
-    answer(entry, if_none_match.as_ref())
+    answer(entry, if_none_match.as_ref(), coding)
 }
 
 /// A weak ETag from the body's hash and length: equal bodies, equal tags.
@@ -289,15 +386,29 @@ fn matches(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
     list.split(',').any(|t| t.trim() == "*" || strip(t) == ours)
 }
 
-fn answer(entry: Entry, if_none_match: Option<&HeaderValue>) -> Response {
+/// A hit: `304` when the client holds this version, else the body, precompressed in
+/// `coding` when it is smaller that way. A compressed answer names its coding and
+/// varies by `Accept-Encoding` (the compression layer leaves an encoded answer alone);
+/// the weak ETag is the same for every coding of one body.
+fn answer(entry: Entry, if_none_match: Option<&HeaderValue>, coding: Option<Coding>) -> Response {
     if if_none_match.is_some_and(|v| matches(v, &entry.etag)) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         r.headers_mut().insert(header::ETAG, entry.etag);
         return r;
     }
-    let mut r = Response::new(Body::from(entry.body));
-    *r.headers_mut() = entry.headers;
-    r.headers_mut().insert(header::ETAG, entry.etag);
+    let compressed = coding.and_then(|c| Some((c, entry.encoded(c)?)));
+    let mut headers = entry.headers;
+    headers.insert(header::ETAG, entry.etag);
+    let body = match compressed {
+        Some((coding, bytes)) => {
+            headers.insert(header::CONTENT_ENCODING, coding.header());
+            headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+            bytes
+        }
+        None => entry.body,
+    };
+    let mut r = Response::new(Body::from(body));
+    *r.headers_mut() = headers;
     r
 }
 

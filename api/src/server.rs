@@ -411,6 +411,42 @@ mod tests {
         assert!(vary.iter().any(|v| *v == "origin"), "{vary:?}");
     }
 
+    /// Behind the served layers, a cached answer precompressed by the cache is sent
+    /// once compressed (the compression layer leaves an encoded answer alone).
+    #[tokio::test]
+    async fn cached_answers_are_compressed_once() {
+        use std::io::Read;
+        let store = Arc::new(
+            SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
+                .await
+                .unwrap(),
+        );
+        let cache = ResponseCache::new(crate::cache::CacheLimits::default());
+        assert!(cache.refresh(store.as_ref(), None).await);
+        let app = serve_layers(
+            crate::router(store),
+            Some(&cache),
+            &test_metrics(),
+            &Settings::default(),
+        );
+        for _ in 0..2 {
+            let req = Request::get("/v1/openapi.json")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap();
+            let r = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+            let gz = r.into_body().collect().await.unwrap().to_bytes();
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert!(doc["paths"].is_object());
+        }
+        assert_eq!(cache.len(), 1);
+    }
+
     /// With any origin allowed, every answer grants it (with an Origin or without, so a
     /// cached copy stays readable); without Accept-Encoding the body is sent as is.
     #[tokio::test]

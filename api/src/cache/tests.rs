@@ -208,3 +208,80 @@ async fn a_matching_etag_gets_304() {
     // A 304 is answered from the entry and stores nothing of its own.
     assert_eq!(cache.len(), 2);
 }
+
+/// GETs `uri` with `Accept-Encoding: accept`; the raw body.
+async fn get_encoded(app: &Router, uri: &str, accept: &str) -> (HeaderMap, Bytes) {
+    let req = Request::get(uri)
+        .header(header::ACCEPT_ENCODING, accept)
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+    let (parts, body) = resp.into_parts();
+    (parts.headers, body.collect().await.unwrap().to_bytes())
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
+fn unbrotli(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    brotli::Decompressor::new(bytes, 4096)
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn negotiation_prefers_brotli_and_honours_q_zero() {
+    let pick = |s: &str| negotiate(Some(&HeaderValue::from_str(s).unwrap()));
+    assert_eq!(negotiate(None), None);
+    assert_eq!(pick("gzip, deflate, br, zstd"), Some(Coding::Br));
+    assert_eq!(pick("GZIP"), Some(Coding::Gzip));
+    assert_eq!(pick("br;q=0, gzip;q=0.5"), Some(Coding::Gzip));
+    assert_eq!(pick("br;q=0, gzip;q=0"), None);
+    assert_eq!(pick("br;q=oops, gzip"), Some(Coding::Gzip));
+    assert_eq!(pick("identity, deflate"), None);
+}
+
+/// A client accepting brotli or gzip gets the cached body compressed, once per
+/// entry: the same bytes each time, decoding to the identity answer, with the coding
+/// named, `Vary: Accept-Encoding` and the entry's ETag.
+#[tokio::test]
+async fn hits_are_served_precompressed() {
+    let (_cache, app) = served(30, CacheLimits::default()).await;
+    let uri = "/v1/blocks?limit=30";
+    let (plain_headers, plain) = get_encoded(&app, uri, "identity").await;
+    assert!(plain_headers.get(header::CONTENT_ENCODING).is_none());
+    let plain = String::from_utf8(plain.to_vec()).unwrap();
+    for (accept, coding, decode) in [
+        ("gzip", "gzip", gunzip as fn(&[u8]) -> String),
+        ("gzip, br", "br", unbrotli),
+    ] {
+        let (headers, first) = get_encoded(&app, uri, accept).await;
+        assert_eq!(headers[header::CONTENT_ENCODING], coding, "{accept}");
+        assert!(headers
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v == "accept-encoding"));
+        assert_eq!(headers[header::ETAG], plain_headers[header::ETAG]);
+        assert!(
+            first.len() < plain.len() / 2,
+            "{accept}: {} bytes",
+            first.len()
+        );
+        assert_eq!(decode(&first), plain, "{accept}");
+        let (_, second) = get_encoded(&app, uri, accept).await;
+        assert_eq!(first, second);
+    }
+    // A body too short to gain is sent as it is.
+    let (headers, _) = get_encoded(&app, "/v1/blocks?from=999", "gzip").await;
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
+}
