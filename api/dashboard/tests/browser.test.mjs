@@ -215,6 +215,16 @@ test('lending and governance links show exactly when the API has their data', { 
     });
     await page.screenshot({ path: join(SHOTS, 'lending.png'), fullPage: true });
   }
+  // A hidden section's page still answers when opened directly, and says it is empty.
+  for (const [name, shown, empty] of [
+    ['lending', lending, 'No lending pool yet.'],
+    ['governance', governance, 'No proposal yet.'],
+  ]) {
+    if (shown) continue;
+    await page.goto(`${devnet.api}/#/${name}`);
+    await page.waitForFunction((n) => document.body.dataset.page === n, name);
+    assert.equal(await text(page, 'main p.muted'), empty);
+  }
   if (governance) {
     await page.goto(`${devnet.api}/#/governance`);
     await page.waitForFunction(() => document.body.dataset.page === 'governance');

@@ -9,8 +9,8 @@ export class ApiError extends Error {
 }
 
 /**
- * GETs `path` as JSON. Answers carry an ETag, so a poll of unchanged data costs the
- * server a 304 and the browser nothing but headers.
+ * GETs `path` as JSON. The `api` binary's response cache tags answers with an ETag,
+ * so there a poll of unchanged data costs a 304 and nothing but headers.
  */
 export async function get(path, { signal } = {}) {
   const response = await fetch(path, { signal, headers: { accept: 'application/json' } });
