@@ -1,7 +1,9 @@
 //! Alkahest HTTP API: serves indexed blocks, coinbase payouts, the hashprice index and
 //! mining-pool shares over axum; Silicas and AMM pools from the chain-state store that
 //! the stacks-node event observer ([`observer`]) fills; governance proposals and
-//! lending pools from chain state; with an OpenAPI document at `/v1/openapi.json`.
+//! lending pools from chain state; with an OpenAPI document at `/v1/openapi.json`. The
+//! served stack ([`server::serve_layers`]) adds the response cache, CORS, compression,
+//! metrics and the dashboard at `/` ([`dashboard`]), a page that reads only these routes.
 //!
 //! [`router`] is the only entry point. Handlers read through the indexer's `DbRead`
 //! trait, so API servers are stateless and many can run over one database. Every error

@@ -2,9 +2,9 @@
 //! - [`config`]: settings layered defaults < TOML file < `PREFIX_` environment < flags;
 //! - [`telemetry`]: logs to stderr through `tracing`, and Prometheus metrics (the
 //!   `metrics` facade, rendered by `metrics-exporter-prometheus`) with a per-route HTTP
-//!   request counter and latency histogram;
-//! - [`http`]: serving an axum router with request tracing, timeouts and a clean
-//!   shutdown on SIGINT or SIGTERM.
+//!   request counter and latency histogram, and a debug log line per request;
+//! - [`http`]: serving an axum router with those request metrics and logs, timeouts and
+//!   a clean shutdown on SIGINT or SIGTERM.
 //!
 //! ```
 //! use alkahest_service::{config::Layering, telemetry::Metrics};
