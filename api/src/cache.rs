@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use alkahest_indexer::storage::DbRead;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -81,6 +81,8 @@ struct Entry {
     body: Bytes,
     etag: HeaderValue,
     encoded: Arc<Encoded>,
+    /// The route pattern the answer was routed to, for the metrics of hits.
+    route: Option<MatchedPath>,
 }
 
 /// The compressed forms of a body: `None` once tried and found no smaller.
@@ -289,9 +291,21 @@ impl ResponseCache {
         });
     }
 
-    /// `router` with every GET answered through this cache.
-    pub fn layer(&self, router: Router) -> Router {
-        router.layer(axum::middleware::from_fn_with_state(self.clone(), respond))
+    /// `router` with every GET answered through this cache, which sits in front of
+    /// the routing: a hit is answered without routing or running the routes' layers
+    /// (axum applies `Router::layer` to each route, each layer costing a boxed clone
+    /// per request). Hits are counted in the request metrics under `service` with the
+    /// route their miss matched (`alkahest_service::telemetry::track_requests` leaves
+    /// it in the response; without it, `unmatched`).
+    pub fn layer(&self, router: Router, service: &'static str) -> Router {
+        let cached = axum::middleware::from_fn_with_state(
+            Front {
+                cache: self.clone(),
+                service,
+            },
+            respond,
+        );
+        Router::new().fallback_service(tower::Layer::layer(&cached, router))
     }
 
     /// Whether the data version is known: before the first refresh, or after a failed
@@ -326,11 +340,20 @@ async fn data_version<D: DbRead>(store: &D, chain: Option<&ChainStore>) -> Resul
     ))
 }
 
+/// The cache in front of a router, and the metrics' service label for its hits.
+#[derive(Clone)]
+struct Front {
+    cache: ResponseCache,
+    service: &'static str,
+}
+
 /// The middleware: serves hits, stores fresh `200`s, passes everything else through.
-async fn respond(State(cache): State<ResponseCache>, request: Request, next: Next) -> Response {
+async fn respond(State(front): State<Front>, request: Request, next: Next) -> Response {
+    let cache = front.cache;
     if request.method() != Method::GET || !cache.knows_version() {
         return next.run(request).await;
     }
+    let started = std::time::Instant::now();
     let generation = cache.generation();
     let uri = request.uri().path_and_query().map_or_else(
         || request.uri().path().to_owned(),
@@ -340,12 +363,22 @@ async fn respond(State(cache): State<ResponseCache>, request: Request, next: Nex
     let coding = negotiate(request.headers().get(header::ACCEPT_ENCODING));
     let key = (generation, uri);
     if let Some(entry) = cache.get(&key) {
-        return answer(entry, if_none_match.as_ref(), coding);
+        let route = entry.route.clone();
+        let response = answer(entry, if_none_match.as_ref(), coding);
+        alkahest_service::telemetry::record_request(
+            front.service,
+            route.as_ref().map_or("unmatched", MatchedPath::as_str),
+            &Method::GET,
+            response.status(),
+            started.elapsed(),
+        );
+        return response;
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
         return response;
     }
+    let route = response.extensions().get::<MatchedPath>().cloned();
     let (parts, body) = response.into_parts();
     let size = axum::body::HttpBody::size_hint(&body).exact();
     let Some(size) = size.filter(|&n| n <= cache.inner.limits.max_entry_bytes as u64) else {
@@ -363,6 +396,7 @@ async fn respond(State(cache): State<ResponseCache>, request: Request, next: Nex
         headers: parts.headers,
         body: bytes,
         encoded: Arc::default(),
+        route,
     };
     cache.insert(key, entry.clone());
     answer(entry, if_none_match.as_ref(), coding)

@@ -14,6 +14,7 @@ use alkahest_service::telemetry::Metrics;
 use axum::http::{HeaderValue, Method};
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -186,30 +187,34 @@ impl Settings {
 
 /// The public API as served: `api` (its GETs answered through `cache` when given, see
 /// [`crate::cache`]) plus `/metrics` (never cached) and the dashboard at `/`
-/// ([`crate::dashboard`]), with CORS, compression, the timeout and request metrics and
-/// logs. The cache sits inside compression and CORS, so it
-/// holds identity bodies and every request still gets its own encoding and CORS
-/// headers; metrics and tracing count cache hits like any answer.
+/// ([`crate::dashboard`]), with request metrics and logs and the timeout on every
+/// route, then compression and CORS around the whole (applied once, not per route).
+/// The cache sits in front of the API's routing and inside compression and CORS, so
+/// it holds identity bodies, a hit skips the routes' layers, and every answer still
+/// gets its own encoding and CORS headers.
 pub fn serve_layers(
     api: Router,
     cache: Option<&ResponseCache>,
     metrics: &Metrics,
     settings: &Settings,
 ) -> Router {
+    let common =
+        |r: Router| alkahest_service::http::with_common_layers(r, "api", settings.timeout());
+    let api = common(api);
     let api = match cache {
-        Some(cache) => cache.layer(api),
+        Some(cache) => cache.layer(api, "api"),
         None => api,
     };
-    let router = api.merge(metrics.route()).merge(crate::dashboard::router());
-    let router = alkahest_service::http::with_common_layers(router, "api", settings.timeout())
-        .layer(Bypass::new(
-            CompressionLayer::new(),
-            bypass::accepts_encoding,
-            bypass::unchanged,
-        ));
+    let router = api.merge(common(metrics.route().merge(crate::dashboard::router())));
+    let compressed = Bypass::new(
+        CompressionLayer::new(),
+        bypass::accepts_encoding,
+        bypass::unchanged,
+    )
+    .layer(router);
     match settings.cors_layer() {
-        Some(cors) => router.layer(cors),
-        None => router,
+        Some(cors) => Router::new().fallback_service(cors.layer(compressed)),
+        None => Router::new().fallback_service(compressed),
     }
 }
 
@@ -445,6 +450,43 @@ mod tests {
             assert!(doc["paths"].is_object());
         }
         assert_eq!(cache.len(), 1);
+
+        // Hits are answered in front of the routing but counted under their route:
+        // a miss, a hit and a 304 of /v1/blocks.
+        let get = |etag: Option<&str>| {
+            let mut req = Request::get("/v1/blocks?from=7");
+            if let Some(tag) = etag {
+                req = req.header(header::IF_NONE_MATCH, tag);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let first = app.clone().oneshot(get(None)).await.unwrap();
+        let tag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+        assert_eq!(
+            app.clone().oneshot(get(None)).await.unwrap().status(),
+            StatusCode::OK
+        );
+        let r = app.clone().oneshot(get(Some(&tag))).await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let r = app
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let text =
+            String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        let count = |status: &str| {
+            text.lines()
+                .find(|l| {
+                    l.starts_with("http_requests_total{")
+                        && l.contains("route=\"/v1/blocks\"")
+                        && l.contains(&format!("status=\"{status}\""))
+                })
+                .and_then(|l| l.rsplit(' ').next())
+                .map(str::to_owned)
+        };
+        assert_eq!(count("200").as_deref(), Some("2"), "{text}");
+        assert_eq!(count("304").as_deref(), Some("1"), "{text}");
     }
 
     /// With any origin allowed, every answer grants it (with an Origin or without, so a

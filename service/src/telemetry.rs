@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
@@ -166,22 +166,18 @@ fn handles(route: &str, labels: Labels) -> Handles {
     })
 }
 
-/// Axum middleware recording [`REQUESTS`] and [`LATENCY`] under `service` (a label,
-/// e.g. `"api"`), keyed by the matched route pattern (`/v1/blocks/{height}`), or
-/// `unmatched` for 404s of unknown paths; it also logs each request at `debug` and
-/// each server error (5xx) at `warn`, with its route and latency.
-pub async fn track_requests(
-    State(service): State<&'static str>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+/// Records one answered request: [`REQUESTS`] and [`LATENCY`] under `service` and
+/// `route` (a matched route pattern, or `unmatched`), a `debug` log line, and a `warn`
+/// line for a server error (5xx). [`track_requests`] calls it for every routed request;
+/// a cache answering in front of the routing calls it for its hits.
+pub fn record_request(
+    service: &'static str,
+    route: &str,
+    method: &axum::http::Method,
+    status: axum::http::StatusCode,
+    elapsed: std::time::Duration,
+) {
+    let method = method_label(method);
     let h = handles(
         route,
         Labels {
@@ -212,5 +208,31 @@ pub async fn track_requests(
             "request"
         );
     }
-    response.into_response()
+}
+
+/// Axum middleware recording each request ([`record_request`]) under `service` (a
+/// label, e.g. `"api"`), keyed by the matched route pattern (`/v1/blocks/{height}`),
+/// or `unmatched` for 404s of unknown paths. The matched route is also left in the
+/// response's extensions, for layers outside the routing (a response cache).
+pub async fn track_requests(
+    State(service): State<&'static str>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    let label = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    record_request(
+        service,
+        label,
+        &method,
+        response.status(),
+        started.elapsed(),
+    );
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
 }

@@ -71,7 +71,7 @@ fn tip_height(body: &str) -> u64 {
 
 /// The API over `store` behind `cache`.
 fn app(store: &SqliteStore, cache: &ResponseCache) -> Router {
-    cache.layer(crate::router(Arc::new(store.clone())))
+    cache.layer(crate::router(Arc::new(store.clone())), "api")
 }
 
 /// `blocks` indexed, served behind a cache with `limits` that knows their version.
