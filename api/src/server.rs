@@ -305,12 +305,6 @@ mod tests {
         }
     }
 
-    /// The process's one recorder, shared by the tests that serve the layers.
-    fn test_metrics() -> Metrics {
-        static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
-        METRICS.get_or_init(Metrics::install).clone()
-    }
-
     /// The served API counts requests per route in `/metrics`, answers browsers with
     /// CORS headers for reads only, and compresses when asked.
     #[tokio::test]
@@ -318,7 +312,7 @@ mod tests {
         let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
             .await
             .unwrap();
-        let metrics = test_metrics();
+        let metrics = Metrics::install();
         let settings = Settings {
             cors_origins: vec!["https://dash.example".into()],
             ..Settings::default()
@@ -431,7 +425,7 @@ mod tests {
         let app = serve_layers(
             crate::router(store),
             Some(&cache),
-            &test_metrics(),
+            &Metrics::install(),
             &Settings::default(),
         );
         for _ in 0..2 {
@@ -496,7 +490,7 @@ mod tests {
         let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
             .await
             .unwrap();
-        let metrics = test_metrics();
+        let metrics = Metrics::install();
         let app = serve_layers(
             crate::router(Arc::new(store)),
             None,

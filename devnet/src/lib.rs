@@ -329,14 +329,10 @@ async fn serve_in_process(devnet: &Devnet, config: &DevnetConfig) -> anyhow::Res
     );
     // Served as the `api` binary serves it (dashboard, CORS, compression, timeout,
     // metrics) but without the response cache: a devnet reader sees each block at once.
-    // One recorder per process: tests run several devnets in one.
-    static METRICS: std::sync::OnceLock<alkahest_service::telemetry::Metrics> =
-        std::sync::OnceLock::new();
-    let metrics = METRICS.get_or_init(alkahest_service::telemetry::Metrics::install);
     let app = alkahest_api::server::serve_layers(
         app,
         None,
-        metrics,
+        &alkahest_service::telemetry::Metrics::install(),
         &alkahest_api::server::Settings::default(),
     );
     let api_addr = config.api_addr;

@@ -54,14 +54,21 @@ impl Metrics {
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder())
     }
 
-    /// Installs a registry as the process's recorder (once per binary, in `main`).
-    /// A second install keeps the first recorder and returns a registry that sees
-    /// nothing, so tests share one through a `OnceLock`.
+    /// The process's registry: the first call installs it as the global recorder (and
+    /// starts its upkeep); every later call returns the same registry, so a binary, a
+    /// devnet running many servers, or tests in one process all see one set of metrics.
+    /// If another recorder was installed first, the returned registry sees nothing (a
+    /// warning says so).
     pub fn install() -> Metrics {
+        static INSTALLED: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+        INSTALLED.get_or_init(Metrics::install_once).clone()
+    }
+
+    fn install_once() -> Metrics {
         let recorder = Metrics::recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
-            tracing::warn!("a metrics recorder was already installed");
+            tracing::warn!("another metrics recorder was already installed");
         } else {
             // Histogram samples accumulate until upkeep folds them into the buckets; the
             // exporter leaves running it to its owner, so a process nobody scrapes would
@@ -235,4 +242,26 @@ pub async fn track_requests(
         response.extensions_mut().insert(route);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every install returns the one registry: what one records, another renders.
+    #[test]
+    fn a_second_install_is_the_same_registry() {
+        let (a, b) = (Metrics::install(), Metrics::install());
+        metrics::counter!("install_twice_total").increment(3);
+        assert!(
+            a.render().contains("install_twice_total 3"),
+            "{}",
+            a.render()
+        );
+        assert!(
+            b.render().contains("install_twice_total 3"),
+            "{}",
+            b.render()
+        );
+    }
 }
