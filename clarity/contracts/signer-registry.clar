@@ -46,6 +46,8 @@
 (define-constant DOMAIN_DELIVERY "alkahest-silica-delivery-v2")
 (define-constant DOMAIN_DEPOSIT "alkahest-sbtc-deposit-v2")
 (define-constant DOMAIN_ROTATION "alkahest-signer-rotation-v2")
+;; Tags the id of a delivery minted from Bitcoin proofs (no signature covers it).
+(define-constant DOMAIN_PROVEN "alkahest-silica-proven-v1")
 
 ;; Errors: block 5xx (see clarity/README.md).
 ;; The caller is not allowed to do this (not the deployer, not the consumer contract).
@@ -84,6 +86,8 @@
 ;; burn-height is not below burn-block-height: that block is not final on this chain
 ;; (its header hash is not visible to contracts yet, or it does not exist).
 (define-constant ERR_BURN_HEIGHT_NOT_PAST (err u516))
+;; A delivery for this (Silica, window) was minted already, attested or proven.
+(define-constant ERR_WINDOW_MINTED (err u517))
 
 ;; Current set: version 0 means not bootstrapped; each install increments it.
 (define-data-var set-version uint u0)
@@ -98,6 +102,9 @@
 (define-map used-sets (buff 32) uint)
 ;; Accepted attestation ids (message hashes) -> burn-block-height at acceptance.
 (define-map accepted (buff 32) uint)
+;; (Silica, window) -> the id that minted its delivery: one mint per window, whether
+;; the signers attested it or silica-proof proved it.
+(define-map minted-windows {silica-id: uint, window: uint} (buff 32))
 ;; Pegged-in Bitcoin outputs -> the attestation id that minted them.
 (define-map deposits {txid: (buff 32), vout: uint} (buff 32))
 
@@ -113,6 +120,10 @@
 ;; The attestation id that minted output (txid, vout), if it was pegged in.
 (define-read-only (get-deposit (txid (buff 32)) (vout uint))
   (map-get? deposits {txid: txid, vout: vout}))
+
+;; The id that minted the delivery of (Silica, window), attested or proven.
+(define-read-only (get-window-mint (silica-id uint) (window uint))
+  (map-get? minted-windows {silica-id: silica-id, window: window}))
 
 (define-read-only (is-set-used (keys (list 15 (buff 33))) (m uint))
   (is-some (map-get? used-sets (set-hash keys m))))
@@ -203,11 +214,29 @@
     (asserts! (is-eq (some contract-caller) (var-get consumer)) ERR_NOT_AUTHORIZED)
     (try! (check-burn-hash burn-height burn-hash))
     (let ((count (try! (verify id sigs))))
+      (asserts! (map-insert minted-windows {silica-id: silica-id, window: window} id)
+                ERR_WINDOW_MINTED)
       (and (> delivered u0) (try! (contract-call? .sbtc-token mint delivered contract-caller)))
       (print {topic: "attestation", id: id, silica-id: silica-id, window: window,
               delivered: delivered, index: index, burn-height: burn-height,
               burn-hash: burn-hash, signed-by: count})
       (ok id))))
+
+;; Mints a delivery the consumer (silica) recorded from Bitcoin proofs (silica-proof
+;; summed the payouts proven against the burn chain's header hashes): the BTC sits at
+;; the signer-controlled payout script like an attested delivery. Once per (Silica,
+;; window) across both paths. Returns the mint's id.
+(define-public (mint-proven-delivery (silica-id uint) (window uint) (delivered uint))
+  (let ((id (sha256 (unwrap-panic (to-consensus-buff? {
+              domain: DOMAIN_PROVEN, chain-id: chain-id, registry: (as-contract tx-sender),
+              silica-id: silica-id, window: window, delivered: delivered})))))
+    (asserts! (is-eq (some contract-caller) (var-get consumer)) ERR_NOT_AUTHORIZED)
+    (asserts! (map-insert minted-windows {silica-id: silica-id, window: window} id)
+              ERR_WINDOW_MINTED)
+    (and (> delivered u0) (try! (contract-call? .sbtc-token mint delivered contract-caller)))
+    (print {topic: "proven-delivery", id: id, silica-id: silica-id, window: window,
+            delivered: delivered})
+    (ok id)))
 
 ;; Private
 

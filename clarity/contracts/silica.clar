@@ -137,10 +137,14 @@
 ;; Delivered sats can be minted only when the settlement token is the one
 ;; signer-registry mints (MINTED_TOKEN).
 (define-constant ERR_DELIVERY_NOT_MINTABLE (err u624))
+;; The prover contract is set already.
+(define-constant ERR_PROVER_ALREADY_SET (err u625))
 
 (define-data-var governance principal DEPLOYER)
 ;; The SIP-010 settlement token, set once (set-settlement-token).
 (define-data-var settlement-token (optional principal) none)
+;; The contract that records windows from Bitcoin proofs (silica-proof), set once.
+(define-data-var prover (optional principal) none)
 ;; Blocks on top of a window's last block before it may be attested.
 (define-data-var confirmations uint u100)
 ;; Blocks per window for Silicas listed from now on (each Silica keeps its own).
@@ -186,6 +190,7 @@
 (define-read-only (get-window (id uint) (window uint)) (map-get? windows {id: id, window: window}))
 (define-read-only (get-settlement (id uint)) (map-get? settlements id))
 (define-read-only (get-settlement-token) (var-get settlement-token))
+(define-read-only (get-prover) (var-get prover))
 (define-read-only (get-governance) (var-get governance))
 (define-read-only (get-params)
   {governance: (var-get governance), confirmations: (var-get confirmations),
@@ -390,36 +395,22 @@
 (define-public (attest-window (token <sip-010-trait>) (id uint) (window uint) (delivered uint)
                               (index uint) (burn-height uint) (burn-hash (buff 32))
                               (sigs (list 15 (buff 65))))
-  (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
-        (open (is-eq (get status s0) STATUS_OPEN)))
-    (asserts! (or (is-eq (get status s0) STATUS_RUNNING) (and open (> (get sold s0) u0)))
-              ERR_BAD_STATUS)
-    (asserts! (<= index MAX_INDEX) ERR_INVALID_PARAMETER)
-    (try! (check-token token))
-    (asserts! (or (is-eq delivered u0) (is-eq (contract-of token) MINTED_TOKEN))
-              ERR_DELIVERY_NOT_MINTABLE)
-    (let ((attestation (try! (contract-call? .signer-registry attest-delivery id window delivered
-                                              index burn-height burn-hash sigs))))
-      (asserts! (is-eq window (get next-window s0)) ERR_WINDOW_OUT_OF_ORDER)
-      (asserts! (>= burn-height (window-final-height s0 window)) ERR_NOT_CONFIRMED)
-      (let ((s (if open (try! (activate token id s0)) s0))
-            (due (/ (* (get sold s) index) INDEX_SCALE))
-            (cum-delivered (+ (get cum-delivered s) delivered))
-            (cum-due (+ (get cum-due s) due))
-            (locked (locked-collateral (get collateral s) (get windows s) window))
-            (passed (>= (+ cum-delivered (get topups s) locked) cum-due))
-            (recorded (merge s {cum-delivered: cum-delivered, cum-due: cum-due,
-                                next-window: (+ window u1), last-index: index})))
-        (map-set windows {id: id, window: window}
-          {delivered: delivered, due: due, index: index, burn-height: burn-height,
-           attestation: attestation})
-        (var-set latest-index index)
-        (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
-                due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
-                topups: (get topups s), passed: passed, attestation: attestation})
-        (if passed
-            (release token id recorded locked)
-            (settle id recorded STATUS_DEFAULTED window))))))
+  (let ((s0 (try! (check-attestable token id delivered index))))
+    (record-window token id s0 window delivered index burn-height
+                   (try! (contract-call? .signer-registry attest-delivery id window delivered
+                                         index burn-height burn-hash sigs)))))
+
+;; The same from Bitcoin proofs: only the prover contract (silica-proof), which summed
+;; the window's proven payouts and computed its index from the proven blocks. The
+;; registry mints the delivery once per (Silica, window), whichever path records it.
+(define-public (record-proven-window (token <sip-010-trait>) (id uint) (window uint)
+                                     (delivered uint) (index uint))
+  (begin
+    (asserts! (is-eq (some contract-caller) (var-get prover)) ERR_NOT_AUTHORIZED)
+    (record-window token id
+                   (try! (check-attestable token id delivered index))
+                   window delivered index (- burn-block-height u1)
+                   (try! (contract-call? .signer-registry mint-proven-delivery id window delivered)))))
 
 ;; Anyone: the signers stopped attesting. Once the last window has been attestable for
 ;; stall-grace blocks and the Silica is still RUNNING (or OPEN with shares sold), it
@@ -476,6 +467,16 @@
     (asserts! (is-none (var-get settlement-token)) ERR_TOKEN_ALREADY_SET)
     (var-set settlement-token (some token))
     (print {topic: "set-settlement-token", token: token})
+    (ok true)))
+
+;; Sets the contract whose proven windows record like attested ones, once, by the
+;; deployer (deployments/bootstrap.toml: `.silica-proof`).
+(define-public (set-prover (new-prover principal))
+  (begin
+    (asserts! (is-eq contract-caller DEPLOYER) ERR_NOT_AUTHORIZED)
+    (asserts! (is-none (var-get prover)) ERR_PROVER_ALREADY_SET)
+    (var-set prover (some new-prover))
+    (print {topic: "set-prover", prover: new-prover})
     (ok true)))
 
 ;; Public: governance (see `is-governance`: dao-core after the bootstrap handover)
@@ -557,6 +558,47 @@
     (try! (pay-out token returned (get miner s)))
     (print {topic: "start", id: id, sold: (get sold s), collateral: scaled, returned: returned})
     (ok (merge s {status: STATUS_RUNNING, collateral: scaled, collateral-held: scaled}))))
+
+;; A Silica that takes window records: RUNNING (or OPEN with shares sold), a sane
+;; index, the settlement token, and a delivery the registry can mint. (The registry's
+;; replay checks run next, then record-window's window order and confirmations.)
+(define-private (check-attestable (token <sip-010-trait>) (id uint) (delivered uint) (index uint))
+  (let ((s0 (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (asserts! (or (is-eq (get status s0) STATUS_RUNNING)
+                  (and (is-eq (get status s0) STATUS_OPEN) (> (get sold s0) u0)))
+              ERR_BAD_STATUS)
+    (asserts! (<= index MAX_INDEX) ERR_INVALID_PARAMETER)
+    (try! (check-token token))
+    (asserts! (or (is-eq delivered u0) (is-eq (contract-of token) MINTED_TOKEN))
+              ERR_DELIVERY_NOT_MINTABLE)
+    (ok s0)))
+
+;; Records window `window` if it is the next one and final at `burn-height`, runs the
+;; obligation test and releases or settles.
+(define-private (record-window (token <sip-010-trait>) (id uint) (s0 {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+                               (window uint) (delivered uint) (index uint) (burn-height uint)
+                               (attestation (buff 32)))
+  (begin
+    (asserts! (is-eq window (get next-window s0)) ERR_WINDOW_OUT_OF_ORDER)
+    (asserts! (>= burn-height (window-final-height s0 window)) ERR_NOT_CONFIRMED)
+    (let ((s (if (is-eq (get status s0) STATUS_OPEN) (try! (activate token id s0)) s0))
+          (due (/ (* (get sold s) index) INDEX_SCALE))
+          (cum-delivered (+ (get cum-delivered s) delivered))
+          (cum-due (+ (get cum-due s) due))
+          (locked (locked-collateral (get collateral s) (get windows s) window))
+          (passed (>= (+ cum-delivered (get topups s) locked) cum-due))
+          (recorded (merge s {cum-delivered: cum-delivered, cum-due: cum-due,
+                              next-window: (+ window u1), last-index: index})))
+      (map-set windows {id: id, window: window}
+        {delivered: delivered, due: due, index: index, burn-height: burn-height,
+         attestation: attestation})
+      (var-set latest-index index)
+      (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
+              due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
+              topups: (get topups s), passed: passed, attestation: attestation})
+      (if passed
+          (release token id recorded locked)
+          (settle id recorded STATUS_DEFAULTED window)))))
 
 ;; Window passed: release payment/N and the unlocked collateral; finish after N.
 (define-private (release (token <sip-010-trait>) (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})

@@ -5,6 +5,7 @@
 
 mod actors;
 mod amm_common;
+mod btc_common;
 mod dao_common;
 mod lending_common;
 mod silica_common;
@@ -27,6 +28,7 @@ mod amm_security;
 mod amm_stx;
 mod amm_trust;
 mod authorization;
+mod btc_proof;
 mod burn_chain;
 mod cost_table;
 mod dao_agp001;
@@ -49,6 +51,7 @@ mod silica_attacks;
 mod silica_guards;
 mod silica_lifecycle;
 mod silica_params;
+mod silica_proof;
 mod silica_props;
 mod silica_token;
 mod silica_trust;

@@ -331,8 +331,9 @@ fn the_matrix_covers_every_privileged_silica_function() {
         "transfer-many",
         "transfer-many-memo",
     ];
-    // Deployer-only, once, at bootstrap: tested in silica_token.rs.
-    let bootstrap = ["set-settlement-token"];
+    // Deployer-only, once, at bootstrap: tested in silica_token.rs and silica_proof.rs.
+    // record-proven-window is silica-proof's only: tested in silica_proof.rs.
+    let bootstrap = ["set-settlement-token", "set-prover", "record-proven-window"];
     let listed: Vec<&str> = matrix().iter().map(|e| e.function).collect();
     let sim = Simnet::new();
     let src = &sim.manifest().contract(SILICA).unwrap().source;

@@ -1,9 +1,10 @@
 //! The Alkahest protocol, shared by every role and free of the Clarity VM: the messages
 //! the signers sign and their exact bytes ([`message`], [`consensus`]), Stacks
 //! principals ([`principal`]), signer keys and recoverable signatures ([`key`]), the
-//! signer-controlled Bitcoin scripts ([`script`]), and the hashprice index with its work
-//! formula ([`index`]). The indexer, the signer, the API and the contract harness all
-//! use these one implementations, so what the API shows is what the signers sign.
+//! signer-controlled Bitcoin scripts ([`script`]), the hashprice index with its work
+//! formula ([`index`]), and the SPV proofs the `btc-proof` contract checks ([`spv`]).
+//! The indexer, the signer, the API and the contract harness all use these one
+//! implementations, so what the API shows is what the signers sign.
 //!
 //! ```
 //! use alkahest_protocol::message::{Binding, Delivery};
@@ -29,6 +30,7 @@ pub mod key;
 pub mod message;
 pub mod principal;
 pub mod script;
+pub mod spv;
 
 /// `chain-id` on Stacks mainnet.
 pub const CHAIN_ID_MAINNET: u128 = 0x0000_0001;
