@@ -139,6 +139,15 @@ impl Bitcoin {
             .collect()
     }
 
+    /// The best chain's block at `height`, for building proofs of it.
+    pub fn block_at(&self, height: u32) -> Option<Block> {
+        let chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        chain
+            .best_chain()
+            .get(height as usize)
+            .map(|b| (*b).clone())
+    }
+
     /// Mines the next block and appends it to the block file.
     ///
     /// # Errors

@@ -35,6 +35,16 @@ pub enum Scenario {
     Idle,
 }
 
+/// Who records `silica-demo`'s windows on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Delivery {
+    /// A 2-of-3 quorum of the devnet's signers attests each final window.
+    Signers,
+    /// Nobody signs: the miner submits each final window's blocks and payouts to
+    /// `silica-proof`, which checks them against the burn chain (docs/delivery-proofs.md).
+    Proofs,
+}
+
 /// `devnet`: the whole Alkahest loop on one machine.
 #[derive(Debug, Clone, Parser)]
 #[command(version, about)]
@@ -84,6 +94,10 @@ pub struct DevnetConfig {
     /// windows. Their logs go to `<data-dir>/logs/`.
     #[arg(long)]
     pub processes: bool,
+    /// Who records the Silica's windows: the signers' attestations, or Bitcoin proofs
+    /// submitted by the miner (not with `--processes`, whose signer processes attest).
+    #[arg(long, value_enum, default_value = "signers")]
+    pub delivery: Delivery,
     /// The Bitcoin Core RPC's address with `--processes` (loopback only; cookie auth,
     /// the cookie in `<data-dir>/bitcoind/.cookie`).
     #[arg(
@@ -168,6 +182,18 @@ mod tests {
         assert!(c.processes);
         let e = DevnetConfig::try_parse_from(["devnet", "--bitcoin-rpc-addr", "btc"]).unwrap_err();
         assert!(e.to_string().contains("btc"), "{e}");
+    }
+
+    #[test]
+    fn delivery_is_signers_unless_proofs_are_asked_for() {
+        assert_eq!(
+            DevnetConfig::parse_from(["devnet"]).delivery,
+            Delivery::Signers
+        );
+        let c = DevnetConfig::parse_from(["devnet", "--delivery", "proofs"]);
+        assert_eq!(c.delivery, Delivery::Proofs);
+        let e = DevnetConfig::try_parse_from(["devnet", "--delivery", "pool"]).unwrap_err();
+        assert!(e.to_string().contains("pool"), "{e}");
     }
 
     #[test]

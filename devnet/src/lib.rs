@@ -225,6 +225,9 @@ pub async fn run_with(
     let block_time = config.block_time;
     let exit_when_done = config.exit_when_done;
     let stacks_rpc_addr = config.stacks_rpc_addr;
+    if config.processes && config.delivery == config::Delivery::Proofs {
+        anyhow::bail!("--delivery proofs cannot run with --processes: the signer processes attest every window themselves");
+    }
     let mut devnet = Devnet::open(config.clone(), log.clone()).await?;
     // Bound first: the signer processes are configured with its address.
     let rpc_listener = tokio::net::TcpListener::bind(stacks_rpc_addr)

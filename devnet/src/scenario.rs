@@ -14,6 +14,7 @@
 //! devnet's Stacks RPC over HTTP, as a production signer's would.
 
 mod open_sale;
+mod proving;
 mod signing;
 
 use crate::figures::thousands;
@@ -237,7 +238,10 @@ impl Devnet {
             return self.open_sale(height).await;
         }
         self.list_and_buy(height).await?;
-        self.attest(height).await?;
+        match self.config.delivery {
+            crate::config::Delivery::Signers => self.attest(height).await?,
+            crate::config::Delivery::Proofs => self.prove(height).await?,
+        }
         self.settle(height).await
     }
 
@@ -260,6 +264,22 @@ impl Devnet {
             .await?;
         expect_ok(&r, "bootstrap-signers")?;
         self.fund_signers(height).await?;
+        // The index silica-proof computes uses the same simulated work as the signers.
+        let work = alkahest_protocol::index::WorkModel::SimulatedDifficulty(
+            self.config.simulated_difficulty,
+        )
+        .block_work(0)?;
+        let r = self
+            .stacks
+            .submit(
+                height,
+                d,
+                "silica-proof",
+                "set-simulated-work",
+                vec![uint(work)],
+            )
+            .await?;
+        expect_ok(&r, "set-simulated-work")?;
         for (f, v) in [
             ("set-confirmations", u128::from(self.config.confirmations)),
             ("set-window-length", u128::from(self.config.window_length)),

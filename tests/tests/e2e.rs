@@ -19,21 +19,24 @@ use serde_json::Value;
 
 use common::{expected, WINDOWS};
 
-fn config(dir: &std::path::Path) -> DevnetConfig {
-    common::fast_devnet(dir, &common::SILICA_DEMO_FLAGS)
+fn config(dir: &std::path::Path, extra: &[&str]) -> DevnetConfig {
+    let mut flags = common::SILICA_DEMO_FLAGS.to_vec();
+    flags.extend_from_slice(extra);
+    common::fast_devnet(dir, &flags)
 }
 
 async fn get(url: &str) -> Value {
     common::get(url).await.1
 }
 
-/// Runs until the API shows silica 1 settled and collected, checks the API, stops.
-async fn run_to_settlement(dir: &std::path::Path) -> (Summary, Value) {
+/// Runs until the API shows silica 1 settled and collected, checks the API, stops;
+/// returns the summary, the API's Silica and the devnet's log.
+async fn run_to_settlement(dir: &std::path::Path, extra: &[&str]) -> (Summary, Value, Vec<String>) {
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let log = EventLog::default();
     let devnet = tokio::spawn(run_with(
-        config(dir),
+        config(dir, extra),
         async {
             let _ = stop_rx.await;
         },
@@ -107,13 +110,33 @@ async fn run_to_settlement(dir: &std::path::Path) -> (Summary, Value) {
     assert_eq!(pools["pools"][0]["fee_rate"], "300000", "{pools}");
     stop_tx.send(()).unwrap();
     let summary = devnet.await.unwrap().unwrap();
-    (summary, silica)
+    (summary, silica, log.lines())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silica_demo_settles_exactly_and_the_api_agrees() {
     let dir = tempfile::tempdir().unwrap();
-    let (summary, silica) = run_to_settlement(dir.path()).await;
+    let (summary, silica, _) = run_to_settlement(dir.path(), &[]).await;
+    check_settlement(&summary, &silica);
+}
+
+/// `--delivery proofs`: no signature records a window; the miner proves each from its
+/// Bitcoin blocks, the contract computes the index, and every balance ends as with
+/// the signers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silica_demo_settles_from_proofs_alone_to_the_same_balances() {
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, silica, log) = run_to_settlement(dir.path(), &["--delivery", "proofs"]).await;
+    check_settlement(&summary, &silica);
+    let proven = log
+        .iter()
+        .filter(|l| l.contains("proven by the miner"))
+        .count();
+    assert_eq!(proven as u128, WINDOWS, "{log:#?}");
+    assert!(!log.iter().any(|l| l.contains("signed 2-of-3")), "{log:#?}");
+}
+
+fn check_settlement(summary: &Summary, silica: &Value) {
     assert_eq!(summary.silica_status, Some(2), "finished");
     assert_eq!(summary.balances, expected().to_vec());
 
@@ -154,7 +177,7 @@ async fn a_restart_resumes_from_the_data_folder() {
     let dir = tempfile::tempdir().unwrap();
     // First run: stop at height 9, mid-term (after the buys, before settlement).
     let partial = run_with(
-        config(dir.path()),
+        config(dir.path(), &[]),
         std::future::pending(),
         EventLog::default(),
         None,
@@ -165,7 +188,7 @@ async fn a_restart_resumes_from_the_data_folder() {
     assert_eq!(partial.height, 9);
     assert_eq!(partial.silica_status, Some(0));
     // Second run from the same folder finishes with the same exact balances.
-    let (summary, _) = run_to_settlement(dir.path()).await;
+    let (summary, _, _) = run_to_settlement(dir.path(), &[]).await;
     assert_eq!(summary.balances, expected().to_vec());
     assert!(summary.height > 9);
 }
@@ -177,7 +200,7 @@ async fn the_devnet_refuses_a_signer_key_file_others_can_read() {
     let dir = tempfile::tempdir().unwrap();
     // First start writes the key files with mode 0600 and runs.
     run_with(
-        config(dir.path()),
+        config(dir.path(), &[]),
         std::future::pending(),
         EventLog::default(),
         None,
@@ -190,7 +213,7 @@ async fn the_devnet_refuses_a_signer_key_file_others_can_read() {
     assert_eq!(mode, 0o600);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = run_with(
-        config(dir.path()),
+        config(dir.path(), &[]),
         std::future::pending(),
         EventLog::default(),
         None,

@@ -189,7 +189,12 @@ impl Devnet {
     }
 
     /// Logs window `window` as recorded by `silica`, attested `by` whom.
-    fn log_window(&self, terms: &WindowTerms, window: u32, by: &str) -> anyhow::Result<()> {
+    pub(super) fn log_window(
+        &self,
+        terms: &WindowTerms,
+        window: u32,
+        by: &str,
+    ) -> anyhow::Result<()> {
         let w = self
             .stacks
             .read("silica", "get-window", &[uint(1), uint(window.into())])
