@@ -532,9 +532,36 @@ fn a_rust_branch_is_the_contract_branch() {
         .iter()
         .map(|t| t.compute_txid().to_byte_array())
         .collect();
+    // The parts, called alone: the header's fields and root, and inclusion.
+    let header = BlockProof::coinbase(&block).unwrap().header;
+    let root = call(&mut sim, "verify-header", &[buff(&header), uint(20)]).expect_ok();
+    assert_eq!(
+        root.to_buff(),
+        block.header.merkle_root.to_byte_array().to_vec()
+    );
+    let fields = call(&mut sim, "parse-header", &[buff(&header)]).expect_ok();
+    assert_eq!(fields.field("bits").to_uint(), u128::from(BITS));
+    assert_eq!(
+        fields.field("time").to_uint(),
+        u128::from(block.header.time)
+    );
+    assert_eq!(fields.field("merkle-root"), root);
+    assert_eq!(fields.field("prev").to_buff(), vec![0; 32]);
     for (i, tx) in block.txdata.iter().enumerate().skip(1) {
         let p = BlockProof::build(&block, tx.compute_txid()).unwrap();
         assert_eq!(p.branch, merkle_branch(&txids, i).unwrap());
+        let included = call(
+            &mut sim,
+            "verify-inclusion",
+            &[
+                buff(&p.txid),
+                root.clone(),
+                uint(i as u128),
+                branch(&p.branch),
+                uint(4),
+            ],
+        );
+        assert!(included.expect_ok().to_bool());
         let got = verify_tx(&mut sim, 20, &p, i, 4, &PAYOUT).expect_ok();
         assert_eq!(got.field("paid").to_uint(), i as u128);
     }

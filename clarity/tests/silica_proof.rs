@@ -547,3 +547,95 @@ fn malicious_contracts_cannot_record_mint_or_configure() {
         }
     }
 }
+
+/// What proofs cost: one block with a 4 kB, 100-output coinbase, and a mainnet-sized
+/// window of 144 blocks (each with a 1.6 kB, 44-output coinbase like mainnet block
+/// 895,331's) proven and recorded, summed as a share of one Stacks block's limits.
+#[test]
+#[allow(clippy::print_stderr)] // the figures go to the note
+fn a_144_block_window_of_proofs_fits_one_stacks_block() {
+    let mut w = World::new();
+    w.govern("set-window-length", 144).expect_ok();
+    w.govern("set-confirmations", 1).expect_ok();
+    w.govern("set-min-sale-window", 0).expect_ok();
+    let script = w.next_payout_script();
+    let id = w.create(Terms {
+        hashrate: 100,
+        windows: 1,
+        start_in: 5,
+        price: 60,
+        collateral_bps: 1_000,
+    });
+    let alice = w.alice.clone();
+    w.buy(id, &alice, 50).expect_ok();
+    let start = w.field(id, "start") as u32;
+    // `wide`: P2WSH-sized outputs (43 bytes each), else P2WPKH-sized (31 bytes).
+    let coinbase_of = |h: u32, n: u64, wide: bool| {
+        let body = if wide { 32 } else { 20 };
+        let mut outs: Vec<_> = (1..n)
+            .map(|i| {
+                out(
+                    10_000 + i,
+                    &[[0x00, body as u8].as_slice(), &vec![i as u8; body]].concat(),
+                )
+            })
+            .collect();
+        outs.insert(0, out(CB_PAID, &script));
+        coinbase_tx(h, outs, true)
+    };
+    let blocks: Vec<Block> = (0..144u32)
+        .map(|i| {
+            let mut txdata = vec![coinbase_of(
+                start + i,
+                if i == 0 { 100 } else { 44 },
+                i == 0,
+            )];
+            txdata.extend((0..3).map(|k| spend(1_000 * i + k, 1, vec![out(5, &[0x52, 0x53])])));
+            block_of(txdata, BITS)
+        })
+        .collect();
+    // The first coinbase is the 4 kB one (100 outputs of 43 bytes).
+    let big = alkahest_protocol::spv::legacy_bytes(&blocks[0].txdata[0]).len();
+    assert!(big >= 4_096, "{big}");
+    for (i, b) in blocks.iter().enumerate() {
+        put_block(&mut w.sim, start + i as u32, b);
+    }
+    let mut p = Proving {
+        w,
+        id,
+        script: script.clone(),
+    };
+    let now = p.w.sim.burn_block_height();
+    p.w.sim.mine((u128::from(start) + 144 + 1 - now) as u32);
+    let mut total = alkahest_clarity::Cost::default();
+    let mut add = |c: &alkahest_clarity::Cost| {
+        total.runtime += c.runtime;
+        total.read_count += c.read_count;
+        total.read_length += c.read_length;
+        total.write_count += c.write_count;
+        total.write_length += c.write_length;
+    };
+    let mut first = None;
+    for (i, b) in blocks.iter().enumerate() {
+        let r = p.prove_block(0, start + i as u32, b);
+        r.expect_ok();
+        first.get_or_insert(r.cost.percent_of_block());
+        add(&r.cost);
+    }
+    let r = p.prove_window(0);
+    r.expect_ok();
+    add(&r.cost);
+    let one = first.unwrap();
+    let window = total.percent_of_block();
+    // One 4 kB coinbase block: well under 2% of a block on every dimension.
+    assert!(one.iter().all(|&x| x < 2.0), "4 kB coinbase: {one:?}");
+    // The whole window fits one Stacks block on every dimension.
+    assert!(window.iter().all(|&x| x < 100.0), "144 blocks: {window:?}");
+    let attest = r.print_with_topic("attest").expect("recorded");
+    assert_eq!(
+        attest.field("delivered").to_uint(),
+        144 * u128::from(CB_PAID)
+    );
+    eprintln!("prove-block, {big}-byte coinbase: {one:.3?} % of a block (runtime, read count, read length, write count, write length)");
+    eprintln!("144 × prove-block + prove-window: {window:.3?} % of a block; {total:?}");
+}
