@@ -143,7 +143,7 @@ where
     L: routes::lending::LendingSource + 'static,
 {
     use routes::{
-        amm, blocks, governance as gov, health, index, lending as lend, payouts, pools,
+        amm, blocks, governance as gov, health, index, lending as lend, payouts, pools, proof,
         silica as si,
     };
     let (router, doc) = Documented::<AppState<D, G, L>>::new()
@@ -151,6 +151,7 @@ where
         .route::<blocks::__path_list, _, _>(blocks::list::<D>)
         .route::<blocks::__path_one, _, _>(blocks::one::<D>)
         .route::<blocks::__path_coinbase, _, _>(blocks::coinbase::<D>)
+        .route::<proof::__path_proof, _, _>(proof::proof::<D>)
         .route::<payouts::__path_payouts, _, _>(payouts::payouts::<D>)
         .route::<index::__path_index, _, _>(index::index::<D>)
         .route::<pools::__path_pools, _, _>(pools::pools::<D>)
@@ -175,4 +176,10 @@ where
             openapi: Arc::new(doc),
             network,
         })
+}
+
+/// Gives `router`'s proof route (`/v1/blocks/{height}/proof`) a block source to build
+/// proofs from; without one it answers 404 saying so.
+pub fn with_proof_source(router: Router, source: routes::proof::ProofSource) -> Router {
+    router.layer(axum::Extension(source))
 }

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use alkahest_api::cache::{CacheLimits, ResponseCache};
 use alkahest_api::chainstate::{ChainStore, Contracts};
 use alkahest_api::observer::observer_router;
-use alkahest_api::router_with_chain;
+use alkahest_api::routes::proof::FromSource;
 use alkahest_api::server::{serve_layers, Settings, LAYERS};
+use alkahest_api::{router_with_chain, with_proof_source};
+use alkahest_indexer::source::rpc::{RpcAuth, RpcSource};
 use alkahest_indexer::storage::{with_store, DbRead, DbWrite, WithStore};
 use alkahest_service::http::{serve, shutdown_signal, with_common_layers};
 use alkahest_service::telemetry::{init_logs, Metrics};
@@ -43,6 +45,12 @@ struct Cli {
     /// The Bitcoin network: bitcoin, testnet, signet or regtest.
     #[arg(long)]
     network: Option<bitcoin::Network>,
+    /// A Bitcoin Core RPC URL to read full blocks from for proofs.
+    #[arg(long)]
+    proof_node_url: Option<String>,
+    /// That node's cookie file.
+    #[arg(long)]
+    proof_rpc_cookie: Option<PathBuf>,
 }
 
 impl Cli {
@@ -67,6 +75,12 @@ impl Cli {
         }
         if let Some(v) = &self.deployer {
             s.deployer = v.clone();
+        }
+        if let Some(v) = &self.proof_node_url {
+            s.proof_node_url = Some(v.clone());
+        }
+        if let Some(v) = &self.proof_rpc_cookie {
+            s.proof_rpc_cookie = Some(v.clone());
         }
     }
 }
@@ -100,6 +114,14 @@ impl WithStore for Serve {
                 cache.spawn_refresh(store.clone(), None).await;
                 (alkahest_api::router(store), None)
             }
+        };
+        let api = match (&settings.proof_node_url, &settings.proof_rpc_cookie) {
+            (Some(url), Some(cookie)) => {
+                let source = RpcSource::new(url, RpcAuth::Cookie(cookie.clone()))
+                    .with_context(|| format!("proof_node_url {url}"))?;
+                with_proof_source(api, Arc::new(FromSource::new(source)))
+            }
+            _ => api,
         };
         let app = serve_layers(api, Some(&cache), &metrics, &settings);
         let addr = settings.listen_addr().context("listen")?;

@@ -24,6 +24,7 @@ use crate::routes::index::IndexPage;
 use crate::routes::lending::{LendingPoolView, LendingPools};
 use crate::routes::payouts::PayoutPage;
 use crate::routes::pools::PoolShares;
+use crate::routes::proof::{Proof, ProvenTx};
 use crate::routes::silica::{SilicaDetail, SilicaList};
 use crate::routes::{Block, Internal};
 
@@ -33,7 +34,7 @@ use crate::routes::{Block, Internal};
 #[openapi(
     info(
         title = "Alkahest API",
-        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; Silicas and AMM pools from the chain state a stacks-node event observer ingests; governance proposals and lending pools from chain state. Every error is `{\"error\", \"message\"}`."
+        description = "Coinbase payouts, pool shares and the hashprice index, read from the Alkahest indexer; SPV proofs of indexed blocks' transactions; Silicas and AMM pools from the chain state a stacks-node event observer ingests; governance proposals and lending pools from chain state. Every error is `{\"error\", \"message\"}`."
     ),
     components(schemas(
         ErrorBody,
@@ -51,7 +52,9 @@ use crate::routes::{Block, Internal};
         ProposalList,
         ProposalDetail,
         LendingPools,
-        LendingPoolView
+        LendingPoolView,
+        Proof,
+        ProvenTx
     ))
 )]
 struct ApiDoc;

@@ -24,7 +24,7 @@ use crate::cache::ResponseCache;
 /// How the api's settings are layered.
 pub const LAYERS: Layering = Layering {
     env_prefix: "API_",
-    path_keys: &[],
+    path_keys: &["proof_rpc_cookie"],
     db_keys: &["db", "chain_db"],
 };
 
@@ -57,6 +57,11 @@ pub struct Settings {
     /// The Bitcoin network the indexer follows (`bitcoin`, `testnet`, `signet`,
     /// `regtest`): payout scripts are shown as its addresses.
     pub network: bitcoin::Network,
+    /// A Bitcoin Core RPC (e.g. `http://127.0.0.1:8332`) the proof route reads full
+    /// blocks from (`/v1/blocks/{height}/proof`); unset: the route answers 404.
+    pub proof_node_url: Option<String>,
+    /// The node's cookie file for `proof_node_url` (relative to the config file).
+    pub proof_rpc_cookie: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -72,6 +77,8 @@ impl Default for Settings {
             observer_listen: "127.0.0.1:3700".into(),
             deployer: String::new(),
             network: bitcoin::Network::Bitcoin,
+            proof_node_url: None,
+            proof_rpc_cookie: None,
         }
     }
 }
@@ -116,6 +123,22 @@ impl Settings {
                     "deployer",
                     &self.deployer,
                     "must be the Stacks principal that deployed the contracts (with chain_db)",
+                ));
+            }
+        }
+        if let Some(url) = &self.proof_node_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::value(
+                    "proof_node_url",
+                    url,
+                    "must be a Bitcoin Core RPC URL, e.g. http://127.0.0.1:8332",
+                ));
+            }
+            if self.proof_rpc_cookie.is_none() {
+                return Err(ConfigError::value(
+                    "proof_rpc_cookie",
+                    "(unset)",
+                    "must name the node's .cookie file when proof_node_url is set",
                 ));
             }
         }
@@ -294,6 +317,21 @@ mod tests {
                     chain_db: Some("sqlite::memory:".into()),
                     observer_listen: "x".into(),
                     deployer: "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM".into(),
+                    ..Settings::default()
+                },
+            ),
+            (
+                "proof_node_url",
+                Settings {
+                    proof_node_url: Some("127.0.0.1:8332".into()),
+                    proof_rpc_cookie: Some("/c".into()),
+                    ..Settings::default()
+                },
+            ),
+            (
+                "proof_rpc_cookie",
+                Settings {
+                    proof_node_url: Some("http://127.0.0.1:8332".into()),
                     ..Settings::default()
                 },
             ),

@@ -330,6 +330,13 @@ async fn serve_in_process(devnet: &Devnet, config: &DevnetConfig) -> anyhow::Res
         Arc::new(lending),
         bitcoin::Network::Regtest,
     );
+    // Proofs of the devnet's blocks, from its own regtest chain.
+    let app = alkahest_api::with_proof_source(
+        app,
+        Arc::new(alkahest_api::routes::proof::FromSource::new(
+            RegtestSource::new(devnet.btc.shared()),
+        )),
+    );
     // Served as the `api` binary serves it (dashboard, CORS, compression, timeout,
     // metrics) but without the response cache: a devnet reader sees each block at once.
     let app = alkahest_api::server::serve_layers(

@@ -267,13 +267,16 @@ impl Processes {
 
         let toml = format!(
             "listen = {}\ndb = {}\nwindow_origin = 0\nwindow_length = {}\n\
-             chain_db = {}\nobserver_listen = {}\ndeployer = {}\nnetwork = \"regtest\"\n",
+             chain_db = {}\nobserver_listen = {}\ndeployer = {}\nnetwork = \"regtest\"\n\
+             proof_node_url = {}\nproof_rpc_cookie = {}\n",
             q(api_addr),
             q(url),
             plan.window_length,
             q(sqlite(&dir.join("chainstate.sqlite"))),
             q(observer),
             q(plan.deployer),
+            q(plan.bitcoind.url()),
+            q(plan.bitcoind.cookie_file().display()),
         );
         let config = write_config(&dir, "api", &toml)?;
         me.spawn(

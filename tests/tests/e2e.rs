@@ -108,6 +108,12 @@ async fn run_to_settlement(dir: &std::path::Path, extra: &[&str]) -> (Summary, V
         "{pools}"
     );
     assert_eq!(pools["pools"][0]["fee_rate"], "300000", "{pools}");
+    // The API serves the SPV proof of each window block's coinbase, for the block it
+    // indexed (what the miner submits with --delivery proofs).
+    let block = get(&format!("{api}/v1/blocks/9")).await;
+    let proof = get(&format!("{api}/v1/blocks/9/proof")).await;
+    assert_eq!(proof["hash"], block["hash"], "{proof}");
+    assert_eq!(proof["fits_contract"], true, "{proof}");
     stop_tx.send(()).unwrap();
     let summary = devnet.await.unwrap().unwrap();
     (summary, silica, log.lines())

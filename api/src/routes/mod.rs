@@ -14,6 +14,7 @@ pub mod index;
 pub mod lending;
 pub mod payouts;
 pub mod pools;
+pub mod proof;
 pub mod silica;
 
 use alkahest_indexer::storage::{BlockRecord, OutputRecord};

@@ -11,4 +11,5 @@ mod chainstate;
 mod fixture;
 mod openapi;
 mod payouts;
+mod proofs;
 mod routes;

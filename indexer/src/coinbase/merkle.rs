@@ -4,6 +4,7 @@
 //! It needs every txid of the block, so it is computed on demand from the full block,
 //! never on the indexing hot path.
 
+use alkahest_protocol::spv::{merkle_branch, merkle_root};
 use bitcoin::consensus::deserialize;
 use bitcoin::hashes::{sha256d, Hash, HashEngine};
 use bitcoin::{Block, TxMerkleNode, Txid};
@@ -66,34 +67,25 @@ impl CoinbaseProof {
 /// [`MerkleProofError`] when the block does not decode or its root does not match.
 pub fn coinbase_proof(block_bytes: &[u8]) -> Result<CoinbaseProof, MerkleProofError> {
     let block: Block = deserialize(block_bytes).map_err(MerkleProofError::Decode)?;
-    let mut level: Vec<sha256d::Hash> = block
+    let txids: Vec<[u8; 32]> = block
         .txdata
         .iter()
-        .map(|tx| tx.compute_txid().to_raw_hash())
+        .map(|tx| tx.compute_txid().to_byte_array())
         .collect();
-    let txid = Txid::from_raw_hash(*level.first().ok_or(MerkleProofError::Empty)?);
-    let tx_count = level.len();
-    let mut branch = Vec::new();
-    while level.len() > 1 {
-        if level.len() % 2 == 1 {
-            let last = level[level.len() - 1];
-            level.push(last);
-        }
-        branch.push(TxMerkleNode::from_raw_hash(level[1]));
-        level = level.chunks(2).map(|p| hash_pair(&p[0], &p[1])).collect();
-    }
-    let computed = TxMerkleNode::from_raw_hash(level[0]);
+    // The one Merkle implementation the contracts' proofs are built with.
+    let root = merkle_root(&txids).ok_or(MerkleProofError::Empty)?;
+    let branch = merkle_branch(&txids, 0).ok_or(MerkleProofError::Empty)?;
+    let computed = TxMerkleNode::from_byte_array(root);
     if computed != block.header.merkle_root {
         return Err(MerkleProofError::RootMismatch {
             computed,
             header: block.header.merkle_root,
         });
     }
-    let proof = CoinbaseProof {
-        txid,
-        branch,
+    Ok(CoinbaseProof {
+        txid: Txid::from_byte_array(txids[0]),
+        branch: branch.into_iter().map(TxMerkleNode::from_byte_array).collect(),
         root: computed,
-        tx_count,
-    };
-    Ok(proof)
+        tx_count: txids.len(),
+    })
 }
