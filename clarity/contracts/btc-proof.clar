@@ -91,11 +91,10 @@
   (let ((e (/ bits u16777216))
         (m (mod bits u8388608))
         (negative (> (mod bits u16777216) u8388607)))
-    (asserts! (and (> m u0) (not negative) (>= e u4) (<= e u32)) ERR_BAD_BITS)
-    (let ((k (- u256 (* u8 (- e u3)))))
-      (asserts! (< k u128) ERR_BAD_BITS)
-      (let ((numerator (pow u2 k)))
-        (ok (if (is-eq (mod numerator m) u0) (- (/ numerator m) u1) (/ numerator m)))))))
+    ;; k < 128 exactly when e > 19; e <= 32 keeps the target below 2^256.
+    (asserts! (and (> m u0) (not negative) (> e u19) (<= e u32)) ERR_BAD_BITS)
+    (let ((numerator (pow u2 (- u256 (* u8 (- e u3))))))
+      (ok (if (is-eq (mod numerator m) u0) (- (/ numerator m) u1) (/ numerator m))))))
 
 ;; --- Merkle inclusion -----------------------------------------------------------------
 
@@ -129,8 +128,11 @@
                                    target: script, total: u0, paid: u0, commitment: none}))))
             (outputs-end (get pos outs))
             (size (len tx)))
-        ;; Legacy: the locktime ends the bytes. Segwit: witnesses, then the locktime.
-        (asserts! (if segwit (<= (+ outputs-end u4) size) (is-eq (+ outputs-end u4) size))
+        ;; Legacy: the locktime ends the bytes. Segwit: at least a witness count per
+        ;; input (read past, not parsed), then the locktime.
+        (asserts! (if segwit
+                      (<= (+ outputs-end (get value n-in) u4) size)
+                      (is-eq (+ outputs-end u4) size))
                   ERR_BAD_TX)
         ;; The legacy form is never longer than the bytes given.
         (let ((legacy (if segwit
@@ -209,10 +211,10 @@
   (match acc state
     (if (is-eq (get left state) u0)
         acc
-        (let ((script (try! (read-varint (get tx state) (+ (get pos state) u36))))
-              (next (+ (get next script) (get value script) u4)))
-          (asserts! (<= next (len (get tx state))) ERR_BAD_TX)
-          (ok (merge state {pos: next, left: (- (get left state) u1)}))))
+        ;; A script running past the end is caught by the next read (ERR_BAD_TX).
+        (let ((script (try! (read-varint (get tx state) (+ (get pos state) u36)))))
+          (ok (merge state {pos: (+ (get next script) (get value script) u4),
+                            left: (- (get left state) u1)}))))
     failed acc))
 
 (define-private (read-output (slot uint)

@@ -250,6 +250,17 @@ const PAYOUT: [u8; 34] = {
     s
 };
 
+/// Block 20 of two transactions: a coinbase and a spend, each paying PAYOUT.
+fn two_tx_block() -> Block {
+    block_of(
+        vec![
+            coinbase_tx(20, vec![out(50, &PAYOUT)], false),
+            spend(1, 1, vec![out(9, &PAYOUT)]),
+        ],
+        BITS,
+    )
+}
+
 /// A simnet at burn height > 20 with `block` as the chain's block 20.
 fn at_20(block: &Block) -> Simnet {
     chain_with(&[(20, block)])
@@ -354,13 +365,7 @@ fn depth_index_and_the_duplicated_last_leaf() {
 fn an_inner_node_cannot_pass_as_a_transaction() {
     // Two transactions: the root is sha256d(txid0 || txid1). Presented as a "transaction"
     // at depth 0, those 64 bytes would hash to the root.
-    let block = block_of(
-        vec![
-            coinbase_tx(20, vec![out(50, &PAYOUT)], false),
-            spend(1, 1, vec![out(9, &PAYOUT)]),
-        ],
-        BITS,
-    );
+    let block = two_tx_block();
     let mut sim = at_20(&block);
     let txids: Vec<[u8; 32]> = block
         .txdata
@@ -416,13 +421,7 @@ fn an_inner_node_cannot_pass_as_a_transaction() {
 
 #[test]
 fn coinbases_are_checked_for_what_they_are() {
-    let block = block_of(
-        vec![
-            coinbase_tx(20, vec![out(50, &PAYOUT)], false),
-            spend(1, 1, vec![out(9, &PAYOUT)]),
-        ],
-        BITS,
-    );
+    let block = two_tx_block();
     let mut sim = at_20(&block);
     let p = BlockProof::coinbase(&block).unwrap();
     verify_coinbase(&mut sim, 20, &p, &PAYOUT).expect_ok();
@@ -483,6 +482,41 @@ fn malformed_transactions_are_refused_by_name() {
         &legacy_bytes(&spend(3, 1, (0..128).map(|i| out(i, &[0x51])).collect())),
     )
     .expect_ok();
+}
+
+#[test]
+fn size_fields_at_their_bounds() {
+    let mut sim = Simnet::bare();
+    let bad = code(&sim, "ERR_BAD_TX");
+    let parse =
+        |sim: &mut Simnet, bytes: &[u8]| call(sim, "parse-tx", &[buff(bytes), buff(&PAYOUT)]);
+    // 253 is the smallest length written in 3 bytes (fd fd 00): canonical.
+    let mut long_sig = spend(4, 1, vec![out(3, &PAYOUT)]);
+    long_sig.input[0].script_sig = ScriptBuf::from_bytes(vec![0x51; 253]);
+    let bytes = legacy_bytes(&long_sig);
+    assert_eq!(&bytes[4 + 1 + 36..4 + 1 + 36 + 3], &[0xfd, 0xfd, 0x00]);
+    assert_eq!(
+        parse(&mut sim, &bytes).expect_ok().field("paid").to_uint(),
+        3
+    );
+    // 252 written in 3 bytes is not.
+    let mut short_sig = long_sig.clone();
+    short_sig.input[0].script_sig = ScriptBuf::from_bytes(vec![0x51; 252]);
+    let b = legacy_bytes(&short_sig);
+    let noncanonical = [&b[..41], &[0xfd, 0xfc, 0x00], &b[42..]].concat();
+    parse(&mut sim, &noncanonical).expect_err(bad);
+    // The segwit form needs a witness count per input before the locktime: two inputs
+    // with empty witnesses (one 0x00 each) parse, one byte short does not.
+    let tx = legacy_bytes(&spend(5, 2, vec![out(8, &PAYOUT)]));
+    let body = &tx[4..tx.len() - 4];
+    let segwit =
+        |witness: &[u8]| [&tx[..4], &[0x00, 0x01], body, witness, &tx[tx.len() - 4..]].concat();
+    let ok = parse(&mut sim, &segwit(&[0, 0])).expect_ok();
+    assert_eq!(
+        ok.field("txid").to_buff(),
+        alkahest_protocol::spv::sha256d(&tx).to_vec()
+    );
+    parse(&mut sim, &segwit(&[0])).expect_err(bad);
 }
 
 #[test]

@@ -76,17 +76,18 @@ struct Proving {
     script: Vec<u8>,
 }
 
-/// A Silica of 2 windows of 4 blocks (confirmations 2), 50 TH/s sold, started, with
-/// both windows' blocks on the burn chain.
-fn proving() -> (Proving, Vec<Window>) {
+/// A Silica of `windows` windows of `length` blocks (`confirmations` on top), 100 TH/s
+/// listed 5 blocks ahead and 50 bought by alice: the world, its id, payout script and
+/// start height.
+fn listed(length: u128, confirmations: u128, windows: u128) -> (World, u128, Vec<u8>, u32) {
     let mut w = World::new();
-    w.govern("set-window-length", WINDOW).expect_ok();
-    w.govern("set-confirmations", 2).expect_ok();
+    w.govern("set-window-length", length).expect_ok();
+    w.govern("set-confirmations", confirmations).expect_ok();
     w.govern("set-min-sale-window", 0).expect_ok();
     let script = w.next_payout_script();
     let id = w.create(Terms {
         hashrate: 100,
-        windows: 2,
+        windows,
         start_in: 5,
         price: 60,
         collateral_bps: 1_000,
@@ -94,6 +95,13 @@ fn proving() -> (Proving, Vec<Window>) {
     let alice = w.alice.clone();
     w.buy(id, &alice, 50).expect_ok();
     let start = w.field(id, "start") as u32;
+    (w, id, script, start)
+}
+
+/// A Silica of 2 windows of 4 blocks (confirmations 2), 50 TH/s sold, started, with
+/// both windows' blocks on the burn chain.
+fn proving() -> (Proving, Vec<Window>) {
+    let (mut w, id, script, start) = listed(WINDOW, 2, 2);
     let windows: Vec<Window> = (0..2u32)
         .map(|k| window_blocks(start + k * WINDOW as u32, &script, 10 * k))
         .collect();
@@ -554,21 +562,7 @@ fn malicious_contracts_cannot_record_mint_or_configure() {
 #[test]
 #[allow(clippy::print_stderr)] // the figures go to the note
 fn a_144_block_window_of_proofs_fits_one_stacks_block() {
-    let mut w = World::new();
-    w.govern("set-window-length", 144).expect_ok();
-    w.govern("set-confirmations", 1).expect_ok();
-    w.govern("set-min-sale-window", 0).expect_ok();
-    let script = w.next_payout_script();
-    let id = w.create(Terms {
-        hashrate: 100,
-        windows: 1,
-        start_in: 5,
-        price: 60,
-        collateral_bps: 1_000,
-    });
-    let alice = w.alice.clone();
-    w.buy(id, &alice, 50).expect_ok();
-    let start = w.field(id, "start") as u32;
+    let (mut w, id, script, start) = listed(144, 1, 1);
     // `wide`: P2WSH-sized outputs (43 bytes each), else P2WPKH-sized (31 bytes).
     let coinbase_of = |h: u32, n: u64, wide: bool| {
         let body = if wide { 32 } else { 20 };

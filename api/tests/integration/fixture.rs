@@ -60,6 +60,26 @@ pub async fn fixture() -> Fixture {
         }
         chain.mine_on_tip(&spec).unwrap();
     }
+    let store = index(&chain, PoolSet::from_json(POOLS).unwrap()).await;
+    let chainstate = Arc::new(crate::chain::memory_store().await);
+    let mut events = crate::chain::silica_events(payee.as_bytes());
+    events.extend(crate::chain::amm_events());
+    let _ = crate::chain::ingest(chainstate.clone(), &[crate::chain::block(1, 1, 0, events)]).await;
+    Fixture {
+        app: router_with_sources(
+            Arc::new(store),
+            Some(chainstate),
+            Arc::new(StubGovernance),
+            Arc::new(StubLending),
+            bitcoin::Network::Regtest,
+        ),
+        chain,
+    }
+}
+
+/// `chain` indexed by the production follower into an in-memory SQLite store (windows
+/// of 4 blocks from height 0), knowing `pools`.
+pub async fn index(chain: &ChainBuilder, pools: PoolSet) -> SqliteStore {
     let spec = WindowSpec {
         origin: Height(0),
         length: 4,
@@ -67,7 +87,6 @@ pub async fn fixture() -> Fixture {
     let store = SqliteStore::open("sqlite::memory:", spec, true)
         .await
         .unwrap();
-    let pools = PoolSet::from_json(POOLS).unwrap();
     store.upsert_pools(&pools).await.unwrap();
     let source = RegtestSource::new(Arc::new(Mutex::new(chain.clone())));
     let config = FollowerConfig {
@@ -76,20 +95,7 @@ pub async fn fixture() -> Fixture {
     };
     let mut follower = Follower::new(source, store, pools, config);
     follower.sync().await.unwrap();
-    let chainstate = Arc::new(crate::chain::memory_store().await);
-    let mut events = crate::chain::silica_events(payee.as_bytes());
-    events.extend(crate::chain::amm_events());
-    let _ = crate::chain::ingest(chainstate.clone(), &[crate::chain::block(1, 1, 0, events)]).await;
-    Fixture {
-        app: router_with_sources(
-            Arc::new(follower.into_store()),
-            Some(chainstate),
-            Arc::new(StubGovernance),
-            Arc::new(StubLending),
-            bitcoin::Network::Regtest,
-        ),
-        chain,
-    }
+    follower.into_store()
 }
 
 pub async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {

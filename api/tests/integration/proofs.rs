@@ -6,19 +6,15 @@ use std::sync::{Arc, Mutex};
 
 use alkahest_api::routes::proof::{BlockBytes, BlockFuture, FromSource};
 use alkahest_api::{router, with_proof_source};
-use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
-use alkahest_indexer::storage::SqliteStore;
-use alkahest_indexer::types::{Height, WindowSpec};
 use alkahest_protocol::spv::{sha256d, verify_branch};
 use axum::http::StatusCode;
 use axum::Router;
 use bitcoin::hashes::Hash;
-use bitcoin::Network;
 
-use crate::fixture::get;
+use crate::fixture::{get, index};
 
 /// Five blocks; block 3 holds 6 transactions besides its coinbase.
 async fn indexed() -> (Router, ChainBuilder) {
@@ -31,21 +27,8 @@ async fn indexed() -> (Router, ChainBuilder) {
         };
         chain.mine_on_tip(&spec).unwrap();
     }
-    let spec = WindowSpec {
-        origin: Height(0),
-        length: 4,
-    };
-    let store = SqliteStore::open("sqlite::memory:", spec, true)
-        .await
-        .unwrap();
-    let source = RegtestSource::new(Arc::new(Mutex::new(chain.clone())));
-    let config = FollowerConfig {
-        network: Network::Regtest,
-        ..FollowerConfig::default()
-    };
-    let mut follower = Follower::new(source, store, PoolSet::from_json("[]").unwrap(), config);
-    follower.sync().await.unwrap();
-    (router(Arc::new(follower.into_store())), chain)
+    let store = index(&chain, PoolSet::from_json("[]").unwrap()).await;
+    (router(Arc::new(store)), chain)
 }
 
 fn hex32(s: &serde_json::Value) -> [u8; 32] {

@@ -84,7 +84,10 @@ pub fn coinbase_proof(block_bytes: &[u8]) -> Result<CoinbaseProof, MerkleProofEr
     }
     Ok(CoinbaseProof {
         txid: Txid::from_byte_array(txids[0]),
-        branch: branch.into_iter().map(TxMerkleNode::from_byte_array).collect(),
+        branch: branch
+            .into_iter()
+            .map(TxMerkleNode::from_byte_array)
+            .collect(),
         root: computed,
         tx_count: txids.len(),
     })
