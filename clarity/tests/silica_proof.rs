@@ -241,6 +241,26 @@ fn a_window_settles_from_proofs_with_the_rust_index() {
     assert_eq!(p.w.field(p.id, "next-window"), 1);
 }
 
+/// Final means what it means for the signers: the window's last block has
+/// `confirmations` blocks on top and is below the burn tip (attestations pin a height
+/// strictly below it).
+#[test]
+fn proofs_are_taken_from_the_first_final_height_not_a_block_earlier() {
+    let (mut p, wins) = proving();
+    p.w.mine_to_start(p.id);
+    let w0 = &wins[0];
+    // silica's window-final-height: the last block (first + 3) plus 2 confirmations - 1.
+    let final_height = u128::from(w0.first) + WINDOW + 2 - 1;
+    assert_eq!(p.w.attestable_height(p.id), final_height);
+    let now = p.w.sim.burn_block_height();
+    p.w.sim.mine((final_height - now) as u32);
+    assert_eq!(p.w.sim.burn_block_height(), final_height);
+    p.prove_block(0, w0.first, &w0.blocks[0])
+        .expect_err(err(&p.w.sim, "ERR_NOT_FINAL"));
+    p.w.sim.mine(1);
+    p.prove_block(0, w0.first, &w0.blocks[0]).expect_ok();
+}
+
 #[test]
 fn each_block_and_payment_counts_once_and_only_in_its_window() {
     let (mut p, wins) = proving();
