@@ -431,8 +431,8 @@ fn coinbases_are_checked_for_what_they_are() {
         ..p.clone()
     };
     verify_coinbase(&mut sim, 20, &spender, &PAYOUT).expect_err(code(&sim, "ERR_NOT_COINBASE"));
-    // Small heights are OP_1..OP_16; a height of 17 needs a 1-byte push.
-    for height in [3u32, 16, 17, 128, 70_000] {
+    // Small heights are OP_1..OP_16 (both ends tested); 17 needs a 1-byte push.
+    for height in [1u32, 3, 16, 17, 128, 70_000] {
         let b = block_of(
             vec![coinbase_tx(height, vec![out(1, &PAYOUT)], false)],
             BITS,
