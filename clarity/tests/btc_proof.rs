@@ -250,6 +250,15 @@ const PAYOUT: [u8; 34] = {
     s
 };
 
+/// The block's txids, internal byte order.
+fn txids_of(block: &Block) -> Vec<[u8; 32]> {
+    block
+        .txdata
+        .iter()
+        .map(|t| t.compute_txid().to_byte_array())
+        .collect()
+}
+
 /// Block 20 of two transactions: a coinbase and a spend, each paying PAYOUT.
 fn two_tx_block() -> Block {
     block_of(
@@ -367,11 +376,7 @@ fn an_inner_node_cannot_pass_as_a_transaction() {
     // at depth 0, those 64 bytes would hash to the root.
     let block = two_tx_block();
     let mut sim = at_20(&block);
-    let txids: Vec<[u8; 32]> = block
-        .txdata
-        .iter()
-        .map(|t| t.compute_txid().to_byte_array())
-        .collect();
+    let txids = txids_of(&block);
     let inner = [txids[0], txids[1]].concat();
     let p = BlockProof {
         tx: inner,
@@ -561,11 +566,7 @@ fn a_rust_branch_is_the_contract_branch() {
         .collect();
     let block = block_of(txdata, BITS);
     let mut sim = at_20(&block);
-    let txids: Vec<[u8; 32]> = block
-        .txdata
-        .iter()
-        .map(|t| t.compute_txid().to_byte_array())
-        .collect();
+    let txids = txids_of(&block);
     // The parts, called alone: the header's fields and root, and inclusion.
     let header = BlockProof::coinbase(&block).unwrap().header;
     let root = call(&mut sim, "verify-header", &[buff(&header), uint(20)]).expect_ok();
