@@ -57,6 +57,11 @@ impl ApiError {
         )
     }
 
+    /// 500 from a source that reports failures as text (chain-state and block sources).
+    pub fn internal_message(message: impl Into<String>) -> ApiError {
+        ApiError::internal(&std::io::Error::other(message.into()))
+    }
+
     fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,

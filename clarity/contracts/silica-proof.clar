@@ -165,8 +165,6 @@
               ERR_BAD_STATUS)
     (asserts! (and (>= window (get next-window s)) (< window (get windows s))) ERR_BAD_WINDOW)
     (asserts! (and (>= height first) (< height end)) ERR_HEIGHT_OUTSIDE_WINDOW)
-    ;; silica's window-final-height: the last block plus `confirmations` - 1.
-    (asserts! (> burn-block-height
-                 (- (+ end (get confirmations (contract-call? .silica get-params))) u1))
+    (asserts! (> burn-block-height (try! (contract-call? .silica get-window-final-height id window)))
               ERR_NOT_FINAL)
     (ok s)))

@@ -234,6 +234,11 @@
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
     (ok (window-final-height s (get next-window s)))))
 
+;; The same for any window: from when it is final (silica-proof takes its proofs then).
+(define-read-only (get-window-final-height (id uint) (window uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (ok (window-final-height s window))))
+
 ;; The first burn-block-height at which settle-stalled may settle the Silica: the last
 ;; window's final height + 1 (from when it could be attested) + stall-grace.
 (define-read-only (get-stall-height (id uint))

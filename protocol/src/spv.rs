@@ -51,6 +51,28 @@ pub fn legacy_bytes(tx: &Transaction) -> Vec<u8> {
     serialize(&stripped)
 }
 
+/// The BIP34 height push a coinbase's scriptSig starts with (`CScript() << height`):
+/// OP_0, OP_1..OP_16, else the minimal little-endian number (a 0x00 appended when the
+/// top bit is set). `btc-proof` reads it back; the regtest generator writes it.
+pub fn bip34_push(height: u32) -> Vec<u8> {
+    match height {
+        0 => vec![0x00],
+        1..=16 => vec![0x50 + height as u8],
+        _ => {
+            let mut num: Vec<u8> = height.to_le_bytes().to_vec();
+            while num.last() == Some(&0) {
+                num.pop();
+            }
+            if num.last().is_some_and(|b| b & 0x80 != 0) {
+                num.push(0);
+            }
+            let mut out = vec![num.len() as u8];
+            out.extend(num);
+            out
+        }
+    }
+}
+
 /// The Merkle root of `txids` (internal order) as Bitcoin computes it, the last node of
 /// an odd level paired with itself; `None` for no transactions.
 pub fn merkle_root(txids: &[[u8; 32]]) -> Option<[u8; 32]> {

@@ -133,10 +133,17 @@ pub async fn list<D: DbRead, G: GovernanceSource, L: Send + Sync>(
     State(state): State<AppState<D, G, L>>,
 ) -> Result<Json<ProposalList>, ApiError> {
     let source = &state.governance;
-    let count = source.proposal_count().await.map_err(internal)?;
+    let count = source
+        .proposal_count()
+        .await
+        .map_err(ApiError::internal_message)?;
     let mut proposals = Vec::new();
     for id in 1..=count {
-        if let Some(p) = source.proposal(id).await.map_err(internal)? {
+        if let Some(p) = source
+            .proposal(id)
+            .await
+            .map_err(ApiError::internal_message)?
+        {
             proposals.push(p);
         }
     }
@@ -156,14 +163,10 @@ pub async fn one<D: DbRead, G: GovernanceSource, L: Send + Sync>(
     let proposal = source
         .proposal(id)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::internal_message)?
         .ok_or_else(|| ApiError::not_found(format!("no proposal {id}")))?;
-    let votes = source.votes(id).await.map_err(internal)?;
+    let votes = source.votes(id).await.map_err(ApiError::internal_message)?;
     Ok(Json(ProposalDetail { proposal, votes }))
-}
-
-fn internal(e: String) -> ApiError {
-    ApiError::internal(&std::io::Error::other(e))
 }
 
 #[cfg(test)]

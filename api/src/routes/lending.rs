@@ -186,8 +186,16 @@ pub async fn list<D: DbRead, G: Send + Sync, L: LendingSource>(
 ) -> Result<Json<LendingPools>, ApiError> {
     let source = &state.lending;
     let mut pools = Vec::new();
-    for expiry in source.expiries().await.map_err(internal)? {
-        if let Some(p) = source.pool(expiry).await.map_err(internal)? {
+    for expiry in source
+        .expiries()
+        .await
+        .map_err(ApiError::internal_message)?
+    {
+        if let Some(p) = source
+            .pool(expiry)
+            .await
+            .map_err(ApiError::internal_message)?
+        {
             pools.push(p);
         }
     }
@@ -207,13 +215,9 @@ pub async fn one<D: DbRead, G: Send + Sync, L: LendingSource>(
         .lending
         .pool(expiry)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::internal_message)?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no lending pool for expiry {expiry}")))
-}
-
-fn internal(e: String) -> ApiError {
-    ApiError::internal(&std::io::Error::other(e))
 }
 
 #[cfg(test)]

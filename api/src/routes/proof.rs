@@ -148,29 +148,24 @@ pub async fn proof<D: DbRead>(
     let bytes = source
         .block(height)
         .await
-        .map_err(|e| ApiError::internal(&Failure(e)))?
+        .map_err(ApiError::internal_message)?
         .ok_or_else(|| {
-            ApiError::internal(&Failure(format!(
-                "the block source has no block at {height}"
-            )))
+            ApiError::internal_message(format!("the block source has no block at {height}"))
         })?;
     let block: Block =
-        deserialize(&bytes).map_err(|e| ApiError::internal(&Failure(e.to_string())))?;
+        deserialize(&bytes).map_err(|e| ApiError::internal_message(e.to_string()))?;
     if block.block_hash() != indexed.hash {
-        return Err(ApiError::internal(&Failure(format!(
+        return Err(ApiError::internal_message(format!(
             "the block source's block at {height} is {}, the index has {}",
             block.block_hash(),
             indexed.hash
-        ))));
+        )));
     }
-    let txid = match wanted {
-        Some(t) => t,
-        None => block.txdata[0].compute_txid(),
-    };
+    let coinbase_txid = block.txdata[0].compute_txid();
+    let txid = wanted.unwrap_or(coinbase_txid);
     let p = BlockProof::build(&block, txid)
         .map_err(|_| ApiError::not_found(format!("transaction {txid} is not in block {height}")))?;
     let fits_contract = p.fits_contract(&block);
-    let coinbase_txid = block.txdata[0].compute_txid();
     Ok(Json(Proof {
         height,
         hash: indexed.hash.to_string(),
@@ -181,15 +176,3 @@ pub async fn proof<D: DbRead>(
         fits_contract,
     }))
 }
-
-/// A server-side failure, for the log behind a 500.
-#[derive(Debug)]
-struct Failure(String);
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Failure {}

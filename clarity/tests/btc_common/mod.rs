@@ -5,7 +5,7 @@
 
 use alkahest_clarity::values::{buff, list, uint};
 use alkahest_clarity::{Receipt, Simnet, Value};
-use alkahest_protocol::spv::{display_hash, merkle_root, sha256d, BlockProof};
+use alkahest_protocol::spv::{bip34_push, display_hash, merkle_root, sha256d, BlockProof};
 use bitcoin::absolute::LockTime;
 use bitcoin::block::{Header, Version};
 use bitcoin::hashes::Hash;
@@ -17,30 +17,9 @@ use bitcoin::{
 /// Mainnet-like bits (about 2013's difficulty): work 2^96 / 0x03a30c per block.
 pub const BITS: u32 = 0x1703_a30c;
 
-/// BIP34's push of `height` (`CScript() << height`): OP_0, OP_1..OP_16, or the minimal
-/// little-endian number.
-pub fn bip34(height: u32) -> Vec<u8> {
-    match height {
-        0 => vec![0x00],
-        1..=16 => vec![0x50 + height as u8],
-        _ => {
-            let mut num: Vec<u8> = height.to_le_bytes().into_iter().collect();
-            while num.last() == Some(&0) {
-                num.pop();
-            }
-            if num.last().is_some_and(|b| b & 0x80 != 0) {
-                num.push(0);
-            }
-            let mut out = vec![num.len() as u8];
-            out.extend(num);
-            out
-        }
-    }
-}
-
 /// A coinbase of `height` with `outputs`; `segwit` adds the witness reserved value.
 pub fn coinbase_tx(height: u32, outputs: Vec<TxOut>, segwit: bool) -> Transaction {
-    let mut sig = bip34(height);
+    let mut sig = bip34_push(height);
     sig.extend_from_slice(b"/alkahest test/");
     let mut witness = Witness::new();
     if segwit {

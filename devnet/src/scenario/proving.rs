@@ -88,12 +88,6 @@ impl Devnet {
         h: u32,
         block: &Block,
     ) -> anyhow::Result<()> {
-        let seen = self
-            .stacks
-            .read(PROVER, "get-block", &[uint(1), uint(h.into())]);
-        if seen.to_optional().is_some() {
-            return Ok(());
-        }
         let p = BlockProof::coinbase(block).map_err(|e: ProofError| anyhow!("block {h}: {e}"))?;
         let args = vec![
             uint(1),
@@ -103,12 +97,8 @@ impl Devnet {
             buff(&p.coinbase),
             branch(&p.coinbase_branch),
         ];
-        let r = self
-            .stacks
-            .submit(height, &self.actors.miner, PROVER, "prove-block", args)
-            .await?;
-        expect_ok(&r, &format!("prove-block {h}"))?;
-        Ok(())
+        let seen = ("get-block", vec![uint(1), uint(h.into())]);
+        self.submit_once(height, seen, "prove-block", args).await
     }
 
     /// `prove-payment` for transaction `txid` of block `h`, unless proven before.
@@ -121,12 +111,6 @@ impl Devnet {
         txid: bitcoin::Txid,
     ) -> anyhow::Result<()> {
         let p = BlockProof::build(block, txid)?;
-        let seen = self
-            .stacks
-            .read(PROVER, "get-payment", &[uint(1), buff(&p.txid)]);
-        if seen.to_optional().is_some() {
-            return Ok(());
-        }
         let args = vec![
             uint(1),
             uint(window.into()),
@@ -136,11 +120,27 @@ impl Devnet {
             uint(p.index as u128),
             branch(&p.branch),
         ];
+        let seen = ("get-payment", vec![uint(1), buff(&p.txid)]);
+        self.submit_once(height, seen, "prove-payment", args).await
+    }
+
+    /// Submits `function` as the miner unless the read-only `seen` already finds what it
+    /// proves (a restart), and requires `(ok …)`.
+    async fn submit_once(
+        &self,
+        height: u32,
+        (view, key): (&str, Vec<Value>),
+        function: &str,
+        args: Vec<Value>,
+    ) -> anyhow::Result<()> {
+        if self.stacks.read(PROVER, view, &key).to_optional().is_some() {
+            return Ok(());
+        }
         let r = self
             .stacks
-            .submit(height, &self.actors.miner, PROVER, "prove-payment", args)
+            .submit(height, &self.actors.miner, PROVER, function, args)
             .await?;
-        expect_ok(&r, &format!("prove-payment {txid}"))?;
+        expect_ok(&r, function)?;
         Ok(())
     }
 }

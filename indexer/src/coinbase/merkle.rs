@@ -4,9 +4,9 @@
 //! It needs every txid of the block, so it is computed on demand from the full block,
 //! never on the indexing hot path.
 
-use alkahest_protocol::spv::{merkle_branch, merkle_root};
+use alkahest_protocol::spv::{merkle_branch, merkle_root, verify_branch};
 use bitcoin::consensus::deserialize;
-use bitcoin::hashes::{sha256d, Hash, HashEngine};
+use bitcoin::hashes::Hash;
 use bitcoin::{Block, TxMerkleNode, Txid};
 
 /// Why a proof could not be built.
@@ -41,22 +41,17 @@ pub struct CoinbaseProof {
     pub tx_count: usize,
 }
 
-fn hash_pair(left: &sha256d::Hash, right: &sha256d::Hash) -> sha256d::Hash {
-    let mut engine = sha256d::Hash::engine();
-    engine.input(left.as_byte_array());
-    engine.input(right.as_byte_array());
-    sha256d::Hash::from_engine(engine)
-}
-
 impl CoinbaseProof {
     /// Returns true when folding the branch onto the txid yields the root. The coinbase
     /// is always the left-most leaf, so it is always hashed on the left.
     pub fn verify(&self) -> bool {
-        let mut acc = self.txid.to_raw_hash();
-        for sibling in &self.branch {
-            acc = hash_pair(&acc, &sibling.to_raw_hash());
-        }
-        TxMerkleNode::from_raw_hash(acc) == self.root
+        let branch: Vec<[u8; 32]> = self.branch.iter().map(|n| n.to_byte_array()).collect();
+        verify_branch(
+            self.txid.to_byte_array(),
+            0,
+            &branch,
+            self.root.to_byte_array(),
+        )
     }
 }
 

@@ -121,25 +121,7 @@ pub fn block_subsidy(height: Height, network: Network) -> Amount {
 /// Returns the minimal script encoding of `height` that BIP-0034 requires as the prefix
 /// of the coinbase scriptSig (`CScript() << nHeight` in Bitcoin Core).
 pub fn bip34_prefix(height: Height) -> Vec<u8> {
-    let h = height.0;
-    match h {
-        0 => vec![0x00],
-        1..=16 => vec![0x50 + h as u8],
-        _ => {
-            let mut num = Vec::new();
-            let mut v = h;
-            while v > 0 {
-                num.push((v & 0xff) as u8);
-                v >>= 8;
-            }
-            if num.last().is_some_and(|b| b & 0x80 != 0) {
-                num.push(0);
-            }
-            let mut out = vec![num.len() as u8];
-            out.extend(num);
-            out
-        }
-    }
+    alkahest_protocol::spv::bip34_push(height.0)
 }
 
 /// Decodes the first push of a scriptSig as a BIP-0034 height, whether or not BIP-0034
