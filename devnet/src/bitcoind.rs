@@ -4,8 +4,9 @@
 //!
 //! Served on its own loopback port: `POST /` with JSON-RPC 1.0 (legacy) or 2.0 bodies,
 //! single or batched, and the read calls an indexer needs: `getblockchaininfo`,
-//! `getblockcount`, `getbestblockhash`, `getblockhash`, `getblock` (verbosity 0 and 1)
-//! and `getblockheader` (verbose and not), plus `getnetworkinfo` (a node without
+//! `getblockcount`, `getbestblockhash`, `getblockhash`, `getblock` (verbosity 0 and 1),
+//! `getblockheader` (verbose and not) and `getblockfilter` (basic, over output scripts),
+//! plus `getnetworkinfo` (a node without
 //! peers), which `bitcoincore-rpc` asks for the server version. Shapes, error codes and HTTP statuses are
 //! Bitcoin Core 28's, so a client that works here works against Core: a legacy error
 //! answers HTTP 500 (404 for an unknown method, 400 for an invalid request) with
@@ -21,6 +22,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use alkahest_indexer::payouts::output_filter;
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder};
 use anyhow::Context;
 use axum::body::Bytes;
@@ -30,7 +32,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine as _;
+use bitcoin::bip158::FilterHeader;
 use bitcoin::consensus::serialize;
+use bitcoin::hashes::Hash as _;
 use bitcoin::{Block, BlockHash, Work};
 use serde_json::{json, Map, Value};
 
@@ -413,8 +417,41 @@ impl<'a> View<'a> {
                     Ok(json!(hex::encode(serialize(&self.blocks[h].header))))
                 }
             }
+            "getblockfilter" => {
+                let h = self.find(
+                    params.get(0, "blockhash"),
+                    "getblockfilter \"blockhash\" ( \"filtertype\" )",
+                )?;
+                match params.get(1, "filtertype") {
+                    None => {}
+                    Some(Value::String(t)) if t == "basic" => {}
+                    Some(Value::String(_)) => {
+                        return Err(RpcError::new(
+                            RPC_INVALID_ADDRESS_OR_KEY,
+                            "Unknown filtertype",
+                        ))
+                    }
+                    Some(v) => return Err(type_error(v, "string")),
+                }
+                Ok(self.filter_json(h))
+            }
             _ => Err(RpcError::new(RPC_METHOD_NOT_FOUND, "Method not found")),
         }
+    }
+
+    /// `getblockfilter`'s answer: the block's BIP158 basic filter over its output scripts
+    /// (the devnet keeps no UTXO set, so the scripts its inputs spend are not in it) and
+    /// the BIP157 filter header chained from genesis.
+    fn filter_json(&self, h: usize) -> Value {
+        let mut header = FilterHeader::all_zeros();
+        let mut filter = None;
+        for b in &self.blocks[..=h] {
+            let f = output_filter(b);
+            header = f.filter_header(&header);
+            filter = Some(f);
+        }
+        let content = filter.map(|f| f.content).unwrap_or_default();
+        json!({"filter": hex::encode(content), "header": header.to_string()})
     }
 
     /// Core's `GetMedianTimePast`: the median of the last 11 block times.

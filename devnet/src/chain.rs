@@ -4,7 +4,8 @@
 //!
 //! Every block's coinbase is built from a [`CoinbaseSpec`]: a pool tag, the payouts of
 //! that pool (a TIDES-style pool pays Silica payout scripts directly), and any sBTC
-//! deposits the devnet is making that block.
+//! deposits the devnet is making that block. The FPPS pool pays once per window in an
+//! ordinary transaction ([`fpps_payout`]), as Foundry and most large pools do daily.
 
 use bitcoin::hashes::Hash as _;
 use std::fs::{File, OpenOptions};
@@ -13,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::coinbase::PoolSet;
-use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
+use alkahest_indexer::source::regtest::{block_bytes, payment_tx, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::types::Height;
 use anyhow::Context;
 use bitcoin::consensus::deserialize;
-use bitcoin::{Block, BlockHash};
+use bitcoin::{Amount, Block, BlockHash, ScriptBuf, Transaction, TxOut};
 
 /// Simulated pools, mined round-robin; the TIDES pool's tag comes first so it finds the
 /// first block.
@@ -48,6 +49,37 @@ pub fn pools_json() -> String {
         })
         .collect();
     serde_json::Value::Array(list).to_string()
+}
+
+/// The FPPS pool's change script (a P2WPKH of its own).
+fn fpps_change_script() -> ScriptBuf {
+    let mut bytes = vec![0x00, 0x14];
+    bytes.extend_from_slice(&[0xf0; 20]);
+    ScriptBuf::from_bytes(bytes)
+}
+
+/// The FPPS pool's payout to `script` in window-closing block `height`: an ordinary
+/// segwit transaction paying `value` to the script and change back to the pool.
+///
+/// Its input spends a made-up outpoint (derived from the height) with a placeholder
+/// witness ([`payment_tx`]): the devnet has no UTXO set and no wallet, and neither the indexer nor the
+/// `btc-proof` contract reads what an input spends, only the transaction's outputs and
+/// its inclusion in the block. A full node would reject the block; see
+/// [`CoinbaseSpec::txs`].
+pub fn fpps_payout(height: u32, script: &ScriptBuf, value: Amount) -> Transaction {
+    let mut seed = b"devnet fpps payout ".to_vec();
+    seed.extend_from_slice(&height.to_le_bytes());
+    let outputs = vec![
+        TxOut {
+            value,
+            script_pubkey: script.clone(),
+        },
+        TxOut {
+            value: Amount::from_sat(1_234_567),
+            script_pubkey: fpps_change_script(),
+        },
+    ];
+    payment_tx(&seed, outputs)
 }
 
 /// [`pools_json`] parsed.

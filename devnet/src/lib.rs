@@ -392,6 +392,14 @@ async fn start_processes(
         confirmations: config.confirmations,
         simulated_difficulty: config.simulated_difficulty,
         signers: keys,
+        // The demo's one Silica: its script is fixed by its id and the signer set.
+        watch: vec![alkahest_protocol::script::payout_script(
+            &alkahest_clarity::binding(),
+            1,
+            &devnet.signers.keys(),
+            devnet.signers.threshold,
+        )
+        .map_err(|e| anyhow::anyhow!("the payout script of silica 1: {e}"))?],
     };
     let children = processes::Processes::start(&plan).await?;
     log.line(format!(

@@ -64,6 +64,10 @@ pub struct Plan<'a> {
     pub simulated_difficulty: u64,
     /// Each signer's key file and public key, in the devnet's order.
     pub signers: Vec<(PathBuf, CompressedKey)>,
+    /// Payout scripts the indexer watches from the start, so the API counts their
+    /// payouts in ordinary transactions too (the signers watch every Silica by
+    /// themselves).
+    pub watch: Vec<Vec<u8>>,
 }
 
 struct Proc {
@@ -226,7 +230,13 @@ impl Processes {
         std::fs::write(dir.join(POOLS_FILE), crate::chain::pools_json())
             .with_context(|| format!("writing {}", dir.join(POOLS_FILE).display()))?;
         let index_db = dir.join("indexer.sqlite");
-        let toml = format!("{}\n{}", plan.index_toml(&index_db), plan.rpc_toml("rpc"));
+        let watch: Vec<String> = plan.watch.iter().map(|s| q(hex::encode(s))).collect();
+        let toml = format!(
+            "{}watch = [{}]\n\n{}",
+            plan.index_toml(&index_db),
+            watch.join(", "),
+            plan.rpc_toml("rpc")
+        );
         let config = write_config(&dir, "indexer", &toml)?;
         me.spawn(
             "indexer",

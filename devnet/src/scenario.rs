@@ -21,6 +21,7 @@ use crate::figures::thousands;
 use alkahest_clarity::values::{self, buff, list, principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
+use alkahest_indexer::storage::DbWrite;
 use alkahest_indexer::types::Height;
 use alkahest_protocol::message::Deposit;
 use alkahest_protocol::principal::Principal;
@@ -47,6 +48,9 @@ pub const COLLATERAL_BPS: u128 = 1_000;
 pub const BUYS: [u128; 2] = [60, 40];
 /// Sats the TIDES pool pays the Silica in each block it finds.
 pub const POOL_PAYOUT: u64 = 60_000;
+/// Sats the FPPS pool pays the Silica per window, in an ordinary transaction in the
+/// window's last block.
+pub const FPPS_PAYOUT: u64 = 15_000;
 /// Governance's reference index before any attestation (about the simulated one).
 pub const DEFAULT_INDEX: u128 = 1_000 * alkahest_protocol::index::INDEX_UNIT;
 /// Blocks between listing and start.
@@ -197,14 +201,25 @@ impl Devnet {
         if self.config.scenario == Scenario::LendingDemo {
             spec = self.lending_coinbase(height, spec)?;
         }
-        if pool == crate::chain::POOLS[0] {
-            if let Some(t) = self.terms(1) {
-                let paying = match self.config.scenario {
-                    Scenario::SilicaDefault => height < t.start.0 + t.window_length,
-                    _ => true,
-                };
-                if height >= t.start.0 && paying {
+        if let Some(t) = self.terms(1) {
+            let paying = match self.config.scenario {
+                Scenario::SilicaDefault => height < t.start.0 + t.window_length,
+                _ => true,
+            };
+            if height >= t.start.0 && paying {
+                if pool == crate::chain::POOLS[0] {
                     spec = spec.pay(t.payout_script.clone(), Amount::from_sat(POOL_PAYOUT));
+                }
+                // The FPPS pool pays for the window in its last block, whoever found it.
+                if t.window_length > 0
+                    && (height - t.start.0) % t.window_length == t.window_length - 1
+                {
+                    let fpps = crate::chain::fpps_payout(
+                        height,
+                        &t.payout_script,
+                        Amount::from_sat(FPPS_PAYOUT),
+                    );
+                    spec = spec.with_txs(vec![fpps]);
                 }
             }
         }
@@ -418,6 +433,14 @@ impl Devnet {
             ];
             let miner = self.actors.miner.clone();
             self.silica_tx(height, &miner, "create", args).await?;
+            // Every index that counts deliveries watches the script, so that its
+            // follower looks for payouts in ordinary transactions too (the signer
+            // binaries of `--processes` watch every Silica by themselves).
+            let from = Height(u32::try_from(start)?);
+            let label = format!("silica-{id}");
+            let watched = ScriptBuf::from_bytes(script.clone());
+            self.api_store.watch_script(&watched, &label, from).await?;
+            self.signers.watch(&watched, &label, from).await?;
             let terms = self.stacks.read("silica", "get-terms", &[uint(id)]);
             self.log.line(format!(
                 "[silica #{id}] listed by the miner: {HASHRATE} TH/s × {} windows of {} blocks from burn height {start}, \

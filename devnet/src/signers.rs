@@ -13,7 +13,7 @@ use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::ChainBuilder;
 use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::{DbWrite, SqliteStore};
-use alkahest_indexer::types::WindowSpec;
+use alkahest_indexer::types::{Height, WindowSpec};
 use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::key::RecoverableSignature;
 use alkahest_protocol::message::Delivery;
@@ -27,7 +27,7 @@ use alkahest_signer::stacks::rpc::RpcClient;
 use alkahest_signer::stacks::tx::{ContractCall, Network as StacksNetwork};
 use anyhow::{anyhow, Context};
 use bitcoin::hashes::Hash;
-use bitcoin::{BlockHash, Network};
+use bitcoin::{BlockHash, Network, ScriptBuf};
 
 /// One signer process-equivalent.
 pub struct SignerNode {
@@ -205,6 +205,20 @@ impl Signers {
     pub async fn sync(&mut self) -> anyhow::Result<()> {
         for node in &mut self.nodes {
             node.follower.sync().await?;
+        }
+        Ok(())
+    }
+
+    /// Makes every signer's index watch `script` from height `from`.
+    ///
+    /// # Errors
+    /// A store failing.
+    pub async fn watch(&self, script: &ScriptBuf, label: &str, from: Height) -> anyhow::Result<()> {
+        for node in &self.nodes {
+            node.signer
+                .store()
+                .watch_script(script, label, from)
+                .await?;
         }
         Ok(())
     }

@@ -1,13 +1,16 @@
 //! # alkahest-indexer
 //!
 //! Follows Bitcoin and indexes what Alkahest needs from every block: the header and the
-//! coinbase (never the other transactions), the pool that mined it, the per-window
-//! hashprice index `86400·10^12·reward_W / work_W` (sats per TH/s·day), and the sats
-//! each watched payout script received per window. It survives reorgs (one transaction
+//! coinbase, the pool that mined it, the per-window hashprice index
+//! `86400·10^12·reward_W / work_W` (sats per TH/s·day), and the sats each watched payout
+//! script received per window, in the coinbase or in an ordinary transaction (found
+//! through BIP158 filters: other transactions are decoded only when a block's filter
+//! matches a watched script). It survives reorgs (one transaction
 //! per reorg) and crashes (one transaction per batch, resumed from the stored tip).
 //!
-//! Modules: [`coinbase`] parses and validates, [`source`] provides blocks (Core RPC,
-//! Core REST, `blk*.dat`, and a regtest generator), [`chain`] follows a source,
+//! Modules: [`coinbase`] parses and validates, [`payouts`] finds payouts outside the
+//! coinbase, [`source`] provides blocks and filters (Core RPC, Core REST, `blk*.dat`,
+//! and a regtest generator), [`chain`] follows a source,
 //! [`storage`] persists to SQLite or PostgreSQL, [`config`] loads settings.
 //! See `indexer/README.md` for configuration and `indexer/docs/schema.md` for tables.
 //!
@@ -32,7 +35,7 @@
 //! let source = RegtestSource::new(Arc::new(Mutex::new(chain)));
 //! let windows = WindowSpec { origin: Height(1), length: 6 };
 //! let store = SqliteStore::open("sqlite::memory:", windows, true).await.unwrap();
-//! store.watch_script(&payout, "silica-1").await.unwrap();
+//! store.watch_script(&payout, "silica-1", Height(1)).await.unwrap();
 //! let config = FollowerConfig { network: Network::Regtest, ..Default::default() };
 //! let mut follower = Follower::new(source, store, PoolSet::default(), config);
 //! follower.sync().await.unwrap();
@@ -49,6 +52,7 @@
 pub mod chain;
 pub mod coinbase;
 pub mod config;
+pub mod payouts;
 pub mod service;
 pub mod source;
 pub mod storage;

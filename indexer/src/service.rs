@@ -61,7 +61,9 @@ pub async fn follow_source<D: DbRead + DbWrite>(
     };
     for w in &settings.watch {
         let script = parse_script(w, settings.network)?;
-        store.watch_script(&script, w).await?;
+        store
+            .watch_script(&script, w, Height(settings.start_height))
+            .await?;
     }
     let config = FollowerConfig {
         network: settings.network,

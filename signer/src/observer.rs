@@ -1,10 +1,16 @@
-//! What this signer's own index says about a Silica window: the sats its coinbases paid
-//! to the Silica's payout script, and the network index over the same blocks.
+//! What this signer's own index says about a Silica window: the sats its blocks paid to
+//! the Silica's payout script (coinbase outputs and outputs of ordinary transactions,
+//! such as an FPPS pool's payout), and the network index over the same blocks.
+//!
+//! Payments outside the coinbase are stored only for watched scripts
+//! ([`alkahest_indexer::payouts`]), so a window is observed only once the payout script
+//! is watched and every stored block was scanned for it; before that the count would be
+//! short, and a short count signed is a delivery the miner loses.
 //!
 //! Everything is integer arithmetic on stored block records, so every honest signer
 //! derives bit-identical numbers from the same chain.
 
-use alkahest_indexer::storage::{DbRead, StorageError};
+use alkahest_indexer::storage::{DbRead, StorageError, WatchState};
 use alkahest_indexer::types::Height;
 use alkahest_protocol::index::{window_index, IndexError, WorkModel};
 use bitcoin::ScriptBuf;
@@ -40,7 +46,7 @@ pub struct Observation {
     pub window: u32,
     /// Its last block's height.
     pub last_height: Height,
-    /// Sats paid to the payout script by the window's coinbases.
+    /// Sats paid to the payout script in the window's blocks, coinbase or not.
     pub delivered: u128,
     /// The window's index ([`alkahest_protocol::index`]), 10^-8 sat per TH/s·day.
     pub index: u128,
@@ -58,6 +64,12 @@ pub enum ObserveError {
     /// A block's work or the index does not fit 128 bits.
     #[error("index of block {0}")]
     Index(Height, #[source] IndexError),
+    /// The payout script's payments outside coinbases are not all indexed yet.
+    #[error(
+        "this index has not scanned the payout script's ordinary transactions yet ({0:?}); \
+         the signer watches every Silica's payout script, retry shortly"
+    )]
+    NotScanned(WatchState),
     /// Sums overflowed.
     #[error("arithmetic overflow summing window {0}")]
     Overflow(u32),
@@ -91,12 +103,19 @@ pub async fn observe<D: DbRead>(
             .map_err(|e| ObserveError::Index(b.height, e))?;
         work = work.checked_add(w).ok_or_else(overflow)?;
     }
-    let outputs = store
+    match store.watch_state(&terms.payout_script).await? {
+        WatchState::Scanned => {}
+        state => return Err(ObserveError::NotScanned(state)),
+    }
+    let coinbase = store
         .outputs_by_script(&terms.payout_script, first, last)
         .await?;
-    let delivered = outputs
+    let payments = store.payments(&terms.payout_script, first, last).await?;
+    let delivered = coinbase
         .iter()
-        .map(|o| u128::from(o.value.to_sat()))
+        .map(|o| o.value)
+        .chain(payments.iter().map(|p| p.payment.value))
+        .map(|v| u128::from(v.to_sat()))
         .sum::<u128>();
     let index = window_index(reward, work).map_err(|e| ObserveError::Index(last, e))?;
     Ok(Some(Observation {

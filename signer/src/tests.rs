@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
-use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
+use alkahest_indexer::source::regtest::{payment_tx, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
-use alkahest_indexer::storage::{DbRead, SqliteStore};
+use alkahest_indexer::storage::{DbRead, DbWrite, SqliteStore, WatchState};
 use alkahest_indexer::types::{Height, WindowSpec};
 use alkahest_protocol::index::WorkModel;
 use alkahest_protocol::key::SignerKey;
@@ -21,7 +21,7 @@ use bitcoin::{Amount, Network, ScriptBuf};
 
 use crate::attest::{AttestError, Refusal, Signer, SignerConfig};
 use crate::deposit::deposit_script;
-use crate::observer::WindowTerms;
+use crate::observer::{ObserveError, WindowTerms};
 
 /// Window 0 of the test Silica is heights 4..=7, so with 3 confirmations it is final
 /// at height 10.
@@ -47,11 +47,22 @@ fn terms() -> WindowTerms {
     }
 }
 
-/// Indexes `c` into a fresh in-memory store.
+/// Indexes `c` into a fresh in-memory store watching the payout script.
 async fn index(c: &ChainBuilder) -> SqliteStore {
+    index_watching(c, Some(Height(0))).await
+}
+
+/// Indexes `c`, watching the payout script from `watch` (before indexing) if given.
+async fn index_watching(c: &ChainBuilder, watch: Option<Height>) -> SqliteStore {
     let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
         .await
         .unwrap();
+    if let Some(from) = watch {
+        store
+            .watch_script(&payout_script(), "silica-1", from)
+            .await
+            .unwrap();
+    }
     let source = RegtestSource::new(Arc::new(Mutex::new(c.clone())));
     let config = FollowerConfig {
         network: Network::Regtest,
@@ -128,6 +139,78 @@ async fn a_final_window_is_proposed_with_the_signers_own_numbers_and_signed() {
     assert!(p.index > 0);
     let sig = s.sign(&terms(), &p).await.unwrap();
     assert_eq!(sig.recover(&p.id(&binding())), Some(s.key().public_key()));
+}
+
+/// A chain of 12 blocks like [`window_signer`]'s, where ordinary transactions also pay
+/// the payout script 777 sats at height 5 (window 0) and 333 at height 8 (window 1).
+fn chain_with_ordinary_payouts() -> ChainBuilder {
+    let mut c = ChainBuilder::new();
+    for h in 1..=12u32 {
+        let mut spec = CoinbaseSpec::default().with_fees(Amount::from_sat(100 + u64::from(h)));
+        if (4..=7).contains(&h) {
+            spec = spec.pay(payout_script(), Amount::from_sat(1_000 * u64::from(h)));
+        }
+        let paid = match h {
+            5 => 777,
+            8 => 333,
+            _ => 0,
+        };
+        if paid > 0 {
+            let out = bitcoin::TxOut {
+                value: Amount::from_sat(paid),
+                script_pubkey: payout_script(),
+            };
+            spec = spec.with_txs(vec![payment_tx(&h.to_le_bytes(), vec![out])]);
+        }
+        c.mine_on_tip(&spec).unwrap();
+    }
+    c
+}
+
+#[tokio::test]
+async fn an_ordinary_payout_in_the_window_counts_as_delivery() {
+    let s = signer(
+        SignerKey::from_seed(b"ordinary"),
+        index(&chain_with_ordinary_payouts()).await,
+    );
+    let hash = pin(&s, 12).await;
+    let p = s.propose(&terms(), 0, 12, hash).await.unwrap();
+    assert_eq!(p.delivered, 1_000 * (4 + 5 + 6 + 7) + 777);
+    // A proposal that counts coinbases only is refused by a signer that sees both.
+    let mut short = p.clone();
+    short.delivered -= 777;
+    assert!(matches!(
+        refusal(&s, &short).await,
+        Refusal::Delivered { observed, .. } if observed == p.delivered
+    ));
+}
+
+#[tokio::test]
+async fn a_window_is_not_observed_until_its_payout_script_is_scanned() {
+    let c = chain_with_ordinary_payouts();
+    // Not watched: its ordinary payouts were never looked for.
+    let s = signer(
+        SignerKey::from_seed(b"unwatched"),
+        index_watching(&c, None).await,
+    );
+    let hash = pin(&s, 12).await;
+    assert!(matches!(
+        s.propose(&terms(), 0, 12, hash).await,
+        Err(AttestError::Observe(ObserveError::NotScanned(
+            WatchState::Unwatched
+        )))
+    ));
+    // Watched after indexing: refused until the follower's rescan has run.
+    s.store()
+        .watch_script(&payout_script(), "silica-1", Height(4))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.propose(&terms(), 0, 12, hash).await,
+        Err(AttestError::Observe(ObserveError::NotScanned(
+            WatchState::Rescanning(Height(4))
+        )))
+    ));
 }
 
 #[tokio::test]

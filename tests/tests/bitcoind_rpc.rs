@@ -13,6 +13,7 @@ use alkahest_indexer::source::rpc::{RpcAuth, RpcSource};
 use alkahest_indexer::source::BlockSource;
 use alkahest_indexer::storage::{DbRead, DbWrite, SqliteStore};
 use alkahest_indexer::types::{Height, WindowSpec};
+use bitcoin::hashes::Hash as _;
 use bitcoin::{Amount, ScriptBuf};
 use bitcoincore_rpc::RpcApi;
 use serde_json::{json, Value};
@@ -91,7 +92,10 @@ async fn the_indexers_rpc_source_indexes_the_devnet_chain() {
     )
     .await
     .unwrap();
-    store.watch_script(&payout, "payout").await.unwrap();
+    store
+        .watch_script(&payout, "payout", Height(0))
+        .await
+        .unwrap();
     let config = FollowerConfig {
         network: bitcoin::Network::Regtest,
         ..FollowerConfig::default()
@@ -153,6 +157,18 @@ async fn core_clients_parse_every_answer() {
         assert_eq!(header.n_tx, block.txdata.len());
         // Six blocks of regtest work (2 each), as Core prints the total.
         assert_eq!(header.chainwork.last(), Some(&12));
+
+        // BIP158: the block's filter over its outputs, and the BIP157 header chain.
+        let filter = client.get_block_filter(&hash).unwrap();
+        assert_eq!(
+            filter.to_filter(),
+            alkahest_indexer::payouts::output_filter(&block)
+        );
+        let mut expected = bitcoin::bip158::FilterHeader::all_zeros();
+        for b in chain.lock().unwrap().best_chain().iter().take(6) {
+            expected = alkahest_indexer::payouts::output_filter(b).filter_header(&expected);
+        }
+        assert_eq!(filter.header.to_raw_hash(), expected.to_raw_hash());
 
         let info = client.get_block_info(&hash).unwrap();
         assert_eq!(info.tx, vec![block.txdata[0].compute_txid()]);

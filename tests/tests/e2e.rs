@@ -13,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
-use alkahest_devnet::scenario::{BUYS, DEPOSIT, POOL_PAYOUT, PRICE};
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, FPPS_PAYOUT, POOL_PAYOUT, PRICE};
 use alkahest_devnet::{run_with, EventLog, Summary};
 use serde_json::Value;
 
@@ -134,9 +134,10 @@ async fn silica_demo_settles_from_proofs_alone_to_the_same_balances() {
     let dir = tempfile::tempdir().unwrap();
     let (summary, silica, log) = run_to_settlement(dir.path(), &["--delivery", "proofs"]).await;
     check_settlement(&summary, &silica);
+    // Each window: its 4 blocks, and the FPPS pool's ordinary payout transaction.
     let proven = log
         .iter()
-        .filter(|l| l.contains("proven by the miner"))
+        .filter(|l| l.contains("proven by the miner from its 4 blocks and 1 other payment(s)"))
         .count();
     assert_eq!(proven as u128, WINDOWS, "{log:#?}");
     assert!(!log.iter().any(|l| l.contains("signed 2-of-3")), "{log:#?}");
@@ -162,7 +163,11 @@ fn check_settlement(summary: &Summary, silica: &Value) {
             u128::from(w["indexed_delivered_sats"].as_u64().unwrap()),
             attested
         );
-        assert_eq!(attested, 2 * u128::from(POOL_PAYOUT));
+        // Two TIDES coinbase payouts and one FPPS payout in an ordinary transaction.
+        assert_eq!(
+            attested,
+            2 * u128::from(POOL_PAYOUT) + u128::from(FPPS_PAYOUT)
+        );
         total_due += w["due_sats"].as_str().unwrap().parse::<u128>().unwrap();
     }
     // Everyone redeemed: nothing is left in the buyers' pool, no share is outstanding,

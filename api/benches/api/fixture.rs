@@ -87,7 +87,7 @@ pub async fn index_chain<D: DbRead + DbWrite>(store: D, blocks: u32) -> anyhow::
     }
     let pools = pools()?;
     store.upsert_pools(&pools).await?;
-    store.watch_script(&payee, "bench payee").await?;
+    store.watch_script(&payee, "bench payee", Height(0)).await?;
     let source = RegtestSource::new(Arc::new(Mutex::new(chain)));
     let config = FollowerConfig {
         network: Network::Regtest,

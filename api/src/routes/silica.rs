@@ -159,15 +159,16 @@ async fn detail<D: DbRead>(
             .start
             .saturating_add(w.saturating_mul(view.window_length));
         let last = first.saturating_add(view.window_length.saturating_sub(1));
-        let outputs = store
-            .outputs_by_script(&script, Height(first), Height(last))
+        // Coinbase outputs and payouts in ordinary transactions alike.
+        let delivered = store
+            .delivered_by_window(&script, Height(first), Height(last))
             .await?;
         let attested = view.attested.iter().find(|a| a.window == w);
         per_window.push(SilicaWindow {
             window: w,
             first_height: first,
             last_height: last,
-            indexed_delivered_sats: outputs.iter().map(|o| o.value.to_sat()).sum(),
+            indexed_delivered_sats: delivered.iter().map(|d| d.sats.to_sat()).sum(),
             attested_delivered_sats: attested.map(|a| a.delivered.to_string()),
             due_sats: attested.map(|a| a.due.to_string()),
             index: attested.map(|a| a.index.to_string()),

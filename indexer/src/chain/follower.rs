@@ -14,6 +14,8 @@ use crate::source::{BlockSource, CoinbaseEvent, SourceError};
 use crate::storage::{DbRead, DbWrite, IndexedBlock, StorageError};
 use crate::types::Height;
 
+use super::payouts;
+
 /// Why following stopped or a step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -296,6 +298,17 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         })
     }
 
+    /// Rescans the stored blocks, all on the source's best chain, for scripts watched
+    /// since they were stored ([`payouts::rescan`]). Returns false when the source moved
+    /// meanwhile, so the step is redone.
+    async fn rescan(&mut self) -> Result<bool, FollowError> {
+        match payouts::rescan(&mut self.source, &self.store).await {
+            Ok(()) => Ok(true),
+            Err(e) if payouts::source_moved(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     fn index(&self, event: CoinbaseEvent) -> Result<IndexedBlock, FollowError> {
         let parsed = parse_coinbase_prefix(&event.prefix, event.size).map_err(|source| {
             FollowError::Parse {
@@ -307,7 +320,11 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         let coinbase = CoinbaseBlock::validate(parsed, event.height, self.config.network)
             .map_err(|e| FollowError::Validate(event.height, e))?;
         let pool = self.pools.identify(&coinbase).map(|p| p.id);
-        Ok(IndexedBlock { coinbase, pool })
+        Ok(IndexedBlock {
+            coinbase,
+            pool,
+            payments: Vec::new(),
+        })
     }
 
     /// Fetches and commits one batch, handling a reorg if the stored tip left the
@@ -323,9 +340,17 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         };
         let mut rollback = None;
         let (next, mut expected_parent) = match local {
-            None => (self.first_height(), None),
+            None => {
+                // Nothing stored to rescan: this clears the marks of scripts watched
+                // before the first block, which the blocks below are scanned for.
+                self.rescan().await?;
+                (self.first_height(), None)
+            }
             Some((h, hash)) => {
                 if self.source.hash_at(h).await.map_err(FollowError::Source)? == Some(hash) {
+                    if !self.rescan().await? {
+                        return Ok(Step::Raced);
+                    }
                     (Height(h.0 + 1), Some(hash))
                 } else {
                     let fork = self.fork_point(h).await?;
@@ -344,6 +369,11 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
         if next > source_tip.0 && rollback.is_none() {
             return Ok(Step::AtTip);
         }
+        let starts = self
+            .store
+            .scan_starts()
+            .await
+            .map_err(FollowError::Storage)?;
         let events = self
             .source
             .fetch_coinbases(next, self.config.batch_size)
@@ -356,7 +386,15 @@ impl<S: BlockSource, D: DbRead + DbWrite> Follower<S, D> {
                 return Ok(Step::Raced);
             }
             expected_parent = Some(event.hash);
-            blocks.push(self.index(event)?);
+            let (height, hash) = (event.height, event.hash);
+            let mut block = self.index(event)?;
+            let scripts = payouts::scanned_at(&starts, height);
+            match payouts::payments_of(&mut self.source, height, hash, &scripts).await {
+                Ok(found) => block.payments = found,
+                Err(e) if payouts::source_moved(&e) => return Ok(Step::Raced),
+                Err(e) => return Err(e),
+            }
+            blocks.push(block);
         }
         if blocks.is_empty() && rollback.is_none() {
             // The source reported a tip at or above `next` but served nothing there.

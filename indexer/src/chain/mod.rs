@@ -3,6 +3,7 @@
 //! hash, walks back to the fork point and replaces the stale blocks in one transaction.
 
 mod follower;
+mod payouts;
 mod tree;
 
 pub use follower::{FollowError, Follower, FollowerConfig, Progress, Step};

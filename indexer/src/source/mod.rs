@@ -20,6 +20,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use bitcoin::bip158::BlockFilter;
 use bitcoin::consensus::serialize;
 use bitcoin::BlockHash;
 
@@ -281,6 +282,62 @@ pub trait BlockSource: Send {
             Ok(out)
         }
     }
+
+    /// Returns the whole serialized block `hash` at `height` on the best chain.
+    ///
+    /// # Errors
+    /// [`SourceError::Missing`] when the source has no block there,
+    /// [`SourceError::WrongBlock`] when its block there is another one (a reorg).
+    fn block(
+        &mut self,
+        height: Height,
+        hash: BlockHash,
+    ) -> impl Future<Output = Result<Vec<u8>, SourceError>> + Send {
+        async move {
+            let event = self
+                .fetch(height, 1)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(SourceError::Missing(height))?;
+            if event.hash != hash {
+                return Err(SourceError::WrongBlock {
+                    requested: hash,
+                    returned: event.hash,
+                });
+            }
+            Ok(event.bytes)
+        }
+    }
+
+    /// Returns a BIP158 basic filter of block `hash` at `height`, which the follower
+    /// checks before fetching a whole block for payouts ([`crate::payouts`]). The default
+    /// computes [`crate::payouts::output_filter`] from the block; sources backed by a
+    /// node's filter index override it.
+    ///
+    /// # Errors
+    /// As [`BlockSource::block`], and [`SourceError::Decode`] for a block that does not
+    /// decode.
+    fn filter(
+        &mut self,
+        height: Height,
+        hash: BlockHash,
+    ) -> impl Future<Output = Result<BlockFilter, SourceError>> + Send {
+        async move { local_filter(&self.block(height, hash).await?) }
+    }
+}
+
+/// Decodes `bytes` and computes its [`crate::payouts::output_filter`].
+///
+/// # Errors
+/// [`SourceError::Decode`] when the bytes are not a block.
+pub fn local_filter(bytes: &[u8]) -> Result<BlockFilter, SourceError> {
+    let block: bitcoin::Block =
+        bitcoin::consensus::deserialize(bytes).map_err(|source| SourceError::Decode {
+            what: "block",
+            source,
+        })?;
+    Ok(crate::payouts::output_filter(&block))
 }
 
 /// Full blocks fetched per request by the default [`BlockSource::fetch_coinbases`]:

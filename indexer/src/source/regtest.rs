@@ -5,10 +5,12 @@
 //! witness reserved value, a timestamp above its parent's, and a coinbase that pays the
 //! configured scripts. Blocks can be mined on any known block, so forks are easy.
 //!
-//! Two options make blocks that a full node would reject, and are documented as such:
-//! a non-zero [`CoinbaseSpec::fees`] (the block claims fees that no transaction pays) and
+//! Three options make blocks that a full node would reject, and are documented as such:
+//! a non-zero [`CoinbaseSpec::fees`] (the block claims fees that no transaction pays),
 //! [`CoinbaseSpec::filler_txs`] (padding transactions spending made-up outpoints, used by
-//! benchmarks to reach mainnet block sizes). The indexer does not validate either.
+//! benchmarks to reach mainnet block sizes) and [`CoinbaseSpec::txs`] (ordinary
+//! transactions whose inputs the generator does not check, such as a pool's payout
+//! spending a made-up outpoint). The indexer validates none of them: it reads outputs.
 //!
 //! ```
 //! use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
@@ -81,6 +83,9 @@ pub struct CoinbaseSpec {
     pub filler_txs: usize,
     /// scriptSig bytes of each padding transaction's input.
     pub filler_script_len: usize,
+    /// Ordinary transactions placed right after the coinbase, before any padding: a
+    /// pool's FPPS payout, say. Their inputs are not checked against any UTXO set.
+    pub txs: Vec<Transaction>,
 }
 
 impl CoinbaseSpec {
@@ -105,6 +110,12 @@ impl CoinbaseSpec {
     /// Sets the remainder script.
     pub fn with_remainder(mut self, script: ScriptBuf) -> Self {
         self.remainder = Some(script);
+        self
+    }
+
+    /// Sets the ordinary transactions that follow the coinbase.
+    pub fn with_txs(mut self, txs: Vec<Transaction>) -> Self {
+        self.txs = txs;
         self
     }
 }
@@ -313,6 +324,27 @@ fn coinbase_tx(
     })
 }
 
+/// An ordinary segwit transaction paying `outputs`, for [`CoinbaseSpec::txs`]: its one
+/// input spends a made-up outpoint derived from `seed` (distinct seeds give distinct
+/// txids) with a placeholder witness, since the generator keeps no UTXO set.
+pub fn payment_tx(seed: &[u8], outputs: Vec<TxOut>) -> Transaction {
+    let funding = Txid::from_raw_hash(bitcoin::hashes::sha256d::Hash::hash(seed));
+    let mut witness = Witness::new();
+    witness.push([0x30; 71]);
+    witness.push([0x02; 33]);
+    Transaction {
+        version: TxVersion::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: OutPoint::new(funding, 0),
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness,
+        }],
+        output: outputs,
+    }
+}
+
 fn filler_tx(i: usize, spec: &CoinbaseSpec, height: Height) -> Transaction {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
@@ -353,6 +385,7 @@ pub fn build_block(
     spec: &CoinbaseSpec,
 ) -> Result<Block, GenerateError> {
     let mut txdata = vec![coinbase_tx(height, extra_nonce, spec)?];
+    txdata.extend(spec.txs.iter().cloned());
     txdata.extend((0..spec.filler_txs).map(|i| filler_tx(i, spec, height)));
     let mut block = Block {
         header: Header {

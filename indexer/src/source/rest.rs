@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use bitcoin::bip158::BlockFilter;
 use bitcoin::block::Header;
 use bitcoin::consensus::deserialize;
 use bitcoin::hashes::Hash;
@@ -11,7 +12,7 @@ use bitcoin::BlockHash;
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
-use super::{BlockEvent, BlockSource, SourceError};
+use super::{local_filter, BlockEvent, BlockSource, SourceError};
 use crate::types::Height;
 
 /// Bitcoin Core's `MAX_REST_HEADERS_RESULTS`: the most headers one request returns.
@@ -177,4 +178,42 @@ impl BlockSource for RestSource {
         }
         Ok(out)
     }
+
+    async fn filter(
+        &mut self,
+        height: Height,
+        hash: BlockHash,
+    ) -> Result<BlockFilter, SourceError> {
+        let url = format!("{}/rest/blockfilter/basic/{}.bin", self.base, hash);
+        // Core answers 400 without `-blockfilterindex` and 404 while the index catches up.
+        match Self::get(&self.client, self.timeout, url).await? {
+            Some(body) => filter_from_rest(&body, &hash),
+            None => local_filter(&self.block(height, hash).await?),
+        }
+    }
+}
+
+/// Reads Core's binary `blockfilter` answer: the filter type (0, basic), the block hash
+/// and the encoded filter as a length-prefixed byte vector.
+fn filter_from_rest(body: &[u8], hash: &BlockHash) -> Result<BlockFilter, SourceError> {
+    let bad = || SourceError::BadLength {
+        what: "blockfilter",
+        expected: 34,
+        found: body.len(),
+    };
+    // The first byte is the filter type; the URL asked for basic.
+    let (_, rest) = body.split_first().ok_or_else(bad)?;
+    let (block, rest) = rest.split_at_checked(32).ok_or_else(bad)?;
+    if block != hash.as_byte_array() {
+        return Err(SourceError::WrongBlock {
+            requested: *hash,
+            returned: BlockHash::from_slice(block).unwrap_or(*hash),
+        });
+    }
+    let content: Vec<u8> =
+        bitcoin::consensus::deserialize(rest).map_err(|source| SourceError::Decode {
+            what: "blockfilter",
+            source,
+        })?;
+    Ok(BlockFilter::new(&content))
 }

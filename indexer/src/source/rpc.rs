@@ -1,5 +1,9 @@
-//! Bitcoin Core JSON-RPC source: `getblockcount`, `getblockhash` and `getblock` at
-//! verbosity 0, with cookie-file or user/password authentication.
+//! Bitcoin Core JSON-RPC source: `getblockcount`, `getblockhash`, `getblock` at
+//! verbosity 0 and `getblockfilter`, with cookie-file or user/password authentication.
+//!
+//! `getblockfilter` needs the node's `-blockfilterindex`; a node without it answers with
+//! an RPC error, after which this source computes filters from blocks itself
+//! ([`super::local_filter`]) and says so once in the log.
 //!
 //! The `bitcoincore-rpc` client is blocking, so every call runs on tokio's blocking pool.
 //! Bitcoin Core writes a new `.cookie` at every start, so a call answered with HTTP 401
@@ -14,7 +18,9 @@ use bitcoin::BlockHash;
 use bitcoincore_rpc::jsonrpc;
 use bitcoincore_rpc::{Auth, Client, RpcApi};
 
-use super::{BlockEvent, BlockSource, SourceError};
+use bitcoin::bip158::BlockFilter;
+
+use super::{local_filter, BlockEvent, BlockSource, SourceError};
 use crate::types::Height;
 
 /// Bitcoin Core's `RPC_INVALID_PARAMETER`, returned by `getblockhash` above the tip.
@@ -50,6 +56,8 @@ pub struct RpcSource {
     auth: RpcAuth,
     /// Replaced, for every clone, when a 401 makes the cookie be re-read.
     client: Arc<Mutex<Arc<Client>>>,
+    /// False once the node answered `getblockfilter` with an error (no filter index).
+    filter_index: bool,
 }
 
 impl std::fmt::Debug for RpcSource {
@@ -100,6 +108,7 @@ impl RpcSource {
             url: url.to_owned(),
             auth,
             client: Arc::new(Mutex::new(Arc::new(client))),
+            filter_index: true,
         })
     }
 
@@ -160,6 +169,17 @@ fn connect(url: &str, auth: &RpcAuth) -> Result<Client, SourceError> {
         cookie: auth.cookie_path().map(Path::to_owned),
         source,
     })
+}
+
+/// An error the node answered (as opposed to a transport failure).
+fn is_rpc_answer(e: &SourceError) -> bool {
+    matches!(
+        e,
+        SourceError::Rpc {
+            source: bitcoincore_rpc::Error::JsonRpc(jsonrpc::Error::Rpc(_)),
+            ..
+        }
+    )
 }
 
 fn is_out_of_range(e: &SourceError) -> bool {
@@ -232,4 +252,36 @@ impl BlockSource for RpcSource {
         }
         Ok(out)
     }
+    async fn filter(
+        &mut self,
+        height: Height,
+        hash: BlockHash,
+    ) -> Result<BlockFilter, SourceError> {
+        if self.filter_index {
+            match self
+                .call("getblockfilter", move |c| c.get_block_filter(&hash))
+                .await
+            {
+                Ok(answer) => return Ok(answer.into_filter()),
+                Err(e) if is_rpc_answer(&e) => {
+                    tracing::warn!(error = %format!("{:#}", anyhow_chain(&e)), "getblockfilter refused (start bitcoind with -blockfilterindex to serve filters); computing filters from blocks");
+                    self.filter_index = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        local_filter(&self.block(height, hash).await?)
+    }
+}
+
+/// Joins an error with its sources, for one log line.
+fn anyhow_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        next = s.source();
+    }
+    text
 }

@@ -24,13 +24,15 @@ use bitcoin::{BlockHash, ScriptBuf};
 
 pub use backend::{exec, row, rows, Arg, Backend, BoxFuture, SqlStore};
 pub use model::{
-    BlockRecord, Delivery, IndexedBlock, OutputCursor, OutputRecord, PoolShare, WindowRecord,
+    BlockRecord, Delivery, IndexedBlock, OutputCursor, OutputRecord, PoolShare, Rescan, WatchState,
+    WindowRecord,
 };
 pub use open::{with_store, WithStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::coinbase::PoolSet;
+use crate::payouts::PaymentRecord;
 use crate::types::{Height, WindowId, WindowSpec};
 
 /// The index formula's constant: seconds per day times 10^12 H/s per TH/s, so that
@@ -97,6 +99,14 @@ pub enum StorageError {
     /// A stored value does not decode.
     #[error("corrupt stored value in {0}")]
     Corrupt(&'static str),
+    /// A rescan's blocks left the store (a reorg) before it was committed.
+    #[error("block {hash} at height {height} scanned for payouts is no longer stored")]
+    RescanStale {
+        /// The height.
+        height: Height,
+        /// The scanned block's hash.
+        hash: BlockHash,
+    },
 }
 
 /// Maps a sqlx error to [`StorageError::Query`] for the operation `op`.
@@ -149,6 +159,30 @@ pub trait DbRead: Send + Sync {
         after: Option<OutputCursor>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
+    /// Returns the stored outputs of non-coinbase transactions paying `script` in
+    /// `[from, to]`, ordered by height, position and vout. Complete only when
+    /// [`DbRead::watch_state`] says [`WatchState::Scanned`].
+    fn payments(
+        &self,
+        script: &ScriptBuf,
+        from: Height,
+        to: Height,
+    ) -> impl Future<Output = Result<Vec<PaymentRecord>, StorageError>> + Send;
+    /// Says whether `script`'s payments in ordinary transactions are all stored.
+    fn watch_state(
+        &self,
+        script: &ScriptBuf,
+    ) -> impl Future<Output = Result<WatchState, StorageError>> + Send;
+    /// Lists every watched script with the first height its payouts outside coinbases
+    /// are looked for at (the `from` it was watched with).
+    fn scan_starts(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(ScriptBuf, Height)>, StorageError>> + Send;
+    /// Lists the watched scripts whose stored blocks are still to be rescanned, with the
+    /// height each rescan starts at.
+    fn rescans(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(ScriptBuf, Height)>, StorageError>> + Send;
     /// Returns outputs paying `address` in `[from, to]`.
     fn outputs_by_address(
         &self,
@@ -156,15 +190,17 @@ pub trait DbRead: Send + Sync {
         from: Height,
         to: Height,
     ) -> impl Future<Output = Result<Vec<OutputRecord>, StorageError>> + Send;
-    /// Returns the maintained deliveries of a watched script for windows `[from, to]`.
+    /// Returns the maintained deliveries of a watched script for windows `[from, to]`:
+    /// its coinbase outputs and its payments in ordinary transactions.
     fn deliveries(
         &self,
         script: &ScriptBuf,
         from: WindowId,
         to: WindowId,
     ) -> impl Future<Output = Result<Vec<Delivery>, StorageError>> + Send;
-    /// Computes sats paid to any `script` per window over heights `[from, to]`,
-    /// watched or not.
+    /// Computes sats paid to any `script` per window over heights `[from, to]`, watched
+    /// or not: its coinbase outputs, plus its stored payments in ordinary transactions
+    /// (which only watched scripts have).
     fn delivered_by_window(
         &self,
         script: &ScriptBuf,
@@ -203,11 +239,26 @@ pub trait DbWrite: Send + Sync {
         rollback_to: Option<Height>,
         blocks: &[IndexedBlock],
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
-    /// Watches `script` and computes its deliveries over the blocks already stored.
+    /// Watches `script` and computes its deliveries over the blocks already stored. Its
+    /// payments in ordinary transactions are looked for from height `from` (the first
+    /// block that may pay it) on, whenever it is watched: a script not watched before is
+    /// rescanned over the stored blocks from `from` by the follower's next step, and new
+    /// blocks are scanned as they come. Watching a watched script again changes nothing.
     fn watch_script(
         &self,
         script: &ScriptBuf,
         label: &str,
+        from: Height,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// In one transaction: stores what a rescan found, marks its scripts scanned (those
+    /// whose rescan still starts where it did) and recomputes their deliveries.
+    ///
+    /// # Errors
+    /// [`StorageError::RescanStale`] when a scanned block is no longer stored; nothing is
+    /// written and the next step rescans.
+    fn finish_rescan(
+        &self,
+        rescan: &Rescan,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
     /// Inserts or updates the pools table from a pools file.
     fn upsert_pools(

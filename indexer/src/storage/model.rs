@@ -4,6 +4,7 @@ use bitcoin::pow::Work;
 use bitcoin::{Amount, BlockHash, ScriptBuf, Txid};
 
 use crate::coinbase::CoinbaseBlock;
+use crate::payouts::TxPayment;
 use crate::types::{Height, PoolId, WindowId};
 
 /// A validated block ready to store, with its identified pool.
@@ -13,6 +14,33 @@ pub struct IndexedBlock {
     pub coinbase: CoinbaseBlock,
     /// The pool, if identified.
     pub pool: Option<PoolId>,
+    /// Outputs of its other transactions that pay a watched script
+    /// ([`crate::payouts`]); empty unless the block's filter matched.
+    pub payments: Vec<TxPayment>,
+}
+
+/// Whether a script's payments in ordinary transactions are all in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchState {
+    /// Not watched: only its coinbase outputs are stored.
+    Unwatched,
+    /// Watched, but the stored blocks from this height are still to be rescanned.
+    Rescanning(Height),
+    /// Watched, and every stored block was scanned for it.
+    Scanned,
+}
+
+/// What a rescan of stored blocks for newly watched scripts found, committed by
+/// [`super::DbWrite::finish_rescan`].
+#[derive(Debug, Clone, Default)]
+pub struct Rescan {
+    /// The scripts and the heights their rescans started at, as
+    /// [`super::DbRead::rescans`] listed them.
+    pub scripts: Vec<(ScriptBuf, Height)>,
+    /// The last stored block scanned; the commit is refused if it is no longer stored.
+    pub scanned_to: Option<(Height, BlockHash)>,
+    /// Payments found, with their blocks.
+    pub found: Vec<(Height, BlockHash, Vec<TxPayment>)>,
 }
 
 /// A stored block.

@@ -7,8 +7,9 @@ use super::sql::{to_amount, to_bytes32, to_hash, to_txid, to_u32, to_u64, BLOCK_
 use super::write::tip_in;
 use super::{
     query_err, BlockRecord, DbRead, Delivery, OutputCursor, OutputRecord, PoolShare, StorageError,
-    WindowRecord,
+    WatchState, WindowRecord,
 };
+use crate::payouts::{PaymentRecord, TxPayment};
 use crate::types::{Height, PoolId, WindowId, WindowSpec};
 
 /// The arguments of a `key = $1 AND column >= $2 AND column <= $3` query.
@@ -60,6 +61,34 @@ fn output_row<B: Backend>(row: &B::Row) -> Result<OutputRecord, StorageError> {
         value: to_amount(int("value")?, "coinbase_outputs.value")?,
         script_pubkey: ScriptBuf::from_bytes(B::bytes(row, "script_pubkey").map_err(e())?),
         address: B::opt_text(row, "address").map_err(e())?,
+    })
+}
+
+/// A watched script with the height in column `col`.
+fn script_height<B: Backend>(
+    row: &B::Row,
+    col: &'static str,
+) -> Result<(ScriptBuf, Height), StorageError> {
+    let e = || query_err("decode watched script");
+    let h = B::i64(row, col).map_err(e())?;
+    Ok((
+        ScriptBuf::from_bytes(B::bytes(row, "script_pubkey").map_err(e())?),
+        Height(to_u32(h, "watched_scripts height")?),
+    ))
+}
+
+fn payment_row<B: Backend>(row: &B::Row) -> Result<PaymentRecord, StorageError> {
+    let e = || query_err("decode payment");
+    let int = |col| B::i64(row, col).map_err(e());
+    Ok(PaymentRecord {
+        height: Height(to_u32(int("height")?, "tx_outputs.height")?),
+        payment: TxPayment {
+            txid: to_txid(&B::bytes(row, "txid").map_err(e())?, "tx_outputs.txid")?,
+            tx_index: to_u32(int("tx_index")?, "tx_outputs.tx_index")?,
+            vout: to_u32(int("vout")?, "tx_outputs.vout")?,
+            value: to_amount(int("value")?, "tx_outputs.value")?,
+            script_pubkey: ScriptBuf::from_bytes(B::bytes(row, "script_pubkey").map_err(e())?),
+        },
     })
 }
 
@@ -212,6 +241,61 @@ impl<B: Backend> DbRead for SqlStore<B> {
         .await
     }
 
+    async fn payments(
+        &self,
+        script: &ScriptBuf,
+        from: Height,
+        to: Height,
+    ) -> Result<Vec<PaymentRecord>, StorageError> {
+        self.select(
+            "select payments",
+            "SELECT * FROM tx_outputs WHERE script_pubkey = $1 AND height >= $2 \
+             AND height <= $3 ORDER BY height, tx_index, vout",
+            range(script.as_bytes().into(), from.to_sql(), to.to_sql()),
+            payment_row::<B>,
+        )
+        .await
+    }
+
+    async fn watch_state(&self, script: &ScriptBuf) -> Result<WatchState, StorageError> {
+        let found = self
+            .select(
+                "select watch state",
+                "SELECT rescan_from FROM watched_scripts WHERE script_pubkey = $1",
+                vec![script.as_bytes().into()],
+                |r| B::opt_i64(r, "rescan_from").map_err(query_err("decode watch state")),
+            )
+            .await?;
+        Ok(match found.first() {
+            None => WatchState::Unwatched,
+            Some(None) => WatchState::Scanned,
+            Some(Some(h)) => {
+                WatchState::Rescanning(Height(to_u32(*h, "watched_scripts.rescan_from")?))
+            }
+        })
+    }
+
+    async fn scan_starts(&self) -> Result<Vec<(ScriptBuf, Height)>, StorageError> {
+        self.select(
+            "select scan starts",
+            "SELECT script_pubkey, scan_from FROM watched_scripts ORDER BY script_pubkey",
+            vec![],
+            |r| script_height::<B>(r, "scan_from"),
+        )
+        .await
+    }
+
+    async fn rescans(&self) -> Result<Vec<(ScriptBuf, Height)>, StorageError> {
+        self.select(
+            "select rescans",
+            "SELECT script_pubkey, rescan_from FROM watched_scripts \
+             WHERE rescan_from IS NOT NULL ORDER BY script_pubkey",
+            vec![],
+            |r| script_height::<B>(r, "rescan_from"),
+        )
+        .await
+    }
+
     async fn outputs_by_address(
         &self,
         address: &str,
@@ -253,7 +337,9 @@ impl<B: Backend> DbRead for SqlStore<B> {
         self.select(
             "compute deliveries",
             "SELECT b.window_id AS window_id, CAST(SUM(o.value) AS BIGINT) AS sats, \
-             COUNT(*) AS outputs FROM coinbase_outputs o JOIN blocks b ON b.height = o.height \
+             COUNT(*) AS outputs FROM (SELECT height, script_pubkey, value FROM coinbase_outputs \
+             UNION ALL SELECT height, script_pubkey, value FROM tx_outputs) o \
+             JOIN blocks b ON b.height = o.height \
              WHERE o.script_pubkey = $1 AND o.height >= $2 AND o.height <= $3 \
              AND b.window_id IS NOT NULL GROUP BY b.window_id ORDER BY b.window_id",
             range(script.as_bytes().into(), from.to_sql(), to.to_sql()),

@@ -14,8 +14,9 @@ use super::sql::{
     block_work, describe_rollback, median_time, sats, to_hash, to_u32, BLOCK_COLUMNS,
     MEDIAN_TIME_SPAN,
 };
-use super::{index_value, query_err, DbWrite, IndexedBlock, StorageError};
+use super::{index_value, query_err, DbWrite, IndexedBlock, Rescan, StorageError};
 use crate::coinbase::PoolSet;
+use crate::payouts::TxPayment;
 use crate::types::{Height, WindowId, WindowSpec};
 use alkahest_protocol::index::WorkModel;
 
@@ -40,6 +41,11 @@ pub(crate) async fn tip_in<B: Backend>(
     })
     .transpose()
 }
+
+/// Every stored output paying a script: coinbase outputs and payments in ordinary
+/// transactions, as `(height, script_pubkey, value)`.
+const ALL_OUTPUTS: &str = "(SELECT height, script_pubkey, value FROM coinbase_outputs \
+     UNION ALL SELECT height, script_pubkey, value FROM tx_outputs)";
 
 /// Rebuilds window `w` and its deliveries from the stored blocks, and drops every later
 /// window.
@@ -93,15 +99,85 @@ async fn rebuild_window<B: Backend>(
         work,
     };
     write_window::<B>(conn, w, first, totals, false).await?;
-    exec::<B>(
-        conn,
-        "rebuild deliveries",
+    let sql = format!(
         "INSERT INTO deliveries (script_pubkey, window_id, sats, outputs) \
          SELECT o.script_pubkey, b.window_id, CAST(SUM(o.value) AS BIGINT), COUNT(*) \
-         FROM coinbase_outputs o JOIN blocks b ON b.height = o.height \
+         FROM {ALL_OUTPUTS} o JOIN blocks b ON b.height = o.height \
          JOIN watched_scripts s ON s.script_pubkey = o.script_pubkey \
-         WHERE b.window_id = $1 GROUP BY o.script_pubkey, b.window_id",
-        id(),
+         WHERE b.window_id = $1 GROUP BY o.script_pubkey, b.window_id"
+    );
+    exec::<B>(conn, "rebuild deliveries", &sql, id()).await
+}
+
+/// Recomputes every delivery of `script` from the stored outputs.
+async fn backfill_deliveries<B: Backend>(
+    conn: &mut B::Connection,
+    script: &[u8],
+) -> Result<(), StorageError> {
+    let bytes = || vec![Arg::from(script)];
+    exec::<B>(
+        conn,
+        "reset deliveries",
+        "DELETE FROM deliveries WHERE script_pubkey = $1",
+        bytes(),
+    )
+    .await?;
+    let sql = format!(
+        "INSERT INTO deliveries (script_pubkey, window_id, sats, outputs) \
+         SELECT o.script_pubkey, b.window_id, CAST(SUM(o.value) AS BIGINT), COUNT(*) \
+         FROM {ALL_OUTPUTS} o JOIN blocks b ON b.height = o.height \
+         WHERE o.script_pubkey = $1 AND b.window_id IS NOT NULL \
+         GROUP BY o.script_pubkey, b.window_id"
+    );
+    exec::<B>(conn, "backfill deliveries", &sql, bytes()).await
+}
+
+/// Stores one payment and adds it to its window's delivery; a payment already stored
+/// (met again by a rescan) changes nothing.
+async fn insert_payment<B: Backend>(
+    conn: &mut B::Connection,
+    height: Height,
+    window: Option<WindowId>,
+    p: &TxPayment,
+) -> Result<(), StorageError> {
+    let inserted = row::<B>(
+        conn,
+        "insert payment",
+        "INSERT INTO tx_outputs (height, tx_index, vout, txid, value, script_pubkey) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (height, tx_index, vout) DO NOTHING \
+         RETURNING height",
+        vec![
+            height.to_sql().into(),
+            i64::from(p.tx_index).into(),
+            i64::from(p.vout).into(),
+            p.txid.to_byte_array().to_vec().into(),
+            sats(p.value).into(),
+            p.script_pubkey.as_bytes().into(),
+        ],
+    )
+    .await?;
+    match (inserted, window) {
+        (Some(_), Some(w)) => {
+            upsert_delivery::<B>(conn, p.script_pubkey.as_bytes(), w, p.value).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Adds one output of `value` to `script`'s delivery in window `w`.
+async fn upsert_delivery<B: Backend>(
+    conn: &mut B::Connection,
+    script: &[u8],
+    w: WindowId,
+    value: bitcoin::Amount,
+) -> Result<(), StorageError> {
+    exec::<B>(
+        conn,
+        "upsert delivery",
+        "INSERT INTO deliveries (script_pubkey, window_id, sats, outputs) \
+         VALUES ($1, $2, $3, 1) ON CONFLICT (script_pubkey, window_id) DO UPDATE \
+         SET sats = deliveries.sats + excluded.sats, outputs = deliveries.outputs + 1",
+        vec![script.into(), w.to_sql().into(), sats(value).into()],
     )
     .await
 }
@@ -192,20 +268,18 @@ async fn insert_block<B: Backend>(
         )
         .await?;
         if let Some(w) = window.filter(|_| watched.contains(out.script_pubkey.as_bytes())) {
-            exec::<B>(
-                conn,
-                "upsert delivery",
-                "INSERT INTO deliveries (script_pubkey, window_id, sats, outputs) \
-                 VALUES ($1, $2, $3, 1) ON CONFLICT (script_pubkey, window_id) DO UPDATE \
-                 SET sats = deliveries.sats + excluded.sats, outputs = deliveries.outputs + 1",
-                vec![
-                    out.script_pubkey.as_bytes().into(),
-                    w.to_sql().into(),
-                    sats(out.value).into(),
-                ],
-            )
-            .await?;
+            upsert_delivery::<B>(conn, out.script_pubkey.as_bytes(), w, out.value).await?;
         }
+    }
+    // The follower looked for payments to the scripts watched when its step began; one
+    // watched since then is rescanned (its `rescan_from` is set), so counting only the
+    // scripts watched now is exact either way.
+    for p in block
+        .payments
+        .iter()
+        .filter(|p| watched.contains(p.script_pubkey.as_bytes()))
+    {
+        insert_payment::<B>(conn, cb.height, window, p).await?;
     }
     let Some(w) = window else { return Ok(()) };
     let stored = row::<B>(
@@ -255,6 +329,13 @@ async fn roll_back<B: Backend>(
         conn,
         "rollback outputs",
         "DELETE FROM coinbase_outputs WHERE height > $1",
+        above(),
+    )
+    .await?;
+    exec::<B>(
+        conn,
+        "rollback payments",
+        "DELETE FROM tx_outputs WHERE height > $1",
         above(),
     )
     .await?;
@@ -361,35 +442,64 @@ impl<B: Backend> DbWrite for SqlStore<B> {
         tx.commit().await.map_err(query_err("commit"))
     }
 
-    async fn watch_script(&self, script: &ScriptBuf, label: &str) -> Result<(), StorageError> {
+    async fn watch_script(
+        &self,
+        script: &ScriptBuf,
+        label: &str,
+        from: Height,
+    ) -> Result<(), StorageError> {
         let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
-        let bytes = || vec![Arg::from(script.as_bytes())];
         exec::<B>(
             &mut tx,
             "insert watched",
-            "INSERT INTO watched_scripts (script_pubkey, label) VALUES ($1, $2) \
-             ON CONFLICT (script_pubkey) DO NOTHING",
-            vec![script.as_bytes().into(), label.into()],
+            "INSERT INTO watched_scripts (script_pubkey, label, scan_from, rescan_from) \
+             VALUES ($1, $2, $3, $3) ON CONFLICT (script_pubkey) DO NOTHING",
+            vec![script.as_bytes().into(), label.into(), from.to_sql().into()],
         )
         .await?;
-        exec::<B>(
-            &mut tx,
-            "reset deliveries",
-            "DELETE FROM deliveries WHERE script_pubkey = $1",
-            bytes(),
-        )
-        .await?;
-        exec::<B>(
-            &mut tx,
-            "backfill deliveries",
-            "INSERT INTO deliveries (script_pubkey, window_id, sats, outputs) \
-             SELECT o.script_pubkey, b.window_id, CAST(SUM(o.value) AS BIGINT), COUNT(*) \
-             FROM coinbase_outputs o JOIN blocks b ON b.height = o.height \
-             WHERE o.script_pubkey = $1 AND b.window_id IS NOT NULL \
-             GROUP BY o.script_pubkey, b.window_id",
-            bytes(),
-        )
-        .await?;
+        backfill_deliveries::<B>(&mut tx, script.as_bytes()).await?;
+        tx.commit().await.map_err(query_err("commit"))
+    }
+
+    async fn finish_rescan(&self, rescan: &Rescan) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(query_err("begin"))?;
+        let blocks = rescan
+            .found
+            .iter()
+            .map(|(h, hash, _)| (*h, *hash))
+            .chain(rescan.scanned_to);
+        for (height, hash) in blocks {
+            let stored = row::<B>(
+                &mut tx,
+                "select rescanned block",
+                "SELECT hash FROM blocks WHERE height = $1",
+                vec![height.to_sql().into()],
+            )
+            .await?
+            .map(|r| B::bytes(&r, "hash"))
+            .transpose()
+            .map_err(query_err("decode rescanned block"))?;
+            if stored.as_deref() != Some(hash.as_byte_array().as_slice()) {
+                return Err(StorageError::RescanStale { height, hash });
+            }
+        }
+        for (height, _, payments) in &rescan.found {
+            let window = self.spec.window_of(*height);
+            for p in payments {
+                insert_payment::<B>(&mut tx, *height, window, p).await?;
+            }
+        }
+        for (script, from) in &rescan.scripts {
+            exec::<B>(
+                &mut tx,
+                "finish rescan",
+                "UPDATE watched_scripts SET rescan_from = NULL \
+                 WHERE script_pubkey = $1 AND rescan_from = $2",
+                vec![script.as_bytes().into(), from.to_sql().into()],
+            )
+            .await?;
+            backfill_deliveries::<B>(&mut tx, script.as_bytes()).await?;
+        }
         tx.commit().await.map_err(query_err("commit"))
     }
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
+use alkahest_indexer::payouts::PaymentRecord;
 use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::{BlockSource, RegtestSource};
 use alkahest_indexer::storage::{
@@ -42,6 +43,7 @@ pub struct Snapshot {
     pub outputs: Vec<OutputRecord>,
     pub windows: Vec<WindowRecord>,
     pub deliveries: Vec<(bitcoin::ScriptBuf, Vec<Delivery>)>,
+    pub payments: Vec<PaymentRecord>,
 }
 
 pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
@@ -55,7 +57,14 @@ pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
         .await
         .unwrap();
     let mut deliveries = Vec::new();
+    let mut payments = Vec::new();
     for s in store.watched_scripts().await.unwrap() {
+        payments.extend(
+            store
+                .payments(&s, Height(0), Height(u32::MAX))
+                .await
+                .unwrap(),
+        );
         let d = store
             .deliveries(&s, WindowId(0), WindowId(u32::MAX))
             .await
@@ -67,6 +76,7 @@ pub async fn snapshot<D: DbRead>(store: &D) -> Snapshot {
         outputs,
         windows,
         deliveries,
+        payments,
     }
 }
 
@@ -124,7 +134,7 @@ pub async fn fresh_index(
     let copy = chain.clone();
     let store = memory_store(spec).await;
     for s in watched {
-        store.watch_script(s, "w").await.unwrap();
+        store.watch_script(s, "w", Height(0)).await.unwrap();
     }
     sync(
         RegtestSource::new(Arc::new(Mutex::new(copy))),

@@ -73,6 +73,7 @@ async fn kill_during_backfill_then_resume() {
         &clean_store,
         &bitcoin::ScriptBuf::from_hex(PAYOUT_HEX).unwrap(),
         "clean",
+        alkahest_indexer::types::Height(0),
     )
     .await
     .unwrap();

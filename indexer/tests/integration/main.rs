@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod crash;
 mod malformed;
+mod payouts;
 mod pools;
 mod real_blocks;
 mod reorg;

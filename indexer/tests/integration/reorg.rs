@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 use alkahest_indexer::chain::{Follower, Step};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::blk::BlkSource;
-use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
+use alkahest_indexer::source::regtest::{payment_tx, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::{BlockSource, RegtestSource};
 use alkahest_indexer::storage::{DbRead, DbWrite};
 use alkahest_indexer::types::{Height, WindowSpec};
-use bitcoin::{Amount, Network, ScriptBuf};
+use bitcoin::{Amount, Network, ScriptBuf, TxOut};
 use proptest::prelude::*;
 
 use crate::common::{bunzip, data_dir, follower_config, fresh_index, memory_store, snapshot, sync};
@@ -95,6 +95,19 @@ fn spec_for(i: u32, payout: &ScriptBuf) -> CoinbaseSpec {
         )
         .with_fees(Amount::from_sat(u64::from(i % 3) * 50))
         .pay(ScriptBuf::new_op_return([i as u8]), Amount::from_sat(10))
+        // Every third block also pays in an ordinary transaction (an FPPS payout), so
+        // forks add and remove stored payments too.
+        .with_txs(if i.is_multiple_of(3) {
+            vec![payment_tx(
+                &i.to_le_bytes(),
+                vec![TxOut {
+                    value: Amount::from_sat(700 + u64::from(i)),
+                    script_pubkey: payout.clone(),
+                }],
+            )]
+        } else {
+            Vec::new()
+        })
 }
 
 async fn run_ops(ops: Vec<Op>) {
@@ -105,7 +118,7 @@ async fn run_ops(ops: Vec<Op>) {
     };
     let chain = Arc::new(Mutex::new(ChainBuilder::new()));
     let store = memory_store(spec).await;
-    store.watch_script(&payout, "p").await.unwrap();
+    store.watch_script(&payout, "p", Height(0)).await.unwrap();
     let source = RegtestSource::new(chain.clone());
     let mut f = Follower::new(
         source,

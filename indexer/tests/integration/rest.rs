@@ -4,13 +4,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use alkahest_indexer::payouts::{may_pay, output_filter};
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder};
 use alkahest_indexer::source::rest::RestSource;
 use alkahest_indexer::source::{BlockSource, SourceError};
 use alkahest_indexer::types::{Height, WindowSpec};
+use bitcoin::bip158::{BlockFilter, BlockFilterWriter};
 use bitcoin::consensus::serialize;
 use bitcoin::hashes::Hash;
-use bitcoin::{BlockHash, Network};
+use bitcoin::{BlockHash, Network, ScriptBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -59,7 +61,69 @@ fn respond(chain: &ChainBuilder, path: &str) -> (u16, Vec<u8>) {
             None => (404, Vec::new()),
         };
     }
+    if let Some(hash) = path
+        .strip_prefix("/rest/blockfilter/basic/")
+        .and_then(|p| p.strip_suffix(".bin"))
+    {
+        // Filters for even heights only, as a node whose index is still catching up;
+        // Core's 404 for the rest.
+        let hash: BlockHash = hash.parse().unwrap();
+        return match height_of(&hash.to_string()) {
+            Some(h) if h % 2 == 0 => {
+                let mut body = vec![0u8];
+                body.extend_from_slice(hash.as_byte_array());
+                body.extend(serialize(&served_filter(best[h]).content));
+                (200, body)
+            }
+            _ => (404, Vec::new()),
+        };
+    }
     (503, Vec::new())
+}
+
+/// What the test node serves as a block's filter: its output scripts plus the element
+/// `served`, so a test can tell a served filter from one computed locally.
+fn served_filter(block: &bitcoin::Block) -> BlockFilter {
+    let mut content = Vec::new();
+    let mut w = BlockFilterWriter::new(&mut content, block);
+    w.add_output_scripts();
+    w.add_element(b"served");
+    w.finish().unwrap();
+    BlockFilter::new(&content)
+}
+
+/// Steps: the node serves filters at even heights: the source returns the served one
+/// (it holds the element only the node adds); at odd heights the node answers 404 and
+/// the source computes the filter from the block; for a hash the node does not know
+/// (404), the fallback's block fetch finds another block at that height: `WrongBlock`.
+#[tokio::test]
+async fn rest_filters_come_from_the_node_or_from_the_block() {
+    let chain = Arc::new(Mutex::new(tagged_chain(6)));
+    let url = serve(chain.clone()).await;
+    let mut source = RestSource::new(&url, 2);
+    let best: Vec<bitcoin::Block> = chain
+        .lock()
+        .unwrap()
+        .best_chain()
+        .into_iter()
+        .cloned()
+        .collect();
+    let marker = ScriptBuf::from_bytes(b"served".to_vec());
+    for (h, block) in best.iter().enumerate() {
+        let hash = block.block_hash();
+        let filter = source.filter(Height(h as u32), hash).await.unwrap();
+        if h % 2 == 0 {
+            assert_eq!(filter, served_filter(block), "height {h}");
+            assert!(may_pay(&filter, &hash, std::slice::from_ref(&marker)));
+        } else {
+            assert_eq!(filter, output_filter(block), "height {h}");
+        }
+    }
+    let err = source
+        .filter(Height(1), BlockHash::all_zeros())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SourceError::WrongBlock { .. }), "{err}");
 }
 
 async fn serve(chain: Arc<Mutex<ChainBuilder>>) -> String {

@@ -14,7 +14,7 @@ use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{block_bytes, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::rpc::{RpcAuth, RpcSource};
 use alkahest_indexer::source::{BlockEvent, BlockSource, RegtestSource, SourceError};
-use alkahest_indexer::storage::{DbRead, SqliteStore};
+use alkahest_indexer::storage::{DbRead, DbWrite, SqliteStore};
 use alkahest_indexer::types::{Height, WindowSpec};
 use bitcoin::{BlockHash, Network};
 use serde_json::{json, Value};
@@ -38,6 +38,11 @@ fn answer(chain: &ChainBuilder, method: &str, params: &[Value]) -> (u16, Value) 
             assert_eq!(params[1], json!(0), "verbosity 0");
             ok(json!(hex::encode(block_bytes(chain.block(&hash).unwrap()))))
         }
+        // A node without -blockfilterindex.
+        "getblockfilter" => (
+            500,
+            json!({"result": null, "error": {"code": -1, "message": "Index is not enabled for filtertype basic"}}),
+        ),
         other => panic!("unexpected rpc {other}"),
     }
 }
@@ -141,9 +146,16 @@ async fn rpc_source_indexes_the_served_chain() {
         length: 10,
     };
     let mut f = memory_follower(source, spec, Network::Regtest).await;
+    // A watched script makes the follower ask for filters, which this node refuses
+    // (no -blockfilterindex): the source computes them from the blocks instead.
+    let watched = bitcoin::ScriptBuf::from_bytes(vec![0x51]);
+    f.store()
+        .watch_script(&watched, "w", Height(0))
+        .await
+        .unwrap();
     assert_eq!(f.sync().await.unwrap(), 26);
     let final_chain = chain.lock().unwrap().clone();
-    let fresh = fresh_index(&final_chain, spec, &[]).await;
+    let fresh = fresh_index(&final_chain, spec, &[watched]).await;
     assert_eq!(snapshot(f.store()).await, snapshot(&fresh).await);
     let auths = auths.lock().unwrap();
     // base64("__cookie__:s3cret")

@@ -48,6 +48,7 @@ fn indexed(chain: &ChainBuilder, hash: &bitcoin::BlockHash) -> IndexedBlock {
     IndexedBlock {
         coinbase: CoinbaseBlock::validate(parsed, height, Network::Regtest).unwrap(),
         pool: None,
+        payments: Vec::new(),
     }
 }
 
@@ -58,7 +59,10 @@ fn indexed(chain: &ChainBuilder, hash: &bitcoin::BlockHash) -> IndexedBlock {
 async fn suite<D: DbRead + DbWrite + Clone>(store: D) {
     let pools = PoolSet::from_json(POOLS).unwrap();
     store.upsert_pools(&pools).await.unwrap();
-    store.watch_script(&payout(), "silica-1").await.unwrap();
+    store
+        .watch_script(&payout(), "silica-1", Height(0))
+        .await
+        .unwrap();
     let chain = Arc::new(Mutex::new(ChainBuilder::new()));
     for h in 1..=30 {
         chain.lock().unwrap().mine_on_tip(&block_spec(h)).unwrap();
@@ -209,7 +213,10 @@ async fn suite<D: DbRead + DbWrite + Clone>(store: D) {
     assert!(coinbase_proof_at(&mut source, Height(99)).await.is_err());
 
     // Watching a script late backfills its deliveries.
-    store.watch_script(&other(), "late").await.unwrap();
+    store
+        .watch_script(&other(), "late", Height(0))
+        .await
+        .unwrap();
     let late = store
         .deliveries(&other(), WindowId(0), WindowId(100))
         .await

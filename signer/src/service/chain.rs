@@ -3,6 +3,7 @@
 //! wrong shape is an error naming the field (a node answering garbage must not stop
 //! the signer).
 
+use alkahest_indexer::storage::{DbRead, DbWrite, WatchState};
 use alkahest_indexer::types::Height;
 use bitcoin::ScriptBuf;
 use clarity::vm::types::TupleData;
@@ -140,4 +141,32 @@ impl<C: StacksClient> TermsSource for ChainTerms<C> {
             }
         }
     }
+}
+
+/// Makes this signer's index watch the payout script of every Silica on chain, so its
+/// follower finds their payouts in ordinary transactions ([`crate::observer`] observes a
+/// window only once its script is scanned). Silicas are numbered from 1 without gaps, so
+/// the walk stops at the first id with none. Returns how many scripts were newly watched.
+///
+/// # Errors
+/// The node or the store failing; the caller retries on its next tick.
+pub async fn watch_payouts<C: StacksClient, D: DbRead + DbWrite>(
+    chain: &ChainTerms<C>,
+    store: &D,
+) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for id in 1u128.. {
+        let Some(silica) = chain.silica(id).await? else {
+            break;
+        };
+        let script = &silica.terms.payout_script;
+        if store.watch_state(script).await? == WatchState::Unwatched {
+            store
+                .watch_script(script, &format!("silica-{id}"), silica.terms.start)
+                .await?;
+            tracing::info!(silica = id, from = %silica.terms.start, "watching the payout script");
+            added += 1;
+        }
+    }
+    Ok(added)
 }

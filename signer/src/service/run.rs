@@ -9,7 +9,7 @@ use alkahest_service::telemetry::Metrics;
 use anyhow::Context;
 use tokio::sync::watch;
 
-use super::chain::ChainTerms;
+use super::chain::{watch_payouts, ChainTerms};
 use super::round::{Outcome, Round, Submission};
 use super::Settings;
 use crate::attest::{Signer, SignerConfig};
@@ -110,6 +110,7 @@ impl WithStore for Service {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout())
             .build()?;
+        let watch_chain = chain.clone();
         let mut round = Round::new(signer, peers, settings.threshold, chain, submission, http);
         let mut ticker = tokio::time::interval(settings.poll_interval());
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -117,7 +118,11 @@ impl WithStore for Service {
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = ticker.tick() => match round.run().await {
+                _ = ticker.tick() => {
+                    if let Err(e) = watch_payouts(&watch_chain, &store).await {
+                        tracing::warn!(error = %format!("{e:#}"), "cannot watch payout scripts; retrying next interval");
+                    }
+                    match round.run().await {
                     Ok(Outcome::Submitted(done)) if !done.is_empty() => {
                         tracing::info!(count = done.len(), "round submitted attestations");
                     }
@@ -126,7 +131,8 @@ impl WithStore for Service {
                         metrics::counter!("signer_round_errors_total").increment(1);
                         tracing::warn!(error = %format!("{e:#}"), "round failed; retrying next interval");
                     }
-                },
+                    }
+                }
             }
             // A one-shot source (blk, regtest, exit_at_tip) ends at its tip and the
             // signer keeps serving that index; a failing follower stops the signer.

@@ -17,8 +17,8 @@ use alkahest_indexer::chain::{Follower, FollowerConfig};
 use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
-use alkahest_indexer::storage::DbRead;
 use alkahest_indexer::storage::SqliteStore;
+use alkahest_indexer::storage::{DbRead, DbWrite};
 use alkahest_indexer::types::{Height, WindowSpec};
 use alkahest_protocol::index::{window_index, WorkModel};
 use alkahest_protocol::message::Delivery;
@@ -66,6 +66,10 @@ pub(crate) fn chain_of(blocks: u32, paid: impl Fn(u32) -> u64) -> ChainBuilder {
 
 pub(crate) async fn index(c: &ChainBuilder) -> SqliteStore {
     let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
+        .await
+        .unwrap();
+    store
+        .watch_script(&payout_script(), "silica-1", Height(0))
         .await
         .unwrap();
     let source = RegtestSource::new(Arc::new(Mutex::new(c.clone())));

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use alkahest_devnet::config::DevnetConfig;
-use alkahest_devnet::scenario::{BUYS, DEPOSIT, HASHRATE, POOL_PAYOUT, PRICE};
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, FPPS_PAYOUT, HASHRATE, POOL_PAYOUT, PRICE};
 use alkahest_protocol::index::{due, window_index, WorkModel};
 use clap::Parser;
 use serde_json::Value;
@@ -40,8 +40,9 @@ pub fn expected() -> [(String, u128); 3] {
     // One rounding per window: floor(100 · 1005.81806192) = 100,581.
     let due = due(HASHRATE, index).unwrap();
     assert_eq!(due, 100_581);
-    // The pool finds every even height: 2 blocks per 4-block window.
-    let delivered = 2 * u128::from(POOL_PAYOUT);
+    // The TIDES pool finds every even height (2 blocks per 4-block window) and pays in
+    // the coinbase; the FPPS pool pays once per window in an ordinary transaction.
+    let delivered = 2 * u128::from(POOL_PAYOUT) + u128::from(FPPS_PAYOUT);
     assert!(delivered >= due, "the demo must not default");
     let payment = PRICE * WINDOWS * HASHRATE;
     // The collateral (HASHRATE · WINDOWS · DEFAULT_INDEX · COLLATERAL_BPS / 10^4) comes
