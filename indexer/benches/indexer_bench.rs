@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use alkahest_indexer::chain::{Follower, FollowerConfig, Step};
 use alkahest_indexer::coinbase::{parse_coinbase, PoolSet};
+use alkahest_indexer::payouts::{may_pay, output_filter, payments_in};
 use alkahest_indexer::source::blk::{write_blk_dir, BlkSource, BlkWriteOptions};
 use alkahest_indexer::source::regtest::{block_bytes, build_block, ChainBuilder, CoinbaseSpec};
 use alkahest_indexer::source::RegtestSource;
@@ -95,6 +96,45 @@ fn parse_bench() {
         "ratio               : {:>12.1}x",
         full.as_secs_f64() / cb.as_secs_f64()
     );
+
+    // Payouts outside the coinbase (src/payouts.rs): what one block costs with a
+    // watched script, on top of the coinbase parse.
+    let block: Block = bitcoin::consensus::deserialize(&bytes).unwrap();
+    let hash = block.block_hash();
+    let filter = output_filter(&block);
+    let watched =
+        vec![ScriptBuf::from_hex("0014751e76e8199196d454941c45d1b3a323f1433bd6").unwrap()];
+    let set: std::collections::HashSet<ScriptBuf> = watched.iter().cloned().collect();
+    let (matched, n_match) = per_op(
+        &mut || drop(black_box(may_pay(black_box(&filter), &hash, &watched))),
+        Duration::from_secs(2),
+    );
+    let (local, n_local) = per_op(
+        &mut || {
+            let b: Block = bitcoin::consensus::deserialize(black_box(&bytes)).unwrap();
+            drop(black_box(output_filter(&b)))
+        },
+        Duration::from_secs(3),
+    );
+    let (scan, n_scan) = per_op(
+        &mut || {
+            let b: Block = bitcoin::consensus::deserialize(black_box(&bytes)).unwrap();
+            drop(black_box(payments_in(&b, &set)))
+        },
+        Duration::from_secs(3),
+    );
+    println!("== payouts outside the coinbase, one watched script, same block");
+    for (name, d, n) in [
+        ("match a node's filter", matched, n_match),
+        ("compute filter locally", local, n_local),
+        ("decode + scan outputs", scan, n_scan),
+    ] {
+        println!(
+            "{name:<22}: {:>12.3} us/block ({n} iterations), {:>8.2}x the coinbase parse",
+            d.as_secs_f64() * 1e6,
+            d.as_secs_f64() / cb.as_secs_f64()
+        );
+    }
 }
 
 async fn backfill_bench(n: u32) {

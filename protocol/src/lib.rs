@@ -2,7 +2,8 @@
 //! the signers sign and their exact bytes ([`message`], [`consensus`]), Stacks
 //! principals ([`principal`]), signer keys and recoverable signatures ([`key`]), the
 //! signer-controlled Bitcoin scripts ([`script`]), the hashprice index with its work
-//! formula ([`index`]), and the SPV proofs the `btc-proof` contract checks ([`spv`]).
+//! formula ([`index`]), the SPV proofs the `btc-proof` contract checks ([`spv`]), and
+//! sBTC deposit outputs as the sBTC signers read them ([`sbtc`]).
 //! The indexer, the signer, the API and the contract harness all use these one
 //! implementations, so what the API shows is what the signers sign.
 //!
@@ -29,6 +30,7 @@ pub mod index;
 pub mod key;
 pub mod message;
 pub mod principal;
+pub mod sbtc;
 pub mod script;
 pub mod spv;
 
