@@ -12,11 +12,14 @@
 //! blocks a coinbase-paying pool finds for that Silica.
 //!
 //! Bitcoin Core serves filters that hold every output script and every spent script
-//! (`getblockfilter`, REST `blockfilter`). A source without an index (a `blk*.dat`
-//! directory, the regtest generator, a node without `-blockfilterindex`) gets
-//! [`output_filter`], computed here from the block: the same Golomb-coded set over the
-//! output scripts only, since the scripts spent are not in the block. For finding
-//! payments to a script the two answer alike: only outputs pay.
+//! (`getblockfilter`, REST `blockfilter`) when it runs `-blockfilterindex=1`; the regtest
+//! generator and the devnet's bitcoind serve [`output_filter`], the same Golomb-coded set
+//! over the output scripts only (they keep no UTXO set, and only outputs pay anyway). A
+//! source with no filter index (a `blk*.dat` directory, a node without the index) has
+//! the follower read the whole block at every height a watched script may be paid:
+//! computing a filter there would cost twice the decode it saves (`cargo bench -p
+//! alkahest-indexer`, mainnet block 702,861: filter from the block 3,074 µs, decode and
+//! scan 1,583 µs, matching a served filter 47 µs, coinbase-only parse 0.48 µs).
 
 use std::collections::HashSet;
 

@@ -24,7 +24,8 @@ pub(super) fn scanned_at(starts: &[(ScriptBuf, Height)], height: Height) -> Vec<
 }
 
 /// Returns the outputs of block `hash` at `height` that pay one of `scripts` outside its
-/// coinbase; fetches the whole block only when its filter matches.
+/// coinbase; fetches the whole block only when its filter matches, or when the source
+/// serves no filters.
 ///
 /// # Errors
 /// [`FollowError::Source`], including [`SourceError::WrongBlock`] when the source's block
@@ -42,10 +43,12 @@ pub(super) async fn payments_of<S: BlockSource>(
         .filter(height, hash)
         .await
         .map_err(FollowError::Source)?;
-    if !may_pay(&filter, &hash, scripts) {
-        return Ok(Vec::new());
+    if let Some(filter) = filter {
+        if !may_pay(&filter, &hash, scripts) {
+            return Ok(Vec::new());
+        }
+        tracing::debug!(%height, %hash, "block filter matches a watched script; reading the block");
     }
-    tracing::debug!(%height, %hash, "block filter matches a watched script; reading the block");
     let bytes = source
         .block(height, hash)
         .await

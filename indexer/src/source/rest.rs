@@ -12,7 +12,7 @@ use bitcoin::BlockHash;
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
-use super::{local_filter, BlockEvent, BlockSource, SourceError};
+use super::{BlockEvent, BlockSource, SourceError};
 use crate::types::Height;
 
 /// Bitcoin Core's `MAX_REST_HEADERS_RESULTS`: the most headers one request returns.
@@ -181,14 +181,15 @@ impl BlockSource for RestSource {
 
     async fn filter(
         &mut self,
-        height: Height,
+        _height: Height,
         hash: BlockHash,
-    ) -> Result<BlockFilter, SourceError> {
+    ) -> Result<Option<BlockFilter>, SourceError> {
         let url = format!("{}/rest/blockfilter/basic/{}.bin", self.base, hash);
-        // Core answers 400 without `-blockfilterindex` and 404 while the index catches up.
+        // Core answers 400 without `-blockfilterindex` and 404 while the index catches
+        // up: the follower then reads the block.
         match Self::get(&self.client, self.timeout, url).await? {
-            Some(body) => filter_from_rest(&body, &hash),
-            None => local_filter(&self.block(height, hash).await?),
+            Some(body) => filter_from_rest(&body, &hash).map(Some),
+            None => Ok(None),
         }
     }
 }

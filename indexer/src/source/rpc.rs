@@ -2,8 +2,8 @@
 //! verbosity 0 and `getblockfilter`, with cookie-file or user/password authentication.
 //!
 //! `getblockfilter` needs the node's `-blockfilterindex`; a node without it answers with
-//! an RPC error, after which this source computes filters from blocks itself
-//! ([`super::local_filter`]) and says so once in the log.
+//! an RPC error, after which this source serves no filters (the follower reads the whole
+//! block at heights a watched script may be paid) and says so once in the log.
 //!
 //! The `bitcoincore-rpc` client is blocking, so every call runs on tokio's blocking pool.
 //! Bitcoin Core writes a new `.cookie` at every start, so a call answered with HTTP 401
@@ -20,7 +20,7 @@ use bitcoincore_rpc::{Auth, Client, RpcApi};
 
 use bitcoin::bip158::BlockFilter;
 
-use super::{local_filter, BlockEvent, BlockSource, SourceError};
+use super::{BlockEvent, BlockSource, SourceError};
 use crate::types::Height;
 
 /// Bitcoin Core's `RPC_INVALID_PARAMETER`, returned by `getblockhash` above the tip.
@@ -252,25 +252,27 @@ impl BlockSource for RpcSource {
         }
         Ok(out)
     }
+
     async fn filter(
         &mut self,
-        height: Height,
+        _height: Height,
         hash: BlockHash,
-    ) -> Result<BlockFilter, SourceError> {
-        if self.filter_index {
-            match self
-                .call("getblockfilter", move |c| c.get_block_filter(&hash))
-                .await
-            {
-                Ok(answer) => return Ok(answer.into_filter()),
-                Err(e) if is_rpc_answer(&e) => {
-                    tracing::warn!(error = %format!("{:#}", anyhow_chain(&e)), "getblockfilter refused (start bitcoind with -blockfilterindex to serve filters); computing filters from blocks");
-                    self.filter_index = false;
-                }
-                Err(e) => return Err(e),
-            }
+    ) -> Result<Option<BlockFilter>, SourceError> {
+        if !self.filter_index {
+            return Ok(None);
         }
-        local_filter(&self.block(height, hash).await?)
+        match self
+            .call("getblockfilter", move |c| c.get_block_filter(&hash))
+            .await
+        {
+            Ok(answer) => Ok(Some(answer.into_filter())),
+            Err(e) if is_rpc_answer(&e) => {
+                tracing::warn!(error = %anyhow_chain(&e), "getblockfilter refused (start bitcoind with -blockfilterindex=1 to serve filters); reading whole blocks of watched heights instead");
+                self.filter_index = false;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

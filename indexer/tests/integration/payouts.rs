@@ -15,10 +15,12 @@ use bitcoin::{Amount, BlockHash, Network, ScriptBuf, TxOut};
 
 use crate::common::{memory_follower, snapshot};
 
-/// A source that counts the filters and whole blocks the follower asks for.
+/// A source that counts the filters and whole blocks the follower asks for; with
+/// `serves_filters` false it has no filter index (as a blk directory).
 #[derive(Clone)]
 struct Counting {
     inner: RegtestSource,
+    serves_filters: bool,
     filters: Arc<AtomicU32>,
     blocks: Arc<Mutex<Vec<Height>>>,
 }
@@ -41,8 +43,11 @@ impl BlockSource for Counting {
         &mut self,
         height: Height,
         hash: BlockHash,
-    ) -> Result<BlockFilter, SourceError> {
+    ) -> Result<Option<BlockFilter>, SourceError> {
         self.filters.fetch_add(1, Ordering::SeqCst);
+        if !self.serves_filters {
+            return Ok(None);
+        }
         self.inner.filter(height, hash).await
     }
 }
@@ -96,6 +101,7 @@ fn counting(c: ChainBuilder) -> (Counting, Arc<Mutex<ChainBuilder>>) {
     let shared = Arc::new(Mutex::new(c));
     let source = Counting {
         inner: RegtestSource::new(shared.clone()),
+        serves_filters: true,
         filters: Arc::default(),
         blocks: Arc::default(),
     };
@@ -184,6 +190,32 @@ async fn ordinary_payouts_are_found_through_filters_and_counted() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Steps: the same chain from a source with no filter index: every block from the
+/// watch's start is read whole, and the payments and deliveries are the same.
+#[tokio::test]
+async fn without_filters_every_watched_height_is_read_and_counts_the_same() {
+    let (silica, late) = (script(1), script(2));
+    let (mut source, _) = counting(chain(&silica, &late));
+    source.serves_filters = false;
+    let mut f = memory_follower(source.clone(), SPEC, Network::Regtest).await;
+    f.store()
+        .watch_script(&silica, "s", Height(2))
+        .await
+        .unwrap();
+    f.sync().await.unwrap();
+    let fetched: Vec<u32> = source.blocks.lock().unwrap().iter().map(|h| h.0).collect();
+    assert_eq!(fetched, (2..=12).collect::<Vec<u32>>());
+    let found = f
+        .store()
+        .payments(&silica, Height(0), Height(99))
+        .await
+        .unwrap();
+    assert_eq!(
+        sats(&found),
+        vec![(3, 1, 0, 900), (6, 2, 0, 300), (6, 2, 2, 300)]
+    );
 }
 
 /// Steps: index with nothing watched (no filter is read); watch `late` from height 4;
