@@ -5,7 +5,8 @@
 ;; principal set once at bootstrap (this contract on devnet; a mainnet deployment would
 ;; set SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token). Here, only the protocol
 ;; contract registered once by the deployer (the signer registry, which pegs attested
-;; BTC into sBTC) may mint or burn; mainnet deliveries await sBTC deposits (issue 16).
+;; BTC into sBTC: the devnet shortcut) may `mint` or burn, and `protocol-mint` mints for
+;; the stand-in `sbtc-deposit` as the real token mints for the real one (issue 16).
 
 (impl-trait .sip-010-trait.sip-010-trait)
 
@@ -66,6 +67,17 @@
 (define-public (mint (amount uint) (recipient principal))
   (begin
     (asserts! (is-protocol-caller) ERR_NOT_AUTHORIZED)
+    (asserts! (> amount u0) ERR_INVALID_AMOUNT)
+    (try! (ft-mint? sbtc amount recipient))
+    (print {topic: "mint", amount: amount, recipient: recipient})
+    (ok true)))
+
+;; sBTC's own minting path, as the real token has it: a contract holding protocol role
+;; `contract-flag` in `sbtc-registry` (the deposit contract, for completed deposits).
+(define-public (protocol-mint (amount uint) (recipient principal) (contract-flag (buff 1)))
+  (begin
+    (asserts! (is-ok (contract-call? .sbtc-registry is-protocol-caller contract-flag contract-caller))
+      ERR_NOT_AUTHORIZED)
     (asserts! (> amount u0) ERR_INVALID_AMOUNT)
     (try! (ft-mint? sbtc amount recipient))
     (print {topic: "mint", amount: amount, recipient: recipient})

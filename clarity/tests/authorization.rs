@@ -13,7 +13,9 @@
 
 use crate::dao_common::{proposal_source, Dao};
 use crate::token_common::{actors, fund_alex, prepared, Actors, ONE};
-use alkahest_clarity::values::{ascii, bool as cbool, list, principal, to_source, uint, ValueExt};
+use alkahest_clarity::values::{
+    ascii, bool as cbool, buff, list, principal, to_source, uint, ValueExt,
+};
 use alkahest_clarity::{Simnet, Value};
 
 /// Who may call a function legitimately.
@@ -138,6 +140,15 @@ fn matrix() -> Vec<Entry> {
         e("sbtc-token", "burn", Legit::Operator, |a| {
             vec![uint(ONE), principal(&a.alice)]
         }),
+        // Only `sbtc-deposit` mints this way, inside a completed deposit.
+        e(
+            "sbtc-token",
+            "protocol-mint",
+            Legit::ShownBy(
+                "the_signer_principal_completes_a_deposit_once_and_a_contract_can_read_it",
+            ),
+            |a| vec![uint(ONE), principal(&a.carol), buff(&[1])],
+        ),
         e("alex-vesting", "add-beneficiary", Legit::Deployer, |a| {
             vec![principal(&a.carol), uint(ONE), uint(1), uint(2), uint(3)]
         }),
@@ -564,6 +575,7 @@ fn every_privileged_function_refuses_every_unauthorised_caller() {
                     include_str!("dao_lifecycle.rs"),
                     include_str!("lending.rs"),
                     include_str!("lending_risk.rs"),
+                    include_str!("sbtc_deposit.rs"),
                 ];
                 assert!(
                     sources.iter().any(|s| s.contains(&format!("fn {test}()"))),

@@ -5,7 +5,7 @@
 
 use crate::token_common::{fund_alex, prepared, ONE};
 use alkahest_clarity::costs;
-use alkahest_clarity::values::{none, principal, uint};
+use alkahest_clarity::values::{buff, none, principal, uint};
 
 fn functions(src: &str) -> Vec<String> {
     src.lines()
@@ -132,6 +132,12 @@ fn every_token_function_is_in_the_cost_table() {
             "burn",
             vec![uint(1), p(&a.alice)],
             a.operator.clone(),
+        ),
+        (
+            "sbtc-token",
+            "protocol-mint",
+            vec![uint(5), p(&a.alice), buff(&[1])],
+            a.deployer.clone(),
         ),
         (
             "sbtc-token",

@@ -45,6 +45,7 @@ mod lending_props;
 mod lending_risk;
 mod lending_tokens;
 mod mutation_list;
+mod sbtc_deposit;
 mod sbtc_token;
 mod signer_registry;
 mod silica_attacks;
