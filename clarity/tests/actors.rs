@@ -32,3 +32,23 @@ pub fn actors(sim: &Simnet) -> Actors {
         mallory: sim.account("wallet_8"),
     }
 }
+
+/// Deploys, on a copy of `base`, an attacker contract that makes `call` (Clarity source)
+/// directly and through `as-contract`, lures `victim` into calling each, and checks that
+/// both are refused with `code`.
+#[track_caller]
+pub fn assert_lured_calls_refused(base: &Simnet, call: &str, code: u128, victim: &str) {
+    let mut sim = base.clone();
+    let evil = sim.account("wallet_7");
+    let src = format!(
+        "(define-public (direct) (match {call} v (ok true) e (err e)))\n\
+         (define-public (wrapped) (match (as-contract {call}) v (ok true) e (err e)))\n"
+    );
+    sim.deploy_contract("evil", &src, &evil)
+        .expect("attacker deploys");
+    for f in ["direct", "wrapped"] {
+        sim.clone()
+            .call(&format!("{evil}.evil"), f, &[], victim)
+            .expect_err(code);
+    }
+}

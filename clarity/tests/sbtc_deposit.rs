@@ -245,19 +245,7 @@ fn malicious_contracts_cannot_complete_mint_or_rotate() {
         ),
     ];
     for (call, contract, err) in calls {
-        let mut sim = base.clone();
-        let evil = sim.account("wallet_7");
-        let src = format!(
-            "(define-public (direct) (match {call} v (ok true) e (err e)))\n\
-             (define-public (wrapped) (match (as-contract {call}) v (ok true) e (err e)))\n"
-        );
-        sim.deploy_contract("evil", &src, &evil)
-            .expect("attacker deploys");
-        let code = sim.err_code(contract, err);
-        for f in ["direct", "wrapped"] {
-            sim.clone()
-                .call(&format!("{evil}.evil"), f, &[], &d)
-                .expect_err(code);
-        }
+        let code = base.err_code(contract, err);
+        crate::actors::assert_lured_calls_refused(&base, &call, code, &d);
     }
 }

@@ -559,20 +559,8 @@ fn malicious_contracts_cannot_record_mint_or_configure() {
         ),
     ];
     for (call, contract) in calls {
-        let mut sim = p.w.sim.clone();
-        let evil = sim.account("wallet_7");
-        let src = format!(
-            "(define-public (direct) (match {call} v (ok true) e (err e)))\n\
-             (define-public (wrapped) (match (as-contract {call}) v (ok true) e (err e)))\n"
-        );
-        sim.deploy_contract("evil", &src, &evil)
-            .expect("attacker deploys");
-        let code = sim.err_code(contract, "ERR_NOT_AUTHORIZED");
-        for f in ["direct", "wrapped"] {
-            // The deployer is lured into calling the attacker.
-            let r = sim.clone().call(&format!("{evil}.evil"), f, &[], &deployer);
-            r.expect_err(code);
-        }
+        let code = p.w.sim.err_code(contract, "ERR_NOT_AUTHORIZED");
+        crate::actors::assert_lured_calls_refused(&p.w.sim, &call, code, &deployer);
     }
 }
 

@@ -52,6 +52,25 @@ impl BlockSource for Counting {
     }
 }
 
+impl Counting {
+    /// The heights of the whole blocks read, in order.
+    fn fetched(&self) -> Vec<u32> {
+        self.blocks.lock().unwrap().iter().map(|h| h.0).collect()
+    }
+}
+
+/// A follower of `source` into a fresh store watching `script` from `from`, synced.
+async fn synced_watching(
+    source: Counting,
+    script: &ScriptBuf,
+    from: Height,
+) -> alkahest_indexer::chain::Follower<Counting, alkahest_indexer::storage::SqliteStore> {
+    let mut f = memory_follower(source, SPEC, Network::Regtest).await;
+    f.store().watch_script(script, "w", from).await.unwrap();
+    f.sync().await.unwrap();
+    f
+}
+
 fn script(b: u8) -> ScriptBuf {
     let mut s = vec![0x00, 0x14];
     s.extend([b; 20]);
@@ -128,12 +147,7 @@ async fn ordinary_payouts_are_found_through_filters_and_counted() {
     let (silica, late) = (script(1), script(2));
     let c = chain(&silica, &late);
     let (source, _) = counting(c.clone());
-    let mut f = memory_follower(source.clone(), SPEC, Network::Regtest).await;
-    f.store()
-        .watch_script(&silica, "silica-1", Height(1))
-        .await
-        .unwrap();
-    f.sync().await.unwrap();
+    let f = synced_watching(source.clone(), &silica, Height(1)).await;
     let store = f.store();
 
     assert_eq!(
@@ -141,7 +155,7 @@ async fn ordinary_payouts_are_found_through_filters_and_counted() {
         12,
         "one filter per block from height 1, where the script is watched from (not genesis)"
     );
-    let fetched: Vec<u32> = source.blocks.lock().unwrap().iter().map(|h| h.0).collect();
+    let fetched = source.fetched();
     assert_eq!(fetched, vec![2, 3, 4, 6, 8, 10, 12]);
     let found = store
         .payments(&silica, Height(0), Height(99))
@@ -199,13 +213,8 @@ async fn without_filters_every_watched_height_is_read_and_counts_the_same() {
     let (silica, late) = (script(1), script(2));
     let (mut source, _) = counting(chain(&silica, &late));
     source.serves_filters = false;
-    let mut f = memory_follower(source.clone(), SPEC, Network::Regtest).await;
-    f.store()
-        .watch_script(&silica, "s", Height(2))
-        .await
-        .unwrap();
-    f.sync().await.unwrap();
-    let fetched: Vec<u32> = source.blocks.lock().unwrap().iter().map(|h| h.0).collect();
+    let f = synced_watching(source.clone(), &silica, Height(2)).await;
+    let fetched = source.fetched();
     assert_eq!(fetched, (2..=12).collect::<Vec<u32>>());
     let found = f
         .store()
