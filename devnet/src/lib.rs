@@ -20,6 +20,7 @@
 pub mod bitcoind;
 pub mod chain;
 pub mod config;
+pub mod emily;
 pub mod events;
 mod figures;
 pub mod governance;
