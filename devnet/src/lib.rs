@@ -28,6 +28,7 @@ pub mod lending;
 pub mod node;
 pub mod processes;
 mod report;
+pub mod sbtc_signers;
 pub mod scenario;
 pub mod signers;
 pub mod stacks;
