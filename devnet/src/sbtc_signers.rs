@@ -38,14 +38,18 @@ pub enum Refusal {
     #[error("deposit {0} is funded by a coinbase, which the sBTC signers never accept")]
     Coinbase(OutPoint),
     /// The deposit leaf names another key than the current aggregate key.
-    #[error("deposit {outpoint} is locked to key {found}, not the current key {current}")]
+    #[error(
+        "deposit {outpoint} is locked to key {}, not the current key {}",
+        hex::encode(found),
+        hex::encode(current)
+    )]
     StaleKey {
         /// The deposit.
         outpoint: OutPoint,
-        /// The key in its deposit leaf.
-        found: XOnlyPublicKey,
-        /// The signers' current key.
-        current: XOnlyPublicKey,
+        /// The x-only key in its deposit leaf.
+        found: [u8; 32],
+        /// The signers' current x-only key.
+        current: [u8; 32],
     },
     /// The registration does not describe the output (Emily validated it; the chain
     /// may not hold that transaction).
@@ -152,8 +156,8 @@ impl SbtcSigners {
         if parsed.signers_key != self.aggregate_key() {
             return Err(Refusal::StaleKey {
                 outpoint,
-                found: parsed.signers_key,
-                current: self.aggregate_key(),
+                found: parsed.signers_key.serialize(),
+                current: self.aggregate_key().serialize(),
             });
         }
         Ok(Candidate {

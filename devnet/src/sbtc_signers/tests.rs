@@ -79,7 +79,7 @@ fn a_confirmed_deposit_on_the_live_key_is_swept_and_each_pays_its_fee_share() {
         assert_eq!(w.len(), 3);
         assert_eq!(w.nth(1).unwrap(), c.scripts.deposit.as_bytes());
         let control = bitcoin::taproot::ControlBlock::decode(w.nth(2).unwrap()).unwrap();
-        let output_key = c.scripts.spend_info().output_key().to_inner();
+        let output_key = c.scripts.spend_info().output_key().to_x_only_public_key();
         assert!(control.verify_taproot_commitment(&secp, output_key, &c.scripts.deposit));
         let leaf = TapLeafHash::from_script(&c.scripts.deposit, LeafVersion::TapScript);
         let sighash = SighashCache::new(&sweep.tx)
@@ -144,8 +144,8 @@ fn a_deposit_on_a_rotated_out_key_or_not_yet_mined_is_refused() {
         new.review(&d, &best),
         Err(Refusal::StaleKey {
             outpoint: OutPoint::new(tx.compute_txid(), 0),
-            found: old.aggregate_key(),
-            current: new.aggregate_key(),
+            found: old.aggregate_key().serialize(),
+            current: new.aggregate_key().serialize(),
         })
     );
     // The set that holds the key would sweep it.
