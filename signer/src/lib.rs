@@ -29,6 +29,7 @@ pub mod attest;
 pub mod coordinator;
 pub mod deposit;
 pub mod exchange;
+pub mod forward;
 pub mod key;
 pub mod observer;
 pub mod service;

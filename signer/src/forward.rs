@@ -1,0 +1,224 @@
+//! Forwarding a Silica's payouts into an sBTC deposit (issue 16, `docs/sbtc-settlement.md`):
+//! the payout script P is a P2WSH multisig our signers hold, so coinbase payouts can
+//! land there (the sBTC signers never accept a coinbase as a deposit); once each payout
+//! is spendable, M signers spend them into one deposit output whose recipient is the
+//! `silica` contract, built against the sBTC signers' live key.
+//!
+//! This module builds that transaction (refusing outputs not yet spendable at the tip
+//! and a remainder below the deposit minimum), its per-input signature hash (BIP143, as
+//! P is segwit v0) and each signer's signature, and assembles the witness from M of
+//! them. Not built yet: reading P's unspent outputs from the signer's own index and
+//! the exchange in which each signer rebuilds the proposal from its own view and signs
+//! only if it is identical.
+
+use alkahest_indexer::types::Height;
+use alkahest_protocol::key::SignerKey;
+use alkahest_protocol::sbtc::DepositScripts;
+use alkahest_protocol::CompressedKey;
+use bitcoin::absolute::LockTime;
+use bitcoin::hashes::Hash as _;
+use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
+use bitcoin::sighash::{EcdsaSighashType, SighashCache};
+use bitcoin::transaction::Version;
+use bitcoin::{Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+
+/// Blocks before a coinbase output may be spent (Bitcoin's `COINBASE_MATURITY`).
+pub const COINBASE_MATURITY: u32 = 100;
+
+/// An unspent output paying the payout script, as the signer's index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutUtxo {
+    /// The output.
+    pub outpoint: OutPoint,
+    /// Its value.
+    pub value: Amount,
+    /// The height of the block holding it.
+    pub height: Height,
+    /// Whether a coinbase pays it (spendable only after [`COINBASE_MATURITY`]).
+    pub coinbase: bool,
+}
+
+impl PayoutUtxo {
+    /// The first tip height at which it may be spent in the next block.
+    pub fn spendable_at(&self) -> u32 {
+        if self.coinbase {
+            self.height.0.saturating_add(COINBASE_MATURITY)
+        } else {
+            self.height.0
+        }
+    }
+}
+
+/// Why a forward cannot be built or finished.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForwardError {
+    /// Nothing to forward.
+    #[error("no payout outputs to forward")]
+    Empty,
+    /// An output is a coinbase output not yet mature at the tip.
+    #[error("{outpoint} pays from a coinbase at height {height}; spendable from tip {spendable_at}, tip is {tip}")]
+    Immature {
+        /// The output.
+        outpoint: OutPoint,
+        /// Its block.
+        height: u32,
+        /// When it becomes spendable.
+        spendable_at: u32,
+        /// The tip it was checked at.
+        tip: u32,
+    },
+    /// The fee leaves less than the deposit minimum.
+    #[error("forwarding {total} sats with a {fee}-sat fee leaves less than {minimum} sats")]
+    TooSmall {
+        /// Σ inputs.
+        total: u64,
+        /// The fee.
+        fee: u64,
+        /// The smallest deposit accepted.
+        minimum: u64,
+    },
+    /// Fewer valid signatures than the threshold.
+    #[error("{found} signatures, {threshold} needed")]
+    Quorum {
+        /// Valid signatures given.
+        found: usize,
+        /// M.
+        threshold: usize,
+    },
+}
+
+/// Builds the forward of `utxos` (all of them, in outpoint order) into the deposit
+/// output of `deposit`, paying `fee`, checked at tip `tip`.
+///
+/// # Errors
+/// [`ForwardError`].
+pub fn build_forward(
+    utxos: &[PayoutUtxo],
+    tip: Height,
+    deposit: &DepositScripts,
+    fee: Amount,
+    minimum: Amount,
+) -> Result<Transaction, ForwardError> {
+    if utxos.is_empty() {
+        return Err(ForwardError::Empty);
+    }
+    if let Some(u) = utxos.iter().find(|u| tip.0 < u.spendable_at()) {
+        return Err(ForwardError::Immature {
+            outpoint: u.outpoint,
+            height: u.height.0,
+            spendable_at: u.spendable_at(),
+            tip: tip.0,
+        });
+    }
+    let total: u64 = utxos.iter().map(|u| u.value.to_sat()).sum();
+    let value = total
+        .checked_sub(fee.to_sat())
+        .filter(|v| *v >= minimum.to_sat())
+        .ok_or(ForwardError::TooSmall {
+            total,
+            fee: fee.to_sat(),
+            minimum: minimum.to_sat(),
+        })?;
+    let mut inputs: Vec<&PayoutUtxo> = utxos.iter().collect();
+    inputs.sort_by_key(|u| u.outpoint);
+    Ok(Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: inputs
+            .iter()
+            .map(|u| TxIn {
+                previous_output: u.outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::new(),
+            })
+            .collect(),
+        output: vec![TxOut {
+            value: Amount::from_sat(value),
+            script_pubkey: deposit.output_script(),
+        }],
+    })
+}
+
+/// The BIP143 signature hash (`SIGHASH_ALL`) of input `index` spending `value` locked
+/// by the P2WSH `witness_script`.
+pub fn sighash(tx: &Transaction, index: usize, witness_script: &Script, value: Amount) -> [u8; 32] {
+    SighashCache::new(tx)
+        .p2wsh_signature_hash(index, witness_script, value, EcdsaSighashType::All)
+        .expect("the input index is in range")
+        .to_byte_array()
+}
+
+/// `key`'s signature of input `index`: DER plus the `SIGHASH_ALL` byte, as the witness
+/// carries it.
+pub fn sign_input(
+    key: &SignerKey,
+    tx: &Transaction,
+    index: usize,
+    witness_script: &Script,
+    value: Amount,
+) -> Vec<u8> {
+    let secp = Secp256k1::signing_only();
+    let secret = SecretKey::from_slice(&key.secret_bytes()).expect("a signer key is valid");
+    let msg = Message::from_digest(sighash(tx, index, witness_script, value));
+    let mut sig = secp.sign_ecdsa(&msg, &secret).serialize_der().to_vec();
+    sig.push(EcdsaSighashType::All as u8);
+    sig
+}
+
+/// Sets input `index`'s witness from the signatures of `signed` (key, signature) that
+/// verify: `[<empty>, sig…, witness_script]` with the first `threshold` valid
+/// signatures in the order of `keys` (the script's order, as OP_CHECKMULTISIG needs).
+///
+/// # Errors
+/// [`ForwardError::Quorum`] when fewer than `threshold` verify.
+pub fn finish_input(
+    tx: &mut Transaction,
+    index: usize,
+    witness_script: &Script,
+    value: Amount,
+    keys: &[CompressedKey],
+    threshold: usize,
+    signed: &[(CompressedKey, Vec<u8>)],
+) -> Result<(), ForwardError> {
+    let secp = Secp256k1::verification_only();
+    let msg = Message::from_digest(sighash(tx, index, witness_script, value));
+    let valid = |key: &CompressedKey, sig: &[u8]| -> bool {
+        let Some((&last, der)) = sig.split_last() else {
+            return false;
+        };
+        let (Ok(pk), Ok(s)) = (
+            bitcoin::secp256k1::PublicKey::from_slice(key),
+            bitcoin::secp256k1::ecdsa::Signature::from_der(der),
+        ) else {
+            return false;
+        };
+        last == EcdsaSighashType::All as u8 && secp.verify_ecdsa(&msg, &s, &pk).is_ok()
+    };
+    let mut sigs: Vec<&[u8]> = Vec::new();
+    for key in keys {
+        if sigs.len() == threshold {
+            break;
+        }
+        if let Some((_, sig)) = signed.iter().find(|(k, s)| k == key && valid(k, s)) {
+            sigs.push(sig);
+        }
+    }
+    if sigs.len() < threshold {
+        return Err(ForwardError::Quorum {
+            found: sigs.len(),
+            threshold,
+        });
+    }
+    let mut w = Witness::new();
+    w.push([]);
+    for s in sigs {
+        w.push(s);
+    }
+    w.push(witness_script.as_bytes());
+    tx.input[index].witness = w;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

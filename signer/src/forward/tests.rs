@@ -1,0 +1,129 @@
+//! Forwarding payouts: maturity at its boundary, the deposit output, and M-of-N
+//! witnesses whose signatures verify against BIP143 in the script's key order.
+
+use super::*;
+use alkahest_protocol::message::Binding;
+use alkahest_protocol::principal::Principal;
+use alkahest_protocol::script::payout_witness_script;
+use bitcoin::key::XOnlyPublicKey;
+use bitcoin::Txid;
+use std::str::FromStr;
+
+fn keys() -> Vec<SignerKey> {
+    let mut k: Vec<SignerKey> = (0..3u8).map(|i| SignerKey::from_seed(&[b's', i])).collect();
+    k.sort_by_key(|k| k.public_key());
+    k
+}
+
+fn deposit() -> DepositScripts {
+    let key = XOnlyPublicKey::from_str(
+        "567467ad8005b9a240160b3c8f6cbd229f3e52f100004c138054d4dbae363e5e",
+    )
+    .unwrap();
+    let silica = Principal::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.silica").unwrap();
+    DepositScripts::new(&silica, 10_000, &key, 144, &ScriptBuf::new()).unwrap()
+}
+
+fn utxo(seed: u8, value: u64, height: u32, coinbase: bool) -> PayoutUtxo {
+    PayoutUtxo {
+        outpoint: OutPoint::new(Txid::from_byte_array([seed; 32]), 0),
+        value: Amount::from_sat(value),
+        height: Height(height),
+        coinbase,
+    }
+}
+
+#[test]
+fn a_coinbase_payout_is_forwarded_only_once_mature_and_an_ordinary_one_at_once() {
+    let d = deposit();
+    let (fee, min) = (Amount::from_sat(500), Amount::from_sat(546));
+    let cb = utxo(1, 60_000, 10, true);
+    assert_eq!(cb.spendable_at(), 110);
+    assert_eq!(
+        build_forward(std::slice::from_ref(&cb), Height(109), &d, fee, min),
+        Err(ForwardError::Immature {
+            outpoint: cb.outpoint,
+            height: 10,
+            spendable_at: 110,
+            tip: 109
+        })
+    );
+    assert!(build_forward(std::slice::from_ref(&cb), Height(110), &d, fee, min).is_ok());
+    let fpps = utxo(2, 15_000, 50, false);
+    assert!(build_forward(std::slice::from_ref(&fpps), Height(50), &d, fee, min).is_ok());
+
+    let tx = build_forward(&[fpps.clone(), cb.clone()], Height(110), &d, fee, min).unwrap();
+    assert_eq!(tx.output.len(), 1);
+    assert_eq!(tx.output[0].script_pubkey, d.output_script());
+    assert_eq!(tx.output[0].value.to_sat(), 75_000 - 500);
+    // Inputs in outpoint order, whatever the order given.
+    assert_eq!(tx.input[0].previous_output, cb.outpoint);
+    assert_eq!(
+        build_forward(&[], Height(1), &d, fee, min),
+        Err(ForwardError::Empty)
+    );
+    // What is left after the fee must be a depositable amount: 546 passes, 545 not.
+    let small = utxo(3, 1_046, 5, false);
+    assert!(build_forward(std::slice::from_ref(&small), Height(5), &d, fee, min).is_ok());
+    assert!(matches!(
+        build_forward(&[utxo(3, 1_045, 5, false)], Height(5), &d, fee, min),
+        Err(ForwardError::TooSmall { .. })
+    ));
+}
+
+#[test]
+fn two_of_three_signatures_make_a_witness_in_script_order() {
+    let keys = keys();
+    let pubs: Vec<CompressedKey> = keys.iter().map(|k| k.public_key()).collect();
+    let b = Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap();
+    let ws = ScriptBuf::from_bytes(payout_witness_script(&b, 1, &pubs, 2).unwrap());
+    let u = utxo(4, 60_000, 10, true);
+    let mut tx = build_forward(
+        std::slice::from_ref(&u),
+        Height(200),
+        &deposit(),
+        Amount::from_sat(400),
+        Amount::from_sat(546),
+    )
+    .unwrap();
+    // Signatures arrive in any order; one is from an unknown key, one is over another
+    // value (so over another sighash): neither counts.
+    let stranger = SignerKey::from_seed(b"stranger");
+    let signed = vec![
+        (pubs[2], sign_input(&keys[2], &tx, 0, &ws, u.value)),
+        (
+            stranger.public_key(),
+            sign_input(&stranger, &tx, 0, &ws, u.value),
+        ),
+        (
+            pubs[0],
+            sign_input(&keys[0], &tx, 0, &ws, Amount::from_sat(1)),
+        ),
+    ];
+    assert_eq!(
+        finish_input(&mut tx, 0, &ws, u.value, &pubs, 2, &signed),
+        Err(ForwardError::Quorum {
+            found: 1,
+            threshold: 2
+        })
+    );
+    let mut signed = signed;
+    signed.push((pubs[1], sign_input(&keys[1], &tx, 0, &ws, u.value)));
+    let txid = tx.compute_txid();
+    finish_input(&mut tx, 0, &ws, u.value, &pubs, 2, &signed).unwrap();
+    let w: Vec<&[u8]> = tx.input[0].witness.iter().collect();
+    assert_eq!(w.len(), 4);
+    assert!(w[0].is_empty(), "OP_CHECKMULTISIG's extra pop");
+    assert_eq!(w[3], ws.as_bytes());
+    // Key order: keys[1] before keys[2].
+    let secp = Secp256k1::verification_only();
+    let msg = Message::from_digest(sighash(&tx, 0, &ws, u.value));
+    for (sig, key) in [(w[1], pubs[1]), (w[2], pubs[2])] {
+        let der = bitcoin::secp256k1::ecdsa::Signature::from_der(&sig[..sig.len() - 1]).unwrap();
+        let pk = bitcoin::secp256k1::PublicKey::from_slice(&key).unwrap();
+        secp.verify_ecdsa(&msg, &der, &pk).unwrap();
+        assert_eq!(*sig.last().unwrap(), 0x01);
+    }
+    // The witness does not change the txid (what the deposit is registered under).
+    assert_eq!(tx.compute_txid(), txid);
+}
