@@ -334,6 +334,10 @@ mod tests {
         (tx, body)
     }
 
+    async fn get_json(url: &str) -> serde_json::Value {
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+
     async fn serve(emily: &Arc<Emily>) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -392,25 +396,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(none.status(), 404);
-        let pending: serde_json::Value = http
-            .get(format!("{url}/deposit?status=pending"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let pending = get_json(&format!("{url}/deposit?status=pending")).await;
         assert_eq!(pending["deposits"].as_array().unwrap().len(), 1);
         assert!(emily.set_status(txid, 1, Status::Confirmed));
         assert!(emily.with_status(Status::Pending).is_empty());
-        let limits: serde_json::Value = http
-            .get(format!("{url}/limits"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let limits = get_json(&format!("{url}/limits")).await;
         assert_eq!(limits["perDepositMinimum"], 1_000);
         assert_eq!(limits["perDepositCap"], 1_000_000);
         assert_eq!(deposit_key(&body.deposit_script), Some(key()));

@@ -71,6 +71,17 @@ async fn synced_watching(
     f
 }
 
+/// `silica`'s stored payments, checked against [`chain`]'s: 900 at height 3, two × 300
+/// at height 6.
+async fn silica_payments<D: DbRead>(store: &D, silica: &ScriptBuf) -> Vec<PaymentRecord> {
+    let found = store.payments(silica, Height(0), Height(99)).await.unwrap();
+    assert_eq!(
+        sats(&found),
+        vec![(3, 1, 0, 900), (6, 2, 0, 300), (6, 2, 2, 300)]
+    );
+    found
+}
+
 fn script(b: u8) -> ScriptBuf {
     let mut s = vec![0x00, 0x14];
     s.extend([b; 20]);
@@ -157,14 +168,7 @@ async fn ordinary_payouts_are_found_through_filters_and_counted() {
     );
     let fetched = source.fetched();
     assert_eq!(fetched, vec![2, 3, 4, 6, 8, 10, 12]);
-    let found = store
-        .payments(&silica, Height(0), Height(99))
-        .await
-        .unwrap();
-    assert_eq!(
-        sats(&found),
-        vec![(3, 1, 0, 900), (6, 2, 0, 300), (6, 2, 2, 300)]
-    );
+    let found = silica_payments(store, &silica).await;
     let best = c.best_chain();
     assert_eq!(found[0].payment.txid, best[3].txdata[1].compute_txid());
     assert_eq!(
@@ -216,15 +220,7 @@ async fn without_filters_every_watched_height_is_read_and_counts_the_same() {
     let f = synced_watching(source.clone(), &silica, Height(2)).await;
     let fetched = source.fetched();
     assert_eq!(fetched, (2..=12).collect::<Vec<u32>>());
-    let found = f
-        .store()
-        .payments(&silica, Height(0), Height(99))
-        .await
-        .unwrap();
-    assert_eq!(
-        sats(&found),
-        vec![(3, 1, 0, 900), (6, 2, 0, 300), (6, 2, 2, 300)]
-    );
+    silica_payments(f.store(), &silica).await;
 }
 
 /// Steps: index with nothing watched (no filter is read); watch `late` from height 4;
