@@ -338,6 +338,15 @@ mod tests {
         reqwest::get(url).await.unwrap().json().await.unwrap()
     }
 
+    async fn post(url: &str, body: &CreateDeposit) -> reqwest::Response {
+        let http = reqwest::Client::new();
+        http.post(format!("{url}/deposit"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn serve(emily: &Arc<Emily>) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -352,12 +361,7 @@ mod tests {
         let url = serve(&emily).await;
         let http = reqwest::Client::new();
         let (tx, body) = funded(50_000);
-        let r = http
-            .post(format!("{url}/deposit"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = post(&url, &body).await;
         assert_eq!(r.status(), 201);
         let d: Deposit = r.json().await.unwrap();
         assert_eq!((d.amount, d.status), (50_000, Status::Pending));
@@ -374,12 +378,7 @@ mod tests {
             d.recipient
         );
         // A repeat is harmless: 200 with the stored deposit.
-        let again = http
-            .post(format!("{url}/deposit"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let again = post(&url, &body).await;
         assert_eq!(again.status(), 200);
         assert_eq!(again.json::<Deposit>().await.unwrap(), d);
 
@@ -471,12 +470,7 @@ mod tests {
             (small, "outside the per-deposit limits"),
         ];
         for (body, expected) in cases {
-            let r = http
-                .post(format!("{url}/deposit"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = post(&url, &body).await;
             assert_eq!(r.status(), 400, "{expected}");
             let msg: serde_json::Value = r.json().await.unwrap();
             let text = msg["message"].as_str().unwrap();
