@@ -128,6 +128,48 @@ impl DepositScripts {
     }
 }
 
+/// A tapscript M-of-N multisig over x-only keys, for a reclaim leaf's tail:
+/// `<k1> OP_CHECKSIG <k2> OP_CHECKSIGADD … <kN> OP_CHECKSIGADD <M> OP_NUMEQUAL`
+/// (BIP342 disables OP_CHECKMULTISIG in tapscript). A spend pushes one signature or an
+/// empty element per key, the last key's first.
+///
+/// # Errors
+/// [`DepositError::Shape`] for no keys or a threshold outside `1..=N`.
+pub fn tapscript_multisig(
+    keys: &[XOnlyPublicKey],
+    threshold: usize,
+) -> Result<ScriptBuf, DepositError> {
+    use bitcoin::opcodes::all::{OP_CHECKSIGADD, OP_NUMEQUAL};
+    if keys.is_empty() || threshold == 0 || threshold > keys.len() {
+        return Err(DepositError::Shape(
+            "a multisig needs 1 <= threshold <= keys",
+        ));
+    }
+    let mut b = Builder::new();
+    for (i, k) in keys.iter().enumerate() {
+        b = b.push_slice(k.serialize());
+        b = b.push_opcode(if i == 0 { OP_CHECKSIG } else { OP_CHECKSIGADD });
+    }
+    Ok(b.push_int(threshold as i64)
+        .push_opcode(OP_NUMEQUAL)
+        .into_script())
+}
+
+/// The tail of a reclaim leaf held by `threshold` of `keys`: `OP_DROP` (OP_CSV leaves
+/// the lock time on the stack) then [`tapscript_multisig`]. With it, a deposit our
+/// signers could not get swept comes back to them after its lock time.
+///
+/// # Errors
+/// As [`tapscript_multisig`].
+pub fn multisig_reclaim_tail(
+    keys: &[XOnlyPublicKey],
+    threshold: usize,
+) -> Result<ScriptBuf, DepositError> {
+    let mut tail = vec![OP_DROP.to_u8()];
+    tail.extend_from_slice(tapscript_multisig(keys, threshold)?.as_bytes());
+    Ok(ScriptBuf::from_bytes(tail))
+}
+
 /// A deposit script's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedDeposit {
@@ -258,5 +300,24 @@ mod tests {
             DepositScripts::new(&contract, 1, &fixture_key(), 0, &ScriptBuf::new()),
             Err(DepositError::ZeroLockTime)
         );
+    }
+
+    #[test]
+    fn the_reclaim_multisig_is_checksigadd_over_x_only_keys() {
+        let keys = [
+            fixture_key(),
+            XOnlyPublicKey::from_slice(&NUMS_KEY).unwrap(),
+        ];
+        let s = tapscript_multisig(&keys, 2).unwrap();
+        let b = s.as_bytes();
+        assert_eq!(b.len(), 2 * 34 + 2);
+        assert_eq!((b[0], b[33], b[34], b[67]), (0x20, 0xac, 0x20, 0xba));
+        assert_eq!(&b[68..], &[0x52, 0x9c], "OP_2 OP_NUMEQUAL");
+        assert!(tapscript_multisig(&keys, 3).is_err());
+        assert!(tapscript_multisig(&keys, 0).is_err());
+        assert!(tapscript_multisig(&[], 1).is_err());
+        let tail = multisig_reclaim_tail(&keys, 2).unwrap();
+        assert_eq!(tail.as_bytes()[0], 0x75, "OP_DROP first");
+        assert_eq!(&tail.as_bytes()[1..], s.as_bytes());
     }
 }

@@ -17,8 +17,10 @@ use alkahest_protocol::sbtc::DepositScripts;
 use alkahest_protocol::CompressedKey;
 use bitcoin::absolute::LockTime;
 use bitcoin::hashes::Hash as _;
+use bitcoin::key::{Keypair, XOnlyPublicKey};
 use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
-use bitcoin::sighash::{EcdsaSighashType, SighashCache};
+use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType};
+use bitcoin::taproot::{LeafVersion, TapLeafHash};
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
 
@@ -217,6 +219,116 @@ pub fn finish_input(
     }
     w.push(witness_script.as_bytes());
     tx.input[index].witness = w;
+    Ok(())
+}
+
+/// The reclaim of a deposit our signers could not get swept (a rotated-out key, say)
+/// back to the payout script `payout`, through the reclaim leaf once `lock_time`
+/// blocks have passed: input sequence `lock_time` (BIP68 blocks), one output of
+/// `value − fee`.
+pub fn build_reclaim(
+    outpoint: OutPoint,
+    value: Amount,
+    lock_time: u16,
+    payout: &Script,
+    fee: Amount,
+) -> Option<Transaction> {
+    Some(Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: outpoint,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::from_height(lock_time),
+            witness: Witness::new(),
+        }],
+        output: vec![TxOut {
+            value: value.checked_sub(fee)?,
+            script_pubkey: payout.to_owned(),
+        }],
+    })
+}
+
+/// The BIP341 signature hash of the reclaim input, a script-path spend of the reclaim
+/// leaf of `deposit`, whose output held `value`.
+pub fn reclaim_sighash(tx: &Transaction, deposit: &DepositScripts, value: Amount) -> [u8; 32] {
+    let prevout = TxOut {
+        value,
+        script_pubkey: deposit.output_script(),
+    };
+    let leaf = TapLeafHash::from_script(&deposit.reclaim, LeafVersion::TapScript);
+    SighashCache::new(tx)
+        .taproot_script_spend_signature_hash(
+            0,
+            &Prevouts::All(&[prevout]),
+            leaf,
+            TapSighashType::Default,
+        )
+        .expect("one input, one prevout")
+        .to_byte_array()
+}
+
+/// `key`'s BIP340 signature of the reclaim, and its x-only key.
+pub fn sign_reclaim(
+    key: &SignerKey,
+    tx: &Transaction,
+    deposit: &DepositScripts,
+    value: Amount,
+) -> (XOnlyPublicKey, [u8; 64]) {
+    let secp = Secp256k1::signing_only();
+    let keypair =
+        Keypair::from_seckey_slice(&secp, &key.secret_bytes()).expect("a signer key is valid");
+    let msg = Message::from_digest(reclaim_sighash(tx, deposit, value));
+    let sig = secp.sign_schnorr_no_aux_rand(&msg, &keypair);
+    (keypair.x_only_public_key().0, *sig.as_ref())
+}
+
+/// Sets the reclaim's witness: one element per key of the tail's multisig, the last
+/// key's first (a verified signature or empty), then the reclaim leaf and its control
+/// block.
+///
+/// # Errors
+/// [`ForwardError::Quorum`] when fewer than `threshold` signatures verify.
+pub fn finish_reclaim(
+    tx: &mut Transaction,
+    deposit: &DepositScripts,
+    value: Amount,
+    keys: &[XOnlyPublicKey],
+    threshold: usize,
+    signed: &[(XOnlyPublicKey, [u8; 64])],
+) -> Result<(), ForwardError> {
+    let secp = Secp256k1::verification_only();
+    let msg = Message::from_digest(reclaim_sighash(tx, deposit, value));
+    let mut elements: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+    let mut found = 0;
+    for key in keys {
+        let sig = signed.iter().find(|(k, s)| {
+            k == key
+                && bitcoin::secp256k1::schnorr::Signature::from_slice(s)
+                    .is_ok_and(|sig| secp.verify_schnorr(&sig, &msg, key).is_ok())
+        });
+        match sig {
+            Some((_, s)) if found < threshold => {
+                found += 1;
+                elements.push(s.to_vec());
+            }
+            _ => elements.push(Vec::new()),
+        }
+    }
+    if found < threshold {
+        return Err(ForwardError::Quorum { found, threshold });
+    }
+    let control = deposit
+        .spend_info()
+        .control_block(&(deposit.reclaim.clone(), LeafVersion::TapScript))
+        .expect("the reclaim leaf is in the tree");
+    let mut w = Witness::new();
+    for e in elements.iter().rev() {
+        w.push(e);
+    }
+    w.push(deposit.reclaim.as_bytes());
+    w.push(control.serialize());
+    tx.input[0].witness = w;
     Ok(())
 }
 

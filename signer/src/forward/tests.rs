@@ -127,3 +127,65 @@ fn two_of_three_signatures_make_a_witness_in_script_order() {
     // The witness does not change the txid (what the deposit is registered under).
     assert_eq!(tx.compute_txid(), txid);
 }
+
+/// Steps: a deposit whose reclaim leaf our 2-of-3 signers hold (`OP_DROP` then a
+/// tapscript multisig) is reclaimed to the payout script after its lock time: the input
+/// waits `lock_time` blocks (BIP68), the witness has one element per key, last key
+/// first, two valid BIP340 signatures and an empty one, then the leaf and a control
+/// block that commits to the deposit's output key.
+#[test]
+fn a_deposit_comes_back_to_the_payout_script_through_the_reclaim_leaf() {
+    use alkahest_protocol::sbtc::multisig_reclaim_tail;
+    let keys = keys();
+    let secp = Secp256k1::new();
+    let xonly: Vec<XOnlyPublicKey> = keys
+        .iter()
+        .map(|k| {
+            Keypair::from_seckey_slice(&secp, &k.secret_bytes())
+                .unwrap()
+                .x_only_public_key()
+                .0
+        })
+        .collect();
+    let stale_key = XOnlyPublicKey::from_str(
+        "567467ad8005b9a240160b3c8f6cbd229f3e52f100004c138054d4dbae363e5e",
+    )
+    .unwrap();
+    let silica = Principal::parse("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.silica").unwrap();
+    let tail = multisig_reclaim_tail(&xonly, 2).unwrap();
+    let d = DepositScripts::new(&silica, 10_000, &stale_key, 144, &tail).unwrap();
+    let payout = ScriptBuf::from_bytes(vec![0x00, 0x20].into_iter().chain([9u8; 32]).collect());
+    let outpoint = OutPoint::new(Txid::from_byte_array([5; 32]), 0);
+    let value = Amount::from_sat(74_500);
+    let mut tx = build_reclaim(outpoint, value, 144, &payout, Amount::from_sat(300)).unwrap();
+    assert_eq!(tx.input[0].sequence, Sequence::from_height(144));
+    assert_eq!(tx.output[0].script_pubkey, payout);
+    assert_eq!(tx.output[0].value.to_sat(), 74_200);
+    assert!(build_reclaim(outpoint, value, 144, &payout, Amount::from_sat(74_501)).is_none());
+
+    let one = [sign_reclaim(&keys[0], &tx, &d, value)];
+    assert_eq!(
+        finish_reclaim(&mut tx, &d, value, &xonly, 2, &one),
+        Err(ForwardError::Quorum {
+            found: 1,
+            threshold: 2
+        })
+    );
+    // A signature over another amount does not count.
+    let wrong = sign_reclaim(&keys[2], &tx, &d, Amount::from_sat(1));
+    let signed = [one[0], wrong, sign_reclaim(&keys[1], &tx, &d, value)];
+    finish_reclaim(&mut tx, &d, value, &xonly, 2, &signed).unwrap();
+    let w: Vec<&[u8]> = tx.input[0].witness.iter().collect();
+    assert_eq!(w.len(), 3 + 2);
+    // Last key first: keys[2] did not sign validly (empty), then keys[1], keys[0].
+    assert!(w[0].is_empty());
+    let msg = Message::from_digest(reclaim_sighash(&tx, &d, value));
+    for (sig, key) in [(w[1], xonly[1]), (w[2], xonly[0])] {
+        let sig = bitcoin::secp256k1::schnorr::Signature::from_slice(sig).unwrap();
+        secp.verify_schnorr(&sig, &msg, &key).unwrap();
+    }
+    assert_eq!(w[3], d.reclaim.as_bytes());
+    let control = bitcoin::taproot::ControlBlock::decode(w[4]).unwrap();
+    let output_key = d.spend_info().output_key().to_x_only_public_key();
+    assert!(control.verify_taproot_commitment(&secp, output_key, &d.reclaim));
+}
