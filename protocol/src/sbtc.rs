@@ -296,6 +296,21 @@ mod tests {
             cut(&no_drop),
             Err(DepositError::Shape("no OP_DROP after the data"))
         );
+        // A 33-byte key push (a compressed key, not x-only) and OP_CHECKSIGVERIFY.
+        let mut long_key = bytes[..32].to_vec();
+        long_key.push(0x21);
+        long_key.extend_from_slice(&[0x02; 33]);
+        long_key.push(0xac);
+        assert_eq!(
+            cut(&long_key),
+            Err(DepositError::Shape("no 32-byte key push"))
+        );
+        let mut verify = bytes.clone();
+        *verify.last_mut().unwrap() = 0xad;
+        assert_eq!(
+            cut(&verify),
+            Err(DepositError::Shape("no OP_CHECKSIG after the key"))
+        );
         assert_eq!(
             DepositScripts::new(&contract, 1, &fixture_key(), 0, &ScriptBuf::new()),
             Err(DepositError::ZeroLockTime)

@@ -136,7 +136,13 @@ async fn a_final_window_is_proposed_with_the_signers_own_numbers_and_signed() {
         ),
         (1, 0, 1_000 * (4 + 5 + 6 + 7), 12, hash)
     );
-    assert!(p.index > 0);
+    // Heights 4..=7: the regtest subsidy (50 BTC) plus fees of 100 + h sats each, and a
+    // regtest block's work of 2 expected hashes each.
+    let reward = 4 * 5_000_000_000u128 + (104 + 105 + 106 + 107);
+    assert_eq!(
+        p.index,
+        alkahest_protocol::index::window_index(reward, 4 * 2).unwrap()
+    );
     let sig = s.sign(&terms(), &p).await.unwrap();
     assert_eq!(sig.recover(&p.id(&binding())), Some(s.key().public_key()));
 }

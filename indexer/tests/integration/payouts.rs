@@ -481,3 +481,88 @@ async fn postgres_stores_payouts_as_sqlite_does() {
     assert_eq!(a, b);
     pg.close().await;
 }
+
+/// A source whose whole-block reads fail: once as if the chain moved under the
+/// follower (`WrongBlock`), or always with undecodable bytes.
+struct Faulty {
+    inner: RegtestSource,
+    moved_once: Arc<std::sync::atomic::AtomicBool>,
+    broken: bool,
+}
+
+impl BlockSource for Faulty {
+    async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
+        self.inner.tip().await
+    }
+    async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {
+        self.inner.hash_at(height).await
+    }
+    async fn fetch(&mut self, from: Height, count: u32) -> Result<Vec<BlockEvent>, SourceError> {
+        self.inner.fetch(from, count).await
+    }
+    async fn filter(
+        &mut self,
+        height: Height,
+        hash: BlockHash,
+    ) -> Result<Option<BlockFilter>, SourceError> {
+        self.inner.filter(height, hash).await
+    }
+    async fn block(&mut self, height: Height, hash: BlockHash) -> Result<Vec<u8>, SourceError> {
+        if self.broken {
+            let source = bitcoin::consensus::deserialize::<bitcoin::Block>(&[]).unwrap_err();
+            return Err(SourceError::Decode {
+                what: "block",
+                source,
+            });
+        }
+        if !self.moved_once.swap(true, Ordering::SeqCst) {
+            return Err(SourceError::WrongBlock {
+                requested: hash,
+                returned: <BlockHash as bitcoin::hashes::Hash>::all_zeros(),
+            });
+        }
+        self.inner.block(height, hash).await
+    }
+}
+
+/// Steps: a whole-block read that finds another block (the chain moved) makes the step
+/// start over, and the sync still ends with every payment; a read that cannot be decoded
+/// is an error the follower reports (bounded by a timeout, so a follower that retried it
+/// forever fails the test).
+#[tokio::test]
+async fn a_moving_source_is_retried_and_a_broken_one_is_an_error() {
+    let (silica, late) = (script(1), script(2));
+    let shared = Arc::new(Mutex::new(chain(&silica, &late)));
+    let faulty = |broken| Faulty {
+        inner: RegtestSource::new(shared.clone()),
+        moved_once: Arc::default(),
+        broken,
+    };
+    let mut f = memory_follower(faulty(false), SPEC, Network::Regtest).await;
+    f.store()
+        .watch_script(&silica, "s", Height(1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.step().await.unwrap(),
+        alkahest_indexer::chain::Step::Raced
+    ));
+    f.sync().await.unwrap();
+    silica_payments(f.store(), &silica).await;
+
+    let mut g = memory_follower(faulty(true), SPEC, Network::Regtest).await;
+    g.store()
+        .watch_script(&silica, "s", Height(1))
+        .await
+        .unwrap();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(20), g.sync()).await;
+    assert!(
+        matches!(
+            r,
+            Ok(Err(alkahest_indexer::chain::FollowError::Source(
+                SourceError::Decode { .. }
+            )))
+        ),
+        "{r:?}"
+    );
+}

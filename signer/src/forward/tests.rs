@@ -163,6 +163,26 @@ fn a_deposit_comes_back_to_the_payout_script_through_the_reclaim_leaf() {
     assert_eq!(tx.output[0].value.to_sat(), 74_200);
     assert!(build_reclaim(outpoint, value, 144, &payout, Amount::from_sat(74_501)).is_none());
 
+    // The sighash is BIP341's for the reclaim leaf over this output, computed here
+    // independently.
+    let prevout = TxOut {
+        value,
+        script_pubkey: d.output_script(),
+    };
+    let expected = SighashCache::new(&tx)
+        .taproot_script_spend_signature_hash(
+            0,
+            &Prevouts::All(&[prevout]),
+            TapLeafHash::from_script(&d.reclaim, LeafVersion::TapScript),
+            TapSighashType::Default,
+        )
+        .unwrap();
+    assert_eq!(reclaim_sighash(&tx, &d, value), expected.to_byte_array());
+    assert_ne!(
+        reclaim_sighash(&tx, &d, value),
+        reclaim_sighash(&tx, &d, Amount::from_sat(1))
+    );
+
     let one = [sign_reclaim(&keys[0], &tx, &d, value)];
     assert_eq!(
         finish_reclaim(&mut tx, &d, value, &xonly, 2, &one),
@@ -185,6 +205,23 @@ fn a_deposit_comes_back_to_the_payout_script_through_the_reclaim_leaf() {
         secp.verify_schnorr(&sig, &msg, &key).unwrap();
     }
     assert_eq!(w[3], d.reclaim.as_bytes());
+    // An invalid signature from a listed key never completes a quorum.
+    let mut other = tx.clone();
+    assert_eq!(
+        finish_reclaim(&mut other, &d, value, &xonly, 2, &[one[0], wrong]),
+        Err(ForwardError::Quorum {
+            found: 1,
+            threshold: 2
+        })
+    );
+    // Three valid signatures, threshold 2: exactly two go in (the first two keys').
+    let all = [0, 1, 2].map(|i| sign_reclaim(&keys[i], &tx, &d, value));
+    finish_reclaim(&mut other, &d, value, &xonly, 2, &all).unwrap();
+    let w3: Vec<&[u8]> = other.input[0].witness.iter().collect();
+    assert_eq!(
+        w3[..3].iter().map(|e| e.len()).collect::<Vec<_>>(),
+        vec![0, 64, 64]
+    );
     let control = bitcoin::taproot::ControlBlock::decode(w[4]).unwrap();
     let output_key = d.spend_info().output_key().to_x_only_public_key();
     assert!(control.verify_taproot_commitment(&secp, output_key, &d.reclaim));
