@@ -16,13 +16,17 @@ use bitcoin::{Amount, BlockHash, Network, ScriptBuf, TxOut};
 use crate::common::{memory_follower, snapshot};
 
 /// A source that counts the filters and whole blocks the follower asks for; with
-/// `serves_filters` false it has no filter index (as a blk directory).
+/// `serves_filters` false it has no filter index (as a blk directory). Its whole-block
+/// reads can fail: once as if the chain moved under the follower (`moves_once`), or
+/// always with undecodable bytes (`broken`).
 #[derive(Clone)]
 struct Counting {
     inner: RegtestSource,
     serves_filters: bool,
     filters: Arc<AtomicU32>,
     blocks: Arc<Mutex<Vec<Height>>>,
+    moves_once: Option<Arc<std::sync::atomic::AtomicBool>>,
+    broken: bool,
 }
 
 impl BlockSource for Counting {
@@ -37,6 +41,21 @@ impl BlockSource for Counting {
     }
     async fn block(&mut self, height: Height, hash: BlockHash) -> Result<Vec<u8>, SourceError> {
         self.blocks.lock().unwrap().push(height);
+        if self.broken {
+            let source = bitcoin::consensus::deserialize::<bitcoin::Block>(&[]).unwrap_err();
+            return Err(SourceError::Decode {
+                what: "block",
+                source,
+            });
+        }
+        if let Some(moved) = &self.moves_once {
+            if !moved.swap(true, Ordering::SeqCst) {
+                return Err(SourceError::WrongBlock {
+                    requested: hash,
+                    returned: <BlockHash as bitcoin::hashes::Hash>::all_zeros(),
+                });
+            }
+        }
         self.inner.block(height, hash).await
     }
     async fn filter(
@@ -134,6 +153,8 @@ fn counting(c: ChainBuilder) -> (Counting, Arc<Mutex<ChainBuilder>>) {
         serves_filters: true,
         filters: Arc::default(),
         blocks: Arc::default(),
+        moves_once: None,
+        broken: false,
     };
     (source, shared)
 }
@@ -482,49 +503,6 @@ async fn postgres_stores_payouts_as_sqlite_does() {
     pg.close().await;
 }
 
-/// A source whose whole-block reads fail: once as if the chain moved under the
-/// follower (`WrongBlock`), or always with undecodable bytes.
-struct Faulty {
-    inner: RegtestSource,
-    moved_once: Arc<std::sync::atomic::AtomicBool>,
-    broken: bool,
-}
-
-impl BlockSource for Faulty {
-    async fn tip(&mut self) -> Result<Option<(Height, BlockHash)>, SourceError> {
-        self.inner.tip().await
-    }
-    async fn hash_at(&mut self, height: Height) -> Result<Option<BlockHash>, SourceError> {
-        self.inner.hash_at(height).await
-    }
-    async fn fetch(&mut self, from: Height, count: u32) -> Result<Vec<BlockEvent>, SourceError> {
-        self.inner.fetch(from, count).await
-    }
-    async fn filter(
-        &mut self,
-        height: Height,
-        hash: BlockHash,
-    ) -> Result<Option<BlockFilter>, SourceError> {
-        self.inner.filter(height, hash).await
-    }
-    async fn block(&mut self, height: Height, hash: BlockHash) -> Result<Vec<u8>, SourceError> {
-        if self.broken {
-            let source = bitcoin::consensus::deserialize::<bitcoin::Block>(&[]).unwrap_err();
-            return Err(SourceError::Decode {
-                what: "block",
-                source,
-            });
-        }
-        if !self.moved_once.swap(true, Ordering::SeqCst) {
-            return Err(SourceError::WrongBlock {
-                requested: hash,
-                returned: <BlockHash as bitcoin::hashes::Hash>::all_zeros(),
-            });
-        }
-        self.inner.block(height, hash).await
-    }
-}
-
 /// Steps: a whole-block read that finds another block (the chain moved) makes the step
 /// start over, and the sync still ends with every payment; a read that cannot be decoded
 /// is an error the follower reports (bounded by a timeout, so a follower that retried it
@@ -532,11 +510,11 @@ impl BlockSource for Faulty {
 #[tokio::test]
 async fn a_moving_source_is_retried_and_a_broken_one_is_an_error() {
     let (silica, late) = (script(1), script(2));
-    let shared = Arc::new(Mutex::new(chain(&silica, &late)));
-    let faulty = |broken| Faulty {
-        inner: RegtestSource::new(shared.clone()),
-        moved_once: Arc::default(),
+    let (source, _) = counting(chain(&silica, &late));
+    let faulty = |broken| Counting {
+        moves_once: Some(Arc::default()),
         broken,
+        ..source.clone()
     };
     let mut f = memory_follower(faulty(false), SPEC, Network::Regtest).await;
     f.store()
