@@ -28,7 +28,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bitcoin::consensus::deserialize;
-use bitcoin::key::XOnlyPublicKey;
 use bitcoin::{ScriptBuf, Transaction, Txid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -285,20 +284,13 @@ async fn limits(State(emily): State<Arc<Emily>>) -> Response {
     .into_response()
 }
 
-/// The x-only key of a deposit leaf, for the sBTC signers' key check.
-pub fn deposit_key(deposit_script_hex: &str) -> Option<XOnlyPublicKey> {
-    let bytes = hex::decode(deposit_script_hex).ok()?;
-    parse_deposit_script(&ScriptBuf::from_bytes(bytes))
-        .ok()
-        .map(|p| p.signers_key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use alkahest_indexer::source::regtest::payment_tx;
     use alkahest_protocol::principal::Principal;
     use bitcoin::consensus::serialize;
+    use bitcoin::key::XOnlyPublicKey;
     use bitcoin::{Amount, TxOut};
     use std::str::FromStr;
 
@@ -402,7 +394,8 @@ mod tests {
         let limits = get_json(&format!("{url}/limits")).await;
         assert_eq!(limits["perDepositMinimum"], 1_000);
         assert_eq!(limits["perDepositCap"], 1_000_000);
-        assert_eq!(deposit_key(&body.deposit_script), Some(key()));
+        let leaf = ScriptBuf::from_bytes(hex::decode(&body.deposit_script).unwrap());
+        assert_eq!(parse_deposit_script(&leaf).unwrap().signers_key, key());
     }
 
     #[tokio::test]

@@ -14,11 +14,12 @@
 //! The stand-in signs with one key (its x-only public key plays the aggregate key);
 //! the real signers sign with a FROST aggregate, which a verifier cannot tell apart.
 
+use alkahest_protocol::key::SignerKey;
 use alkahest_protocol::sbtc::{parse_deposit_script, DepositScripts, DUST_LIMIT};
 use bitcoin::absolute::LockTime;
 use bitcoin::hashes::Hash as _;
 use bitcoin::key::{Keypair, Secp256k1, XOnlyPublicKey};
-use bitcoin::secp256k1::{Message, SecretKey};
+use bitcoin::secp256k1::Message;
 use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
 use bitcoin::taproot::{LeafVersion, TapLeafHash};
 use bitcoin::transaction::Version;
@@ -99,14 +100,13 @@ pub struct SbtcSigners {
 }
 
 impl SbtcSigners {
-    /// A signer set whose key derives from `seed` (hashed).
+    /// A signer set whose key derives from `seed` as every devnet key does
+    /// ([`SignerKey::from_seed`]).
     pub fn from_seed(seed: &[u8]) -> SbtcSigners {
-        let secp = Secp256k1::new();
-        let secret =
-            SecretKey::from_slice(&bitcoin::hashes::sha256::Hash::hash(seed).to_byte_array())
-                .expect("a sha256 digest is a valid secret key with overwhelming probability");
+        let secret = SignerKey::from_seed(seed).secret_bytes();
         SbtcSigners {
-            keypair: Keypair::from_secret_key(&secp, &secret),
+            keypair: Keypair::from_seckey_slice(&Secp256k1::new(), &secret)
+                .expect("a signer key is a valid secret key"),
         }
     }
 

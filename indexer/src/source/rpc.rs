@@ -267,23 +267,11 @@ impl BlockSource for RpcSource {
         {
             Ok(answer) => Ok(Some(answer.into_filter())),
             Err(e) if is_rpc_answer(&e) => {
-                tracing::warn!(error = %anyhow_chain(&e), "getblockfilter refused (start bitcoind with -blockfilterindex=1 to serve filters); reading whole blocks of watched heights instead");
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::new(e)), "getblockfilter refused (start bitcoind with -blockfilterindex=1 to serve filters); reading whole blocks of watched heights instead");
                 self.filter_index = false;
                 Ok(None)
             }
             Err(e) => Err(e),
         }
     }
-}
-
-/// Joins an error with its sources, for one log line.
-fn anyhow_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(s) = next {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        next = s.source();
-    }
-    text
 }
