@@ -48,6 +48,8 @@
 (define-constant DOMAIN_ROTATION "alkahest-signer-rotation-v2")
 ;; Tags the id of a delivery minted from Bitcoin proofs (no signature covers it).
 (define-constant DOMAIN_PROVEN "alkahest-silica-proven-v1")
+;; The signers' word that an sBTC deposit carries a Silica's delivered sats (issue 16).
+(define-constant DOMAIN_FORWARD "alkahest-silica-forward-v1")
 
 ;; Errors: block 5xx (see clarity/README.md).
 ;; The caller is not allowed to do this (not the deployer, not the consumer contract).
@@ -95,6 +97,11 @@
 (define-data-var threshold uint u0)
 ;; The one contract allowed to request delivery mints into its own escrow (`silica`).
 (define-data-var consumer (optional principal) none)
+;; true: a recorded window mints its delivered sats as the stand-in sBTC (the devnet's
+;; direct-mint shortcut). false (set once by the deployer, as on mainnet): nothing is
+;; minted here; delivered BTC reaches `silica` as real sBTC deposits that the signers
+;; forward and `silica record-delivery` credits (docs/sbtc-settlement.md).
+(define-data-var mints-deliveries bool true)
 
 ;; Position of each key in the set of a version (0-based), for the duplicate bitmask.
 (define-map signer-position {version: uint, key: (buff 33)} uint)
@@ -116,6 +123,8 @@
 (define-read-only (get-consumer) (var-get consumer))
 
 (define-read-only (is-accepted (id (buff 32))) (is-some (map-get? accepted id)))
+
+(define-read-only (get-mints-deliveries) (var-get mints-deliveries))
 
 ;; The attestation id that minted output (txid, vout), if it was pegged in.
 (define-read-only (get-deposit (txid (buff 32)) (vout uint))
@@ -143,6 +152,14 @@
   (unwrap-panic (to-consensus-buff? {
     domain: DOMAIN_DEPOSIT, chain-id: chain-id, registry: (as-contract tx-sender), txid: txid, vout: vout, amount: amount,
     recipient: recipient, burn-height: burn-height, burn-hash: burn-hash})))
+
+;; The forward message: deposit (txid, vout) carries `sats` of Silica `silica-id`'s
+;; recorded delivery, from windows up to `window`.
+(define-read-only (forward-message (silica-id uint) (window uint) (sats uint) (txid (buff 32))
+                                   (vout uint))
+  (unwrap-panic (to-consensus-buff? {
+    domain: DOMAIN_FORWARD, chain-id: chain-id, registry: (as-contract tx-sender),
+    silica-id: silica-id, window: window, sats: sats, txid: txid, vout: vout})))
 
 ;; `version` is the version of the set being replaced, so a rotation signs exactly one
 ;; transition.
@@ -172,6 +189,17 @@
     (asserts! (is-none (var-get consumer)) ERR_ALREADY_BOOTSTRAPPED)
     (var-set consumer (some new-consumer))
     (print {topic: "set-consumer", consumer: new-consumer})
+    (ok true)))
+
+;; Stops minting deliveries: from now on they arrive as sBTC deposits. Once, by the
+;; deployer (a mainnet deployment, and the devnet unless it runs its direct-mint
+;; shortcut).
+(define-public (set-deliveries-by-deposit)
+  (begin
+    (asserts! (is-eq contract-caller DEPLOYER) ERR_NOT_AUTHORIZED)
+    (asserts! (var-get mints-deliveries) ERR_ALREADY_BOOTSTRAPPED)
+    (var-set mints-deliveries false)
+    (print {topic: "set-deliveries-by-deposit", mints-deliveries: false})
     (ok true)))
 
 ;; Replaces the set with `new-signers`/`new-threshold`. Anyone may submit it; it takes
@@ -216,7 +244,8 @@
     (let ((count (try! (verify id sigs))))
       (asserts! (map-insert minted-windows {silica-id: silica-id, window: window} id)
                 ERR_WINDOW_MINTED)
-      (and (> delivered u0) (try! (contract-call? .sbtc-token mint delivered contract-caller)))
+      (and (> delivered u0) (var-get mints-deliveries)
+           (try! (contract-call? .sbtc-token mint delivered contract-caller)))
       (print {topic: "attestation", id: id, silica-id: silica-id, window: window,
               delivered: delivered, index: index, burn-height: burn-height,
               burn-hash: burn-hash, signed-by: count})
@@ -233,10 +262,24 @@
     (asserts! (is-eq (some contract-caller) (var-get consumer)) ERR_NOT_AUTHORIZED)
     (asserts! (map-insert minted-windows {silica-id: silica-id, window: window} id)
               ERR_WINDOW_MINTED)
-    (and (> delivered u0) (try! (contract-call? .sbtc-token mint delivered contract-caller)))
+    (and (> delivered u0) (var-get mints-deliveries)
+         (try! (contract-call? .sbtc-token mint delivered contract-caller)))
     (print {topic: "proven-delivery", id: id, silica-id: silica-id, window: window,
             delivered: delivered})
     (ok id)))
+
+;; Verifies the signers' forward attestation for the consumer (silica's
+;; record-delivery): M of N signed that deposit (txid, vout) carries `sats` of Silica
+;; `silica-id`'s delivery. Only the consumer may submit it (it credits its own
+;; ledger); an identical message is accepted once. Returns the attestation id.
+(define-public (attest-forward (silica-id uint) (window uint) (sats uint) (txid (buff 32))
+                               (vout uint) (sigs (list 15 (buff 65))))
+  (let ((id (sha256 (forward-message silica-id window sats txid vout))))
+    (asserts! (is-eq (some contract-caller) (var-get consumer)) ERR_NOT_AUTHORIZED)
+    (let ((count (try! (verify id sigs))))
+      (print {topic: "forward", id: id, silica-id: silica-id, window: window, sats: sats,
+              txid: txid, vout: vout, signed-by: count})
+      (ok id))))
 
 ;; Private
 

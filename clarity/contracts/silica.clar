@@ -42,9 +42,20 @@
 ;; `token`, which must be the principal set once by the deployer with
 ;; set-settlement-token (deployments/bootstrap.toml sets the stand-in `.sbtc-token`; a
 ;; mainnet deployment sets SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token).
-;; Delivered sats are minted by signer-registry, which mints only the stand-in
-;; `.sbtc-token` (MINTED_TOKEN): with any other settlement token, attestations must
-;; deliver 0 until deliveries arrive as sBTC deposits (issue 16).
+;; Delivered sats reach the escrow one of two ways (signer-registry's mints-deliveries):
+;; - deposits (mainnet): the pool's BTC at the payout script is forwarded by the signers
+;;   into an sBTC deposit whose recipient is this contract; once the sBTC signers mint
+;;   it, anyone calls record-delivery with the signers' forward attestation, which
+;;   credits the minted amount to the Silica (docs/sbtc-settlement.md);
+;; - the devnet's direct-mint shortcut: signer-registry mints each recorded window's
+;;   delivery as the stand-in `.sbtc-token` (MINTED_TOKEN) straight into the escrow.
+;; Either way each Silica keeps a receipt ledger: `covered` (delivered sats that
+;; arrived) and `received` (sBTC they became). The obligation test counts delivered
+;; sats; the difference delivered - received (the forward's and the sweep's fees, or
+;; sats written off) is a cost of delivery charged to the miner's side at settlement:
+;; first the miner's amount, then the buyers' pool. A settled Silica pays out once every
+;; delivered sat is covered, or once `delivery-grace` burn blocks passed and anyone wrote
+;; the rest off; a deposit recorded after that goes to the miner.
 
 (use-trait sip-010-trait .sip-010-trait.sip-010-trait)
 (impl-trait .sip-013-trait.sip-013-trait)
@@ -139,6 +150,25 @@
 (define-constant ERR_DELIVERY_NOT_MINTABLE (err u624))
 ;; The prover contract is set already.
 (define-constant ERR_PROVER_ALREADY_SET (err u625))
+;; sbtc-registry has no completed deposit (txid, vout): not swept and minted (yet).
+(define-constant ERR_DEPOSIT_NOT_COMPLETED (err u626))
+;; The deposit's sBTC was minted to another principal, not this contract.
+(define-constant ERR_DEPOSIT_NOT_FOR_SILICA (err u627))
+;; This deposit (txid, vout) was recorded before.
+(define-constant ERR_DEPOSIT_RECORDED (err u628))
+;; The deposit would cover more sats than the Silica's recorded, uncovered delivery.
+(define-constant ERR_DELIVERY_EXCEEDED (err u629))
+;; signer-registry mints deliveries (the direct-mint shortcut): deposits credit nothing.
+(define-constant ERR_DELIVERIES_MINTED (err u630))
+;; Settled, but delivered sats are still on their way as deposits (see
+;; get-delivery-ledger); redeem and collect wait, or anyone writes them off after the grace.
+(define-constant ERR_DELIVERY_IN_FLIGHT (err u631))
+;; Nothing to write off: not settled, or every delivered sat arrived.
+(define-constant ERR_NOTHING_IN_FLIGHT (err u632))
+;; The delivery grace has not passed since settlement.
+(define-constant ERR_DELIVERY_GRACE (err u633))
+;; The forward names a window that is not recorded yet.
+(define-constant ERR_WINDOW_NOT_RECORDED (err u634))
 
 (define-data-var governance principal DEPLOYER)
 ;; The SIP-010 settlement token, set once (set-settlement-token).
@@ -155,6 +185,10 @@
 ;; anyone may settle the Silica as a default (settle-stalled). Global, not snapshotted:
 ;; governance is trusted with it as with `confirmations`, within its bounds.
 (define-data-var stall-grace uint u144)
+;; Burn blocks after settlement during which delivered sats may still arrive as
+;; deposits (coinbase maturity is 100 blocks, then a forward and a sweep) before anyone
+;; may write the rest off.
+(define-data-var delivery-grace uint u1008)
 ;; Index used for collateral before any window was attested (index units: 50 sats per
 ;; TH/s*day).
 (define-data-var default-index uint u5000000000)
@@ -179,6 +213,13 @@
   {delivered: uint, due: uint, index: uint, burn-height: uint, attestation: (buff 32)})
 ;; Written at FINISHED/DEFAULTED: the buyers' remaining pool and outstanding shares.
 (define-map settlements uint {pool: uint, shares: uint, miner-amount: uint, collected: bool})
+;; The receipt ledger (see the header): delivered sats covered, sBTC received.
+(define-map receipts uint {covered: uint, received: uint})
+;; Recorded deposits: each (txid, vout) credits once.
+(define-map deposit-credits {txid: (buff 32), vout: uint}
+  {id: uint, window: uint, sats: uint, amount: uint, attestation: (buff 32)})
+;; Settled Silicas whose delivery is still in flight -> the burn height they settled at.
+(define-map awaiting uint uint)
 (define-map balances {token-id: uint, owner: principal} uint)
 (define-map supplies uint uint)
 
@@ -196,7 +237,8 @@
   {governance: (var-get governance), confirmations: (var-get confirmations),
    window-length: (var-get window-length), min-sale-window: (var-get min-sale-window),
    default-index: (var-get default-index), latest-index: (var-get latest-index),
-   stall-grace: (var-get stall-grace), next-id: (var-get next-id)})
+   stall-grace: (var-get stall-grace), delivery-grace: (var-get delivery-grace),
+   next-id: (var-get next-id)})
 
 (define-read-only (get-terms (id uint))
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
@@ -245,16 +287,30 @@
   (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
     (ok (stall-height s))))
 
-;; sBTC `who` would receive by redeeming every share of `id` now (0 before settlement).
+;; Delivered sats (recorded), covered (arrived as sBTC), the sBTC received, what is in
+;; flight, and since when a settled Silica has been waiting for it.
+(define-read-only (get-delivery-ledger (id uint))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (r (receipts-of id)))
+    (ok {delivered: (get cum-delivered s), covered: (get covered r), received: (get received r),
+         in-flight: (- (get cum-delivered s) (get covered r)),
+         awaiting-since: (map-get? awaiting id)})))
+
+(define-read-only (get-deposit-credit (txid (buff 32)) (vout uint))
+  (map-get? deposit-credits {txid: txid, vout: vout}))
+
+;; sBTC `who` would receive by redeeming every share of `id` now (0 before settlement
+;; and while its delivery is in flight).
 (define-read-only (get-claimable (id uint) (who principal))
-  (match (map-get? settlements id)
+  (match (if (is-some (map-get? awaiting id)) none (map-get? settlements id))
     st (let ((bal (balance-of id who)))
          (if (> bal u0) (/ (* (get pool st) bal) (get shares st)) u0))
     u0))
 
-;; sBTC the miner receives from `collect` (0 before settlement or after collecting).
+;; sBTC the miner receives from `collect` (0 before settlement, while its delivery is in
+;; flight, or after collecting).
 (define-read-only (get-collectable (id uint))
-  (match (map-get? settlements id)
+  (match (if (is-some (map-get? awaiting id)) none (map-get? settlements id))
     st (if (get collected st) u0 (get miner-amount st))
     u0))
 
@@ -417,6 +473,59 @@
                    window delivered index (- burn-block-height u1)
                    (try! (contract-call? .signer-registry mint-proven-delivery id window delivered)))))
 
+;; Anyone: credits an sBTC deposit to Silica `id`. The deposit (txid, vout) must be
+;; completed in sbtc-registry (swept and minted by the sBTC signers) with this contract
+;; as recipient, never recorded before, and attributed by M of N of our signers (the
+;; forward attestation) to `sats` of this Silica's recorded, uncovered delivery, from
+;; windows up to `window`. sBTC anyone else sends here, or deposits the signers did
+;; not forward for this Silica, credit nothing. Completes a settled Silica's
+;; settlement when the last delivered sat arrives; after a write-off, pays the miner.
+(define-public (record-delivery (token <sip-010-trait>) (id uint) (window uint) (sats uint)
+                                (txid (buff 32)) (vout uint) (sigs (list 15 (buff 65))))
+  (let ((s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA))
+        (deposit (unwrap! (contract-call? .sbtc-registry get-completed-deposit txid vout)
+                          ERR_DEPOSIT_NOT_COMPLETED))
+        (r (receipts-of id))
+        (amount (get amount deposit))
+        (credited {covered: (+ (get covered r) sats), received: (+ (get received r) amount)}))
+    (try! (check-token token))
+    (asserts! (not (contract-call? .signer-registry get-mints-deliveries)) ERR_DELIVERIES_MINTED)
+    (asserts! (is-eq (get recipient deposit) SELF) ERR_DEPOSIT_NOT_FOR_SILICA)
+    (asserts! (> sats u0) ERR_INVALID_AMOUNT)
+    (asserts! (< window (get next-window s)) ERR_WINDOW_NOT_RECORDED)
+    (asserts! (<= (get covered credited) (get cum-delivered s)) ERR_DELIVERY_EXCEEDED)
+    (let ((attestation (try! (contract-call? .signer-registry attest-forward id window sats
+                                             txid vout sigs))))
+      (asserts! (map-insert deposit-credits {txid: txid, vout: vout}
+                  {id: id, window: window, sats: sats, amount: amount, attestation: attestation})
+                ERR_DEPOSIT_RECORDED)
+      (map-set receipts id credited)
+      (print {topic: "delivery-received", id: id, window: window, txid: txid, vout: vout,
+              sats: sats, amount: amount, covered: (get covered credited),
+              received: (get received credited),
+              in-flight: (- (get cum-delivered s) (get covered credited)),
+              attestation: attestation})
+      (if (is-some (map-get? awaiting id))
+          (if (is-eq (get covered credited) (get cum-delivered s))
+              (ok (complete-settlement id s credited "delivered"))
+              (ok (get status s)))
+          (if (is-some (map-get? settlements id))
+              ;; Settled and written off before this arrived: the miner's side bore the
+              ;; write-off, so the late sBTC is theirs.
+              (begin
+                (try! (pay-out token amount (get miner s)))
+                (print {topic: "late-delivery", id: id, miner: (get miner s), amount: amount})
+                (ok (get status s)))
+              (ok (get status s)))))))
+
+;; Anyone: a settled Silica has waited `delivery-grace` burn blocks for its delivery;
+;; what has not arrived is written off (charged like a fee) and redeem and collect open.
+(define-public (write-off-delivery (id uint))
+  (let ((since (unwrap! (map-get? awaiting id) ERR_NOTHING_IN_FLIGHT))
+        (s (unwrap! (map-get? silicas id) ERR_UNKNOWN_SILICA)))
+    (asserts! (>= burn-block-height (+ since (var-get delivery-grace))) ERR_DELIVERY_GRACE)
+    (ok (complete-settlement id s (receipts-of id) "write-off"))))
+
 ;; Anyone: the signers stopped attesting. Once the last window has been attestable for
 ;; stall-grace blocks and the Silica is still RUNNING (or OPEN with shares sold), it
 ;; settles as DEFAULTED at its first unattested window: buyers get everything delivered,
@@ -442,6 +551,7 @@
         (bal (balance-of id holder))
         (amount (if (> bal u0) (/ (* (get pool st) bal) (get shares st)) u0)))
     (asserts! (> bal u0) ERR_NOTHING_TO_REDEEM)
+    (asserts! (is-none (map-get? awaiting id)) ERR_DELIVERY_IN_FLIGHT)
     (try! (check-token token))
     (try! (burn-shares id bal holder))
     (map-set settlements id (merge st {pool: (- (get pool st) amount),
@@ -457,6 +567,7 @@
         (st (unwrap! (map-get? settlements id) ERR_NOT_SETTLED)))
     (asserts! (is-eq contract-caller (get miner s)) ERR_NOT_AUTHORIZED)
     (asserts! (not (get collected st)) ERR_ALREADY_COLLECTED)
+    (asserts! (is-none (map-get? awaiting id)) ERR_DELIVERY_IN_FLIGHT)
     (try! (check-token token))
     (map-set settlements id (merge st {collected: true}))
     (try! (pay-out token (get miner-amount st) (get miner s)))
@@ -525,6 +636,14 @@
     (print {topic: "set-stall-grace", stall-grace: blocks})
     (ok true)))
 
+(define-public (set-delivery-grace (blocks uint))
+  (begin
+    (asserts! (is-governance) ERR_NOT_AUTHORIZED)
+    (asserts! (and (> blocks u0) (<= blocks MAX_STALL_GRACE)) ERR_INVALID_PARAMETER)
+    (var-set delivery-grace blocks)
+    (print {topic: "set-delivery-grace", delivery-grace: blocks})
+    (ok true)))
+
 (define-public (set-default-index (index uint))
   (begin
     (asserts! (is-governance) ERR_NOT_AUTHORIZED)
@@ -574,7 +693,8 @@
               ERR_BAD_STATUS)
     (asserts! (<= index MAX_INDEX) ERR_INVALID_PARAMETER)
     (try! (check-token token))
-    (asserts! (or (is-eq delivered u0) (is-eq (contract-of token) MINTED_TOKEN))
+    (asserts! (or (is-eq delivered u0) (is-eq (contract-of token) MINTED_TOKEN)
+                  (not (contract-call? .signer-registry get-mints-deliveries)))
               ERR_DELIVERY_NOT_MINTABLE)
     (ok s0)))
 
@@ -597,6 +717,11 @@
       (map-set windows {id: id, window: window}
         {delivered: delivered, due: due, index: index, burn-height: burn-height,
          attestation: attestation})
+      ;; Direct mint: the registry minted `delivered` into the escrow just now.
+      (and (contract-call? .signer-registry get-mints-deliveries)
+           (map-set receipts id (let ((r (receipts-of id)))
+                                  {covered: (+ (get covered r) delivered),
+                                   received: (+ (get received r) delivered)})))
       (var-set latest-index index)
       (print {topic: "attest", id: id, window: window, delivered: delivered, index: index,
               due: due, cum-delivered: cum-delivered, cum-due: cum-due, locked: locked,
@@ -625,13 +750,43 @@
         (unreleased (- (* (get price s) (get windows s) (get sold s)) (get released s)))
         (finished (is-eq status STATUS_FINISHED))
         (pool (if finished (get cum-due s) (+ backing unreleased)))
-        (miner-amount (if finished (- backing (get cum-due s)) u0)))
-    (map-set silicas id (merge s {status: status}))
+        (miner-amount (if finished (- backing (get cum-due s)) u0))
+        (settled (merge s {status: status}))
+        (r (receipts-of id)))
+    (map-set silicas id settled)
     (map-set settlements id {pool: pool, shares: (get sold s), miner-amount: miner-amount,
                              collected: false})
     (print {topic: (if finished "finish" "default"), id: id, window: window, buyer-pool: pool, miner-amount: miner-amount,
-            unreleased-payment: unreleased})
-    (ok status)))
+            unreleased-payment: unreleased,
+            in-flight: (- (get cum-delivered s) (get covered r))})
+    (if (is-eq (get covered r) (get cum-delivered s))
+        (ok (complete-settlement id settled r "delivered"))
+        (begin (map-set awaiting id burn-block-height) (ok status)))))
+
+;; Charges delivered - received to the settlement (the miner's amount first, then the
+;; buyers' pool) or adds a surplus (to the miner if FINISHED, the pool if DEFAULTED),
+;; so the settlement pays out exactly what the escrow holds for this Silica, and opens
+;; redeem and collect.
+(define-private (complete-settlement (id uint) (s {miner: principal, hashrate: uint, sold: uint, windows: uint, start: uint, window-length: uint, price: uint, collateral-bps: uint, reference-index: uint, payout-script: (buff 34), signer-version: uint, status: uint, collateral: uint, collateral-held: uint, topups: uint, next-window: uint, cum-delivered: uint, cum-due: uint, released: uint, last-index: uint})
+                                     (r {covered: uint, received: uint}) (reason (string-ascii 9)))
+  (let ((st (unwrap-panic (map-get? settlements id)))
+        (delivered (get cum-delivered s))
+        (received (get received r))
+        (finished (is-eq (get status s) STATUS_FINISHED))
+        (net (if (>= received delivered)
+                 (if finished
+                     (merge st {miner-amount: (+ (get miner-amount st) (- received delivered))})
+                     (merge st {pool: (+ (get pool st) (- received delivered))}))
+                 (let ((loss (- delivered received))
+                       (from-miner (if (< (get miner-amount st) loss) (get miner-amount st) loss)))
+                   (merge st {miner-amount: (- (get miner-amount st) from-miner),
+                              pool: (- (get pool st) (- loss from-miner))})))))
+    (map-delete awaiting id)
+    (map-set settlements id net)
+    (print {topic: "settlement-complete", id: id, reason: reason, delivered: delivered,
+            covered: (get covered r), received: received, buyer-pool: (get pool net),
+            miner-amount: (get miner-amount net)})
+    (get status s)))
 
 (define-private (check-token (token <sip-010-trait>))
   (ok (asserts! (is-eq (some (contract-of token)) (var-get settlement-token)) ERR_WRONG_TOKEN)))
@@ -643,6 +798,9 @@
   (if (> amount u0)
       (as-contract (contract-call? token transfer amount tx-sender recipient none))
       (ok true)))
+
+(define-private (receipts-of (id uint))
+  (default-to {covered: u0, received: u0} (map-get? receipts id)))
 
 (define-private (balance-of (id uint) (who principal))
   (default-to u0 (map-get? balances {token-id: id, owner: who})))

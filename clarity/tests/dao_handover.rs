@@ -128,6 +128,7 @@ fn gated(sim: &Simnet) -> Vec<(&'static str, &'static str, Vec<Value>)> {
         ("silica", "set-min-sale-window", vec![uint(10)]),
         ("silica", "set-window-length", vec![uint(10)]),
         ("silica", "set-stall-grace", vec![uint(10)]),
+        ("silica", "set-delivery-grace", vec![uint(10)]),
         ("silica", "set-default-index", vec![uint(1_000)]),
         ("alex-staking", "set-governance", vec![carol.clone()]),
         ("alex-staking", "set-emission-per-cycle", vec![uint(1)]),

@@ -49,6 +49,7 @@ mod sbtc_deposit;
 mod sbtc_token;
 mod signer_registry;
 mod silica_attacks;
+mod silica_deposits;
 mod silica_guards;
 mod silica_lifecycle;
 mod silica_params;

@@ -231,6 +231,9 @@ fn matrix() -> Vec<Entry> {
         e("set-stall-grace", Legit::Governance, false, |_, _| {
             vec![uint(6)]
         }),
+        e("set-delivery-grace", Legit::Governance, false, |_, _| {
+            vec![uint(6)]
+        }),
     ]
 }
 
@@ -325,6 +328,10 @@ fn the_matrix_covers_every_privileged_silica_function() {
         "start",
         "attest-window",
         "settle-stalled",
+        // Credits only with the sBTC registry's record and our signers' forward
+        // attestation; write-off only after the grace (silica_deposits.rs).
+        "record-delivery",
+        "write-off-delivery",
         "redeem",
         "transfer",
         "transfer-memo",

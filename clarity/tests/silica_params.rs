@@ -66,6 +66,8 @@ fn governance_parameters_are_bounded() {
         ("set-default-index", 10_000_000_000_000_001),
         ("set-stall-grace", 0),
         ("set-stall-grace", 4_321),
+        ("set-delivery-grace", 0),
+        ("set-delivery-grace", 4_321),
     ] {
         let r = sim.call(SILICA, function, &[uint(value)], &gov);
         r.expect_err(bad);
@@ -75,12 +77,14 @@ fn governance_parameters_are_bounded() {
         ("set-min-sale-window", 4_320),
         ("set-default-index", 10_000_000_000_000_000),
         ("set-stall-grace", 4_320),
+        ("set-delivery-grace", 4_320),
     ] {
         sim.call(SILICA, function, &[uint(value)], &gov).expect_ok();
     }
     let params = sim.read_only(SILICA, "get-params", &[]);
     assert_eq!(params.field("confirmations").to_uint(), 1_000);
     assert_eq!(params.field("stall-grace").to_uint(), 4_320);
+    assert_eq!(params.field("delivery-grace").to_uint(), 4_320);
     assert_eq!(
         params.field("default-index").to_uint(),
         10_000_000_000_000_000

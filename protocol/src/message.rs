@@ -17,6 +17,9 @@ pub const DOMAIN_DELIVERY: &str = "alkahest-silica-delivery-v2";
 pub const DOMAIN_DEPOSIT: &str = "alkahest-sbtc-deposit-v2";
 /// Domain of a signer-set rotation (`DOMAIN_ROTATION`).
 pub const DOMAIN_ROTATION: &str = "alkahest-signer-rotation-v2";
+/// Domain of a forward attestation (`DOMAIN_FORWARD`): an sBTC deposit carries a
+/// Silica's delivered sats (`silica record-delivery`).
+pub const DOMAIN_FORWARD: &str = "alkahest-silica-forward-v1";
 
 /// The deployment a message or payout script is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +147,46 @@ impl Deposit {
     }
 
     /// `sha256` of [`Deposit::message`].
+    pub fn id(&self, b: &Binding) -> [u8; 32] {
+        sha256(&self.message(b))
+    }
+}
+
+/// The signers' word that sBTC deposit `(txid, vout)`, built by their forward of the
+/// payout script's outputs, carries `sats` of Silica `silica_id`'s recorded delivery
+/// from windows up to `window` (`attest-forward`, `silica record-delivery`). The
+/// deposit's minted amount is read from the sBTC registry, never from this message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    /// The Silica id.
+    pub silica_id: u128,
+    /// The latest window whose payouts the deposit forwards.
+    pub window: u128,
+    /// Delivered sats (as recorded in the windows) the deposit carries, before the
+    /// forward's and the sweep's fees.
+    pub sats: u128,
+    /// The deposit transaction's txid, in the byte order sBTC's registry keys it.
+    pub txid: [u8; 32],
+    /// The deposit output's index.
+    pub vout: u128,
+}
+
+impl Forward {
+    /// The consensus-serialized message tuple.
+    pub fn message(&self, b: &Binding) -> Vec<u8> {
+        b.tuple(
+            DOMAIN_FORWARD,
+            &[
+                ("silica-id", consensus::uint(self.silica_id)),
+                ("window", consensus::uint(self.window)),
+                ("sats", consensus::uint(self.sats)),
+                ("txid", consensus::buff(&self.txid)),
+                ("vout", consensus::uint(self.vout)),
+            ],
+        )
+    }
+
+    /// `sha256` of [`Forward::message`].
     pub fn id(&self, b: &Binding) -> [u8; 32] {
         sha256(&self.message(b))
     }
