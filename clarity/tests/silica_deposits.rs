@@ -150,13 +150,21 @@ fn a_finished_silica_settles_through_deposits_with_the_fees_on_the_miner() {
     r.expect_ok();
     assert_eq!(w.status(id), FINISHED);
     assert_eq!(
-        r.print_with_topic("finish").unwrap().field("in-flight").to_uint(),
+        r.print_with_topic("finish")
+            .unwrap()
+            .field("in-flight")
+            .to_uint(),
         12_000
     );
     w.redeem(id, &alice)
         .expect_err(w.err("ERR_DELIVERY_IN_FLIGHT"));
     w.collect(id).expect_err(w.err("ERR_DELIVERY_IN_FLIGHT"));
-    assert_eq!(w.sim.read_only(SILICA, "get-collectable", &[uint(id)]).to_uint(), 0);
+    assert_eq!(
+        w.sim
+            .read_only(SILICA, "get-collectable", &[uint(id)])
+            .to_uint(),
+        0
+    );
 
     // The second deposit completes the settlement: 650 sats of fees in all, charged to
     // the miner's 4,000 excess delivery; the buyers' due is whole.
@@ -278,7 +286,11 @@ fn a_deposit_credits_once_only_to_silica_and_only_with_the_signers_word() {
         .expect_err(w.err("ERR_DEPOSIT_RECORDED"));
     let credit = w
         .sim
-        .read_only(SILICA, "get-deposit-credit", &[buff(&real.txid), uint(real.vout)])
+        .read_only(
+            SILICA,
+            "get-deposit-credit",
+            &[buff(&real.txid), uint(real.vout)],
+        )
         .to_optional()
         .unwrap();
     assert_eq!(credit.field("id").to_uint(), id);
@@ -327,7 +339,10 @@ fn a_delivery_that_never_arrives_is_written_off_after_the_grace_and_a_late_one_p
     let first = w.sweep(0xe1, 11_900, &silica);
     w.record(&w.forward(id, 1, 12_000, &first)).expect_ok();
     let stranger = w.stranger.clone();
-    let write_off = |w: &mut World| w.sim.call(SILICA, "write-off-delivery", &[uint(id)], &stranger);
+    let write_off = |w: &mut World| {
+        w.sim
+            .call(SILICA, "write-off-delivery", &[uint(id)], &stranger)
+    };
     let now = w.sim.burn_block_height();
     w.sim.mine((since + 50 - now - 1) as u32);
     write_off(&mut w).expect_err(w.err("ERR_DELIVERY_GRACE"));
@@ -395,7 +410,14 @@ fn only_the_deployer_switches_to_deposits_once_and_only_silica_submits_forwards(
         vout: 0,
     };
     let sigs = w.signers.sign(&f.id(&binding()));
-    let args = [uint(id), uint(0), uint(6_000), buff(&f.txid), uint(0), sigs.clone()];
+    let args = [
+        uint(id),
+        uint(0),
+        uint(6_000),
+        buff(&f.txid),
+        uint(0),
+        sigs.clone(),
+    ];
     w.sim
         .call(REG, "attest-forward", &args, &stranger)
         .expect_err(auth);

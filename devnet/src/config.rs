@@ -45,6 +45,19 @@ pub enum Delivery {
     Proofs,
 }
 
+/// How delivered BTC becomes sBTC in `silica`'s escrow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Settlement {
+    /// As on mainnet (docs/sbtc-settlement.md): after coinbase maturity the signers
+    /// forward each window's payouts into an sBTC deposit to `.silica`, registered with
+    /// the in-process Emily; the stand-in sBTC signers sweep it and mint through
+    /// `sbtc-deposit`; anyone records it with `silica record-delivery`.
+    Deposits,
+    /// The devnet shortcut: `signer-registry` mints each recorded window's delivery as
+    /// the stand-in sBTC at once (no maturity wait, no fees). Not a mainnet path.
+    DirectMint,
+}
+
 /// `devnet`: the whole Alkahest loop on one machine.
 #[derive(Debug, Clone, Parser)]
 #[command(version, about)]
@@ -98,6 +111,16 @@ pub struct DevnetConfig {
     /// submitted by the miner (not with `--processes`, whose signer processes attest).
     #[arg(long, value_enum, default_value = "signers")]
     pub delivery: Delivery,
+    /// How delivered BTC reaches the escrow as sBTC: through sBTC deposits, as on
+    /// mainnet (100-block coinbase maturity, then forward, sweep and record-delivery),
+    /// or the devnet's direct-mint shortcut.
+    #[arg(
+        long,
+        env = "DEVNET_SETTLEMENT",
+        value_enum,
+        default_value = "deposits"
+    )]
+    pub settlement: Settlement,
     /// The Bitcoin Core RPC's address with `--processes` (loopback only; cookie auth,
     /// the cookie in `<data-dir>/bitcoind/.cookie`).
     #[arg(
@@ -194,6 +217,18 @@ mod tests {
         assert_eq!(c.delivery, Delivery::Proofs);
         let e = DevnetConfig::try_parse_from(["devnet", "--delivery", "pool"]).unwrap_err();
         assert!(e.to_string().contains("pool"), "{e}");
+    }
+
+    #[test]
+    fn settlement_is_through_deposits_unless_the_shortcut_is_named() {
+        assert_eq!(
+            DevnetConfig::parse_from(["devnet"]).settlement,
+            Settlement::Deposits
+        );
+        let c = DevnetConfig::parse_from(["devnet", "--settlement", "direct-mint"]);
+        assert_eq!(c.settlement, Settlement::DirectMint);
+        let e = DevnetConfig::try_parse_from(["devnet", "--settlement", "mint"]).unwrap_err();
+        assert!(e.to_string().contains("mint"), "{e}");
     }
 
     #[test]

@@ -199,8 +199,7 @@ impl Emily {
         Ok((true, d))
     }
 
-    /// The API. Not yet mounted by the devnet's run: the forwarder that registers
-    /// deposits is the next part of issue 16.
+    /// The API; the devnet serves it under `/emily` on its Stacks RPC address.
     pub fn router(self: &Arc<Emily>) -> Router {
         Router::new()
             .route("/deposit", post(create).get(by_status))

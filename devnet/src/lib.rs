@@ -93,6 +93,11 @@ pub struct Devnet {
     actors: Actors,
     progress: Progress,
     log: EventLog,
+    /// `--settlement deposits`: the in-process Emily, the stand-in sBTC signers and the
+    /// forwards' progress (scenario/settling.rs).
+    emily: std::sync::Arc<emily::Emily>,
+    sbtc: sbtc_signers::SbtcSigners,
+    book: scenario::settling::Book,
 }
 
 impl Devnet {
@@ -129,6 +134,7 @@ impl Devnet {
         signers.sync().await?;
         let stacks = Stacks::open(&config.data_dir, &btc).await?;
         let actors = Actors::load()?;
+        let book = scenario::settling::Book::open(&config.data_dir)?;
         if tip.0 > 0 {
             log.line(format!(
                 "resumed from {}: Bitcoin height {}, Stacks burn height {}",
@@ -147,6 +153,9 @@ impl Devnet {
             actors,
             progress: Progress::default(),
             log,
+            emily: scenario::settling::emily(),
+            sbtc: scenario::settling::sbtc_signers(),
+            book,
         })
     }
 
@@ -173,6 +182,7 @@ impl Devnet {
         let next = self.btc.tip().0 .0 + 1;
         let spec = self.coinbase_for(next)?;
         let (height, block) = self.btc.mine(&spec)?;
+        self.book.mined()?;
         self.api_follower.sync().await?;
         self.signers.sync().await?;
         let mut hash = block.block_hash().to_byte_array();
@@ -249,14 +259,20 @@ pub async fn run_with(
     }
     if config.processes {
         log.line(
-            "[processes] windows are attested by the signer processes; peg-in deposits are \
-             still signed by the devnet's in-process signers (they move to sBTC deposits in \
-             issue 16)",
+            "[processes] windows are attested by the signer processes; peg-in deposits and \
+             forwards into sBTC deposits are still signed by the devnet's in-process signers",
         );
     }
     log.line(format!("Stacks RPC listening on {rpc_url}"));
     devnet.signers.connect(&rpc_url)?;
-    let rpc_server = tokio::spawn(node::serve(rpc_listener, devnet.stacks().clone()));
+    log.line(format!(
+        "Emily (sBTC deposits API) listening on {rpc_url}/emily"
+    ));
+    let rpc_server = tokio::spawn(node::serve_with_emily(
+        rpc_listener,
+        devnet.stacks().clone(),
+        devnet.emily.clone(),
+    ));
     serving.tasks.push(rpc_server.abort_handle());
     let http = reqwest::Client::new();
     events::post_blocks(&http, &serving.observer, devnet.stacks().take_new_blocks()).await?;

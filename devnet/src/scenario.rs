@@ -15,6 +15,7 @@
 
 mod open_sale;
 mod proving;
+pub mod settling;
 mod signing;
 
 use crate::figures::thousands;
@@ -33,7 +34,7 @@ use anyhow::{anyhow, bail};
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf};
 
-use crate::config::Scenario;
+use crate::config::{Scenario, Settlement};
 use crate::Devnet;
 
 /// Sats deposited (pegged in) for each actor in block 1.
@@ -188,6 +189,7 @@ impl Devnet {
         let mut spec = CoinbaseSpec::default()
             .with_tag(pool.as_bytes())
             .with_fees(Amount::from_sat(25_000));
+        let mut txs = Vec::new();
         if height == 1 {
             let miner = self.actors.miner_address().to_string();
             for who in [
@@ -219,11 +221,13 @@ impl Devnet {
                         &t.payout_script,
                         Amount::from_sat(FPPS_PAYOUT),
                     );
-                    spec = spec.with_txs(vec![fpps]);
+                    txs.push(fpps);
                 }
             }
         }
-        Ok(spec)
+        // What the signers (forwards) and the sBTC signers (sweeps) broadcast.
+        txs.extend(self.book.mempool()?);
+        Ok(spec.with_txs(txs))
     }
 
     /// Runs whatever the scenario does after Bitcoin block `height`.
@@ -256,6 +260,9 @@ impl Devnet {
         match self.config.delivery {
             crate::config::Delivery::Signers => self.attest(height).await?,
             crate::config::Delivery::Proofs => self.prove(height).await?,
+        }
+        if self.config.settlement == Settlement::Deposits {
+            self.settle_deliveries(height).await?;
         }
         self.settle(height).await
     }
@@ -306,6 +313,9 @@ impl Devnet {
                 .submit(height, d, "silica", f, vec![uint(v)])
                 .await?;
             expect_ok(&r, f)?;
+        }
+        if self.config.settlement == Settlement::Deposits {
+            self.setup_deposits(height).await?;
         }
         self.log.line(format!(
             "[stx] signer set installed: 2-of-3, each funded with {} STX for fees; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
@@ -485,6 +495,13 @@ impl Devnet {
             return Ok(());
         };
         if status != 2 && status != 3 {
+            return Ok(());
+        }
+        // Through deposits, redeem and collect open once the delivery arrived.
+        let ledger = self
+            .stacks
+            .read("silica", "get-delivery-ledger", &[uint(1)]);
+        if ledger.field("awaiting-since").to_optional().is_some() {
             return Ok(());
         }
         for i in 0..BUYS.len() {

@@ -66,6 +66,22 @@ pub fn principal(p: &Principal) -> Vec<u8> {
     out
 }
 
+/// Reads a principal serialized by [`principal`] (a deposit script's recipient); `None`
+/// for any other bytes, including trailing ones.
+pub fn parse_principal(bytes: &[u8]) -> Option<Principal> {
+    let (&kind, rest) = bytes.split_first()?;
+    let (&version, rest) = rest.split_first()?;
+    let hash: [u8; 20] = rest.get(..20)?.try_into().ok()?;
+    let standard = Principal::standard(version, hash);
+    match (kind, &rest[20..]) {
+        (0x05, []) => Some(standard),
+        (0x06, [len, name @ ..]) if usize::from(*len) == name.len() => {
+            standard.contract(std::str::from_utf8(name).ok()?).ok()
+        }
+        _ => None,
+    }
+}
+
 /// A tuple: `0x0c` + field count (u32 BE) + per field, in ascending byte order of the
 /// names, name length (u8) + name + serialized value. Field names are the protocol's
 /// own constants, all shorter than Clarity's 128-byte limit.
@@ -108,5 +124,21 @@ mod tests {
         assert_eq!(b[1], 20); // SM = mainnet multisig
         assert_eq!(b[22], 10);
         assert_eq!(&b[23..], b"sbtc-token");
+        assert_eq!(parse_principal(&b), Some(p.clone()));
+        let standard = p.deployer();
+        assert_eq!(parse_principal(&principal(&standard)), Some(standard));
+        // Truncated, trailing, a wrong name length, an unknown kind, a bad name.
+        assert_eq!(parse_principal(&b[..b.len() - 1]), None);
+        let mut trailing = b.clone();
+        trailing.push(0);
+        assert_eq!(parse_principal(&trailing), None);
+        let mut kind = b.clone();
+        kind[0] = 0x07;
+        assert_eq!(parse_principal(&kind), None);
+        let mut bad = b.clone();
+        bad[23] = b'-';
+        assert_eq!(parse_principal(&bad), None);
+        assert_eq!(parse_principal(&[0x05, 26]), None);
+        assert_eq!(parse_principal(&[]), None);
     }
 }

@@ -65,6 +65,10 @@ pub enum Refusal {
     /// A deposit does not match this signer's index.
     #[error("deposit: {0}")]
     Deposit(String),
+    /// A forward (its transaction or its attestation) is not what this signer's index
+    /// builds.
+    #[error("forward: {0}")]
+    Forward(String),
     /// The proposal pins a Bitcoin height this signer has not indexed (or never will:
     /// past its tip).
     #[error("burn height {burn_height} is past this signer's tip {tip}")]

@@ -7,9 +7,8 @@
 //! This module builds that transaction (refusing outputs not yet spendable at the tip
 //! and a remainder below the deposit minimum), its per-input signature hash (BIP143, as
 //! P is segwit v0) and each signer's signature, and assembles the witness from M of
-//! them. Not built yet: reading P's unspent outputs from the signer's own index and
-//! the exchange in which each signer rebuilds the proposal from its own view and signs
-//! only if it is identical.
+//! them. [`review`] is each signer's side: P's outputs from its own index, the
+//! proposal rebuilt and signed only if identical, and the forward attestation.
 
 use alkahest_indexer::types::Height;
 use alkahest_protocol::key::SignerKey;
@@ -331,6 +330,8 @@ pub fn finish_reclaim(
     tx.input[0].witness = w;
     Ok(())
 }
+
+pub mod review;
 
 #[cfg(test)]
 mod tests;

@@ -111,6 +111,15 @@ pub async fn serve(listener: tokio::net::TcpListener, stacks: Stacks) -> std::io
     axum::serve(listener, router(stacks)).await
 }
 
+/// [`serve`], with sBTC's Emily API (`crate::emily`) under `/emily` beside the node.
+pub async fn serve_with_emily(
+    listener: tokio::net::TcpListener,
+    stacks: Stacks,
+    emily: std::sync::Arc<crate::emily::Emily>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(stacks).nest("/emily", emily.router())).await
+}
+
 /// A principal from a path segment, or a 400 naming it.
 pub(crate) fn parse_principal(text: &str) -> Result<PrincipalData, Refusal> {
     PrincipalData::parse(text)

@@ -23,27 +23,33 @@ impl Devnet {
     /// The deployer funds every signer's Stacks address (a signed `amm-wstx` transfer,
     /// native STX), so their transactions can pay fees.
     pub(super) async fn fund_signers(&self, height: u32) -> anyhow::Result<()> {
-        let deployer = self.stacks.deployer().to_string();
         for node in &self.signers.nodes {
             let to = tx::address_of(node.signer.key(), Network::Testnet).to_string();
-            let args = vec![
-                uint(SIGNER_FEE_FUND),
-                principal(&deployer),
-                principal(&to),
-                none(),
-            ];
-            let r = self
-                .stacks
-                .submit(height, &self.actors.deployer, "amm-wstx", "transfer", args)
-                .await?;
-            expect_ok(&r, "amm-wstx transfer to a signer")?;
+            self.fund_stx(height, &to).await?;
         }
+        Ok(())
+    }
+
+    /// The deployer sends `to` [`SIGNER_FEE_FUND`] µSTX for its transaction fees.
+    pub(super) async fn fund_stx(&self, height: u32, to: &str) -> anyhow::Result<()> {
+        let deployer = self.stacks.deployer().to_string();
+        let args = vec![
+            uint(SIGNER_FEE_FUND),
+            principal(&deployer),
+            principal(to),
+            none(),
+        ];
+        let r = self
+            .stacks
+            .submit(height, &self.actors.deployer, "amm-wstx", "transfer", args)
+            .await?;
+        expect_ok(&r, "amm-wstx transfer for fees")?;
         Ok(())
     }
 
     /// Submits a call signed by the signer holding `key` through the Stacks RPC (see
     /// [`crate::signers::Signers::submit`]) and returns its receipt.
-    async fn signer_tx(
+    pub(super) async fn signer_tx(
         &self,
         key: &SignerKey,
         contract: &str,

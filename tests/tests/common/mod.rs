@@ -46,8 +46,9 @@ pub fn expected() -> [(String, u128); 3] {
     assert!(delivered >= due, "the demo must not default");
     let payment = PRICE * WINDOWS * HASHRATE;
     // The collateral (HASHRATE · WINDOWS · DEFAULT_INDEX · COLLATERAL_BPS / 10^4) comes
-    // back in full, so the miner ends with deposit + payment + excess delivery.
-    let excess = WINDOWS * (delivered - due);
+    // back in full, so the miner ends with deposit + payment + excess delivery, less
+    // what the window's BTC lost on its way into sBTC (charged to the miner's side).
+    let excess = WINDOWS * (delivered - due) - WINDOWS * delivery_fees_per_window();
     let deposit = u128::from(DEPOSIT);
     // Buyers share the pool Σ due pro rata; wallet_1 redeems first (floor), wallet_2
     // last and takes the remainder (design.md: dust goes to the last redeemer).
@@ -59,6 +60,26 @@ pub fn expected() -> [(String, u128); 3] {
         ("buyer wallet_1".into(), buyer(BUYS[0], first)),
         ("buyer wallet_2".into(), buyer(BUYS[1], pool - first)),
     ]
+}
+
+/// Sats each window's delivery loses on its way into sBTC (docs/sbtc-settlement.md):
+/// the forward's Bitcoin fee and the deposit's share of the sweep fee. The stand-in
+/// sBTC signers sweep each deposit alone, so its share is the whole sweep fee:
+/// `SWEEP_FEE_RATE` × the sweep's vsize, counted here byte by byte.
+pub fn delivery_fees_per_window() -> u128 {
+    use alkahest_devnet::scenario::settling::{FORWARD_FEE, SWEEP_FEE_RATE};
+    // The deposit leaf: push(max_fee 8 ‖ `.silica` as 0x06 version hash160 len name),
+    // OP_DROP, push(32-byte key), OP_CHECKSIG.
+    let recipient = 1 + 1 + 20 + 1 + "silica".len();
+    let leaf = 1 + (8 + recipient) + 1 + (1 + 32) + 1;
+    // Version, input count, the input (outpoint, empty scriptSig, sequence), output
+    // count, the signers' P2TR output, the `OP_RETURN "sBTC sweep"` output, lock time.
+    let base = 4 + 1 + (36 + 1 + 4) + 1 + (8 + 1 + 34) + (8 + 1 + 12) + 4;
+    // Marker and flag, then the deposit leaf's witness: item count, the 64-byte
+    // signature, the leaf, the control block (parity byte, NUMS key, the other leaf).
+    let witness = 2 + 1 + (1 + 64) + (1 + leaf) + (1 + 65);
+    let vsize = (base * 4 + witness).div_ceil(4) as u128;
+    u128::from(FORWARD_FEE) + u128::from(SWEEP_FEE_RATE) * vsize
 }
 
 /// A devnet in `dir` with 20 ms blocks and the API on a free port, plus `extra` flags.
