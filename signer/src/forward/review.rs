@@ -237,3 +237,6 @@ fn unsigned(tx: &Transaction) -> Transaction {
     }
     bare
 }
+
+#[cfg(test)]
+mod tests;
