@@ -46,7 +46,7 @@ async fn run_to_settlement(dir: &std::path::Path, extra: &[&str]) -> (Summary, V
     ));
     let api = format!("http://{}", bound_rx.await.unwrap());
     let mut silica = Value::Null;
-    for _ in 0..1_500 {
+    for _ in 0..3_000 {
         silica = reqwest::get(format!("{api}/v1/silica/1"))
             .await
             .unwrap()
@@ -198,10 +198,32 @@ async fn a_restart_resumes_from_the_data_folder() {
     .unwrap();
     assert_eq!(partial.height, 9);
     assert_eq!(partial.silica_status, Some(0));
-    // Second run from the same folder finishes with the same exact balances.
-    let (summary, _, _) = run_to_settlement(dir.path(), &[]).await;
+    // Second run: stop at height 113, finished but its delivery in flight, window 0's
+    // sweep waiting in the devnet's mempool (<data>/settlement.json) and Emily (in
+    // memory) about to be lost.
+    let log = EventLog::default();
+    let partial = run_with(
+        config(dir.path(), &[]),
+        std::future::pending(),
+        log.clone(),
+        None,
+        Some(113),
+    )
+    .await
+    .unwrap();
+    assert_eq!(partial.silica_status, Some(2));
+    assert!(
+        log.lines().iter().any(|l| l.contains("[sbtc] sweeping deposit")),
+        "{:#?}",
+        log.lines()
+    );
+    assert!(!log.lines().iter().any(|l| l.starts_with("[record]")));
+    // Third run from the same folder finishes with the same exact balances.
+    let (summary, _, log) = run_to_settlement(dir.path(), &[]).await;
     assert_eq!(summary.balances, expected().to_vec());
-    assert!(summary.height > 9);
+    assert!(summary.height > 113);
+    let recorded = log.iter().filter(|l| l.starts_with("[record]")).count();
+    assert_eq!(recorded as u128, WINDOWS, "{log:#?}");
 }
 
 #[cfg(unix)]

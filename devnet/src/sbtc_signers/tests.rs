@@ -201,3 +201,74 @@ fn a_fee_share_above_max_fee_or_leaving_dust_is_refused() {
         Err(Refusal::Fee { minted: 545, .. })
     ));
 }
+
+/// Issue 16's acceptance: our forward, built on a key the sBTC signers rotated away
+/// from, is refused by them and comes back to the Silica's payout script through the
+/// reclaim leaf, signed by 2 of our 3 signers after the lock time.
+#[test]
+fn a_forward_on_a_rotated_out_key_is_refused_and_reclaimed_to_the_payout_script() {
+    use alkahest_protocol::sbtc::multisig_reclaim_tail;
+    use alkahest_protocol::script::payout_script;
+    use alkahest_signer::forward::{build_reclaim, finish_reclaim, sign_reclaim};
+    use bitcoin::key::Keypair;
+
+    let ours: Vec<SignerKey> = {
+        let mut k: Vec<SignerKey> = (0..3u8)
+            .map(|i| SignerKey::from_seed(&[b'o', i]))
+            .collect();
+        k.sort_by_key(|k| k.public_key());
+        k
+    };
+    let secp = Secp256k1::new();
+    let xonly: Vec<XOnlyPublicKey> = ours
+        .iter()
+        .map(|k| {
+            Keypair::from_seckey_slice(&secp, &k.secret_bytes())
+                .unwrap()
+                .x_only_public_key()
+                .0
+        })
+        .collect();
+    let binding = alkahest_clarity::binding();
+    let pubkeys: Vec<_> = ours.iter().map(|k| k.public_key()).collect();
+    let payout = ScriptBuf::from_bytes(payout_script(&binding, 1, &pubkeys, 2).unwrap());
+
+    let old = SbtcSigners::from_seed(b"sbtc signers, set 1");
+    let new = SbtcSigners::from_seed(b"sbtc signers, set 2");
+    let tail = multisig_reclaim_tail(&xonly, 2).unwrap();
+    let lock = crate::scenario::settling::RECLAIM_LOCK;
+    let s = DepositScripts::new(&silica(), 5_000, &old.aggregate_key(), lock, &tail).unwrap();
+    let forward = deposit_tx(b"forward on the old key", &s, 134_500);
+    let d = registered(&forward, 0, &s);
+    let mut chain = ChainBuilder::new();
+    chain
+        .mine_on_tip(&CoinbaseSpec::default().with_txs(vec![forward.clone()]))
+        .unwrap();
+    assert!(matches!(
+        new.review(&d, &chain.best_chain()),
+        Err(Refusal::StaleKey { .. })
+    ));
+
+    let outpoint = OutPoint::new(forward.compute_txid(), 0);
+    let value = Amount::from_sat(134_500);
+    let mut reclaim =
+        build_reclaim(outpoint, value, lock, &payout, Amount::from_sat(500)).unwrap();
+    let signed: Vec<_> = ours[..2]
+        .iter()
+        .map(|k| sign_reclaim(k, &reclaim, &s, value))
+        .collect();
+    finish_reclaim(&mut reclaim, &s, value, &xonly, 2, &signed).unwrap();
+    assert_eq!(reclaim.input[0].previous_output, outpoint);
+    assert_eq!(reclaim.input[0].sequence, Sequence::from_height(lock));
+    assert_eq!(reclaim.output.len(), 1);
+    assert_eq!(reclaim.output[0].script_pubkey, payout);
+    assert_eq!(reclaim.output[0].value.to_sat(), 134_000);
+    // The witness spends the reclaim leaf (its control block matches the tree).
+    let w: Vec<&[u8]> = reclaim.input[0].witness.iter().collect();
+    assert_eq!(w[w.len() - 2], s.reclaim.as_bytes());
+    let control = s
+        .spend_info()
+        .control_block(&(s.reclaim.clone(), bitcoin::taproot::LeafVersion::TapScript))
+        .unwrap();
+    assert_eq!(w[w.len() - 1], control.serialize().as_slice());
+}
