@@ -213,9 +213,7 @@ fn a_forward_on_a_rotated_out_key_is_refused_and_reclaimed_to_the_payout_script(
     use bitcoin::key::Keypair;
 
     let ours: Vec<SignerKey> = {
-        let mut k: Vec<SignerKey> = (0..3u8)
-            .map(|i| SignerKey::from_seed(&[b'o', i]))
-            .collect();
+        let mut k: Vec<SignerKey> = (0..3u8).map(|i| SignerKey::from_seed(&[b'o', i])).collect();
         k.sort_by_key(|k| k.public_key());
         k
     };
@@ -251,8 +249,7 @@ fn a_forward_on_a_rotated_out_key_is_refused_and_reclaimed_to_the_payout_script(
 
     let outpoint = OutPoint::new(forward.compute_txid(), 0);
     let value = Amount::from_sat(134_500);
-    let mut reclaim =
-        build_reclaim(outpoint, value, lock, &payout, Amount::from_sat(500)).unwrap();
+    let mut reclaim = build_reclaim(outpoint, value, lock, &payout, Amount::from_sat(500)).unwrap();
     let signed: Vec<_> = ours[..2]
         .iter()
         .map(|k| sign_reclaim(k, &reclaim, &s, value))

@@ -28,9 +28,7 @@ fn binding() -> Binding {
 }
 
 fn keys() -> Vec<SignerKey> {
-    let mut k: Vec<SignerKey> = (0..3u8)
-        .map(|i| SignerKey::from_seed(&[b'r', i]))
-        .collect();
+    let mut k: Vec<SignerKey> = (0..3u8).map(|i| SignerKey::from_seed(&[b'r', i])).collect();
     k.sort_by_key(|k| k.public_key());
     k
 }
@@ -167,17 +165,29 @@ async fn the_forward_spends_the_windows_payouts_from_the_signers_own_index() {
     let s = signer(0, &c).await;
     let utxos = s.payout_utxos(&plan(LIVE)).await.unwrap();
     // Four coinbase outputs and the ordinary payment; not window 1's 333.
-    let mut values: Vec<(u64, bool)> = utxos.iter().map(|u| (u.value.to_sat(), u.coinbase)).collect();
+    let mut values: Vec<(u64, bool)> = utxos
+        .iter()
+        .map(|u| (u.value.to_sat(), u.coinbase))
+        .collect();
     values.sort();
     assert_eq!(
         values,
-        [(777, false), (4_000, true), (5_000, true), (6_000, true), (7_000, true)]
+        [
+            (777, false),
+            (4_000, true),
+            (5_000, true),
+            (6_000, true),
+            (7_000, true)
+        ]
     );
     let (tx, spent) = s.build_forward(&plan(LIVE)).await.unwrap();
     assert_eq!(tx.input.len(), 5);
     assert_eq!(spent.len(), 5);
     assert_eq!(tx.output[0].value.to_sat(), 22_777 - 500);
-    assert_eq!(tx.output[0].script_pubkey, plan(LIVE).deposit.output_script());
+    assert_eq!(
+        tx.output[0].script_pubkey,
+        plan(LIVE).deposit.output_script()
+    );
     // Inputs are in outpoint order, and so are the outputs the signatures commit to.
     for (input, u) in tx.input.iter().zip(&spent) {
         assert_eq!(input.previous_output, u.outpoint);
@@ -218,7 +228,10 @@ async fn a_signer_signs_only_the_forward_it_builds_itself() {
     let s = signer(0, &c).await;
     let (tx, _) = s.build_forward(&p).await.unwrap();
     assert_eq!(
-        s.sign_forward_tx(&p, &tx, &pubkeys(), 2).await.unwrap().len(),
+        s.sign_forward_tx(&p, &tx, &pubkeys(), 2)
+            .await
+            .unwrap()
+            .len(),
         5
     );
     let mut more = tx.clone();
@@ -270,12 +283,30 @@ async fn the_forward_attestation_names_the_deposit_as_built_and_confirmed() {
         "a signature over the forward id"
     );
     let variants = [
-        Forward { silica_id: 2, ..good.clone() },
-        Forward { window: 1, ..good.clone() },
-        Forward { sats: 22_776, ..good.clone() },
-        Forward { sats: 22_277, ..good.clone() },
-        Forward { txid: [0; 32], ..good.clone() },
-        Forward { vout: 1, ..good.clone() },
+        Forward {
+            silica_id: 2,
+            ..good.clone()
+        },
+        Forward {
+            window: 1,
+            ..good.clone()
+        },
+        Forward {
+            sats: 22_776,
+            ..good.clone()
+        },
+        Forward {
+            sats: 22_277,
+            ..good.clone()
+        },
+        Forward {
+            txid: [0; 32],
+            ..good.clone()
+        },
+        Forward {
+            vout: 1,
+            ..good.clone()
+        },
     ];
     for bad in variants {
         let why = refusal(s.sign_forward(&p, &tx, &bad).await);
