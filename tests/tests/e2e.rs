@@ -13,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use alkahest_devnet::config::DevnetConfig;
-use alkahest_devnet::scenario::{BUYS, DEPOSIT, FPPS_PAYOUT, POOL_PAYOUT, PRICE};
+use alkahest_devnet::scenario::{BUYS, DEPOSIT, FPPS_PAYOUT, HASHRATE, POOL_PAYOUT, PRICE};
 use alkahest_devnet::{run_with, EventLog, Summary};
 use serde_json::Value;
 
@@ -183,6 +183,14 @@ fn check_settlement(summary: &Summary, silica: &Value) {
     let settlement = &silica["settlement"];
     assert_eq!(settlement["buyers_pool"].as_u64(), Some(0));
     assert_eq!(settlement["shares"].as_u64(), Some(0));
+    // The miner's amount the API shows is net of the delivery's fees (the contract's
+    // `settlement-complete`), what the miner collected: final sBTC − deposit − payment.
+    let collected = summary.balances[0].1 - u128::from(DEPOSIT) - PRICE * WINDOWS * HASHRATE;
+    assert_eq!(
+        settlement["miner_amount"].as_u64().map(u128::from),
+        Some(collected),
+        "{settlement}"
+    );
     let redeemed: u128 = summary.balances[1..]
         .iter()
         .zip(BUYS)

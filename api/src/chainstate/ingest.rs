@@ -351,6 +351,18 @@ async fn apply_silica<B: Backend>(
             }
             Ok(())
         }
+        C::SettleNet {
+            id,
+            pool,
+            miner_amount,
+        } => {
+            if let Some(mut st) = load_settlement::<B>(conn, *id).await? {
+                st.buyers_pool = *pool;
+                st.miner_amount = *miner_amount;
+                save_settlement::<B>(conn, *id, &st).await?;
+            }
+            Ok(())
+        }
         C::Collect(id) => {
             if let Some(mut st) = load_settlement::<B>(conn, *id).await? {
                 st.collected = true;

@@ -197,6 +197,16 @@ pub enum SilicaChange {
     },
     /// `redeem`: the pool left and the shares burnt.
     Redeem(u32, u128, u128),
+    /// `settlement-complete`: the delivery arrived as sBTC deposits (or was written
+    /// off); the settlement's pool and miner's amount net of what it lost on the way.
+    SettleNet {
+        /// Silica.
+        id: u32,
+        /// Buyers' pool.
+        pool: u128,
+        /// Miner's amount.
+        miner_amount: u128,
+    },
     /// `collect`.
     Collect(u32),
 }
@@ -262,6 +272,11 @@ pub fn silica_change(p: &Print<'_>) -> Result<Option<SilicaChange>, ShapeError> 
             shares: None,
         },
         "redeem" => C::Redeem(p.small("id")?, p.uint("pool-left")?, p.uint("shares")?),
+        "settlement-complete" => C::SettleNet {
+            id: p.small("id")?,
+            pool: p.uint("buyer-pool")?,
+            miner_amount: p.uint("miner-amount")?,
+        },
         "collect" => C::Collect(p.small("id")?),
         _ => return Ok(None),
     }))
