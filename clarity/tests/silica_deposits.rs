@@ -165,6 +165,12 @@ fn a_finished_silica_settles_through_deposits_with_the_fees_on_the_miner() {
             .to_uint(),
         0
     );
+    let claim = |w: &mut World| {
+        w.sim
+            .read_only(SILICA, "get-claimable", &[uint(id), principal(&alice)])
+            .to_uint()
+    };
+    assert_eq!(claim(&mut w), 0, "nothing is claimable while in flight");
 
     // The second deposit completes the settlement: 650 sats of fees in all, charged to
     // the miner's 4,000 excess delivery; the buyers' due is whole.
@@ -175,6 +181,13 @@ fn a_finished_silica_settles_through_deposits_with_the_fees_on_the_miner() {
     assert_eq!(done.field("reason").to_ascii(), "delivered");
     assert_eq!(done.field("buyer-pool").to_uint(), 20_000);
     assert_eq!(done.field("miner-amount").to_uint(), 4_000 - 650);
+    assert_eq!(claim(&mut w), 20_000);
+    assert_eq!(
+        w.sim
+            .read_only(SILICA, "get-collectable", &[uint(id)])
+            .to_uint(),
+        3_350
+    );
     assert_eq!(w.redeem(id, &alice).expect_ok().to_uint(), 20_000);
     assert_eq!(w.collect(id).expect_ok().to_uint(), 3_350);
 
@@ -230,6 +243,31 @@ fn a_deposit_credits_once_only_to_silica_and_only_with_the_signers_word() {
     let silica = w.escrow_principal();
     let stranger = w.stranger.clone();
     w.attest(id, 6_000, INDEX).expect_ok();
+
+    // Only the settlement token.
+    let (swept, alex) = (
+        w.sweep(0xbf, 5_800, &silica),
+        principal(&w.sim.contract_id("alex-token")),
+    );
+    let f = w.forward(id, 0, 6_000, &swept);
+    let sigs = w.signers.sign(&f.id(&binding()));
+    let who = w.stranger.clone();
+    w.sim
+        .call(
+            SILICA,
+            "record-delivery",
+            &[
+                alex,
+                uint(id),
+                uint(0),
+                uint(6_000),
+                buff(&f.txid),
+                uint(f.vout),
+                sigs,
+            ],
+            &who,
+        )
+        .expect_err(w.err("ERR_WRONG_TOKEN"));
 
     // Not swept (yet): nothing to read in sbtc-registry.
     let pending = Swept {

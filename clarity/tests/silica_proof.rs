@@ -527,6 +527,21 @@ fn the_registry_mints_one_delivery_per_window_across_both_paths() {
     )
     .expect_err(code);
     assert_eq!(sim.ft_balance("sbtc-token", &consumer), 2_100);
+    // Deliveries by deposit: a proven window is recorded once, and nothing is minted.
+    sim.call(REG, "set-deliveries-by-deposit", &[], &deployer)
+        .expect_ok();
+    sim.call(
+        REG,
+        "mint-proven-delivery",
+        &[uint(1), uint(3), uint(900)],
+        &consumer,
+    )
+    .expect_ok();
+    assert_eq!(sim.ft_balance("sbtc-token", &consumer), 2_100);
+    assert!(sim
+        .read_only(REG, "get-window-mint", &[uint(1), uint(3)])
+        .to_optional()
+        .is_some());
 }
 
 /// Strangers and malicious contracts (called by the legitimate principal, directly and

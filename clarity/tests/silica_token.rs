@@ -204,6 +204,24 @@ fn a_deployment_configured_with_another_token_settles_in_it() {
         &stranger,
     )
     .expect_err(w.err("ERR_DELIVERY_NOT_MINTABLE"));
+    // Once deliveries arrive as sBTC deposits, the registry mints nothing and the same
+    // delivery is recorded in this token, owed until record-delivery credits it.
+    let mut deposits = w.sim.clone();
+    let deployer = deposits.deployer();
+    deposits
+        .call(REG, "set-deliveries-by-deposit", &[], &deployer)
+        .expect_ok();
+    let sigs = w.signers.sign(&d.id(&binding()));
+    call_with(
+        &mut deposits,
+        &other,
+        "attest-window",
+        &delivery_args(&d, sigs),
+        &stranger,
+    )
+    .expect_ok();
+    let ledger = deposits.read_only(SILICA, "get-delivery-ledger", &[uint(id)]);
+    assert_eq!(ledger.field("in-flight").to_uint(), 5_000);
     // Window 0 delivers nothing: 3,000 top-up + 2,000 locked covers the 5,000 due.
     let d = w.delivery(id, 0, 0, 50 * SAT);
     let sigs = w.signers.sign(&d.id(&binding()));
