@@ -23,6 +23,12 @@ use bitcoin::taproot::{LeafVersion, TapLeafHash};
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
 
+/// The x-only form of a signer's key, as the reclaim leaf's tapscript multisig holds it.
+pub fn x_only(key: &CompressedKey) -> XOnlyPublicKey {
+    XOnlyPublicKey::from_slice(&key[1..])
+        .expect("a compressed key's x coordinate is a valid x-only key")
+}
+
 /// Blocks before a coinbase output may be spent (Bitcoin's `COINBASE_MATURITY`).
 pub const COINBASE_MATURITY: u32 = 100;
 

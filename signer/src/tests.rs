@@ -54,14 +54,22 @@ async fn index(c: &ChainBuilder) -> SqliteStore {
 
 /// Indexes `c`, watching the payout script from `watch` (before indexing) if given.
 async fn index_watching(c: &ChainBuilder, watch: Option<Height>) -> SqliteStore {
+    let payout = payout_script();
+    let watched: Vec<(&ScriptBuf, Height)> =
+        watch.map(|from| (&payout, from)).into_iter().collect();
+    index_scripts(c, &watched).await
+}
+
+/// Indexes `c` into a fresh in-memory store watching each `(script, from)` first.
+pub(crate) async fn index_scripts(
+    c: &ChainBuilder,
+    watched: &[(&ScriptBuf, Height)],
+) -> SqliteStore {
     let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
         .await
         .unwrap();
-    if let Some(from) = watch {
-        store
-            .watch_script(&payout_script(), "silica-1", from)
-            .await
-            .unwrap();
+    for (script, from) in watched {
+        store.watch_script(script, "watched", *from).await.unwrap();
     }
     let source = RegtestSource::new(Arc::new(Mutex::new(c.clone())));
     let config = FollowerConfig {

@@ -32,6 +32,11 @@ struct Args {
     /// Re-run only the mutants the last report lists as survived.
     #[arg(long)]
     survivors: bool,
+    /// Only the mutants of these functions (`contract/function`, or `function` in any
+    /// listed contract; repeatable): to test the guards a change added without a full
+    /// run. The report still merges with the previous one.
+    #[arg(long = "function", value_name = "NAME")]
+    functions: Vec<String>,
     /// Seconds before one mutant's test run is stopped (counted as killed: a hang).
     #[arg(long, default_value_t = 600)]
     timeout: u64,
@@ -122,6 +127,19 @@ fn run(args: &Args) -> Result<bool, String> {
     std::fs::copy(&exe, &copy).map_err(|e| format!("copying {}: {e}", exe.display()))?;
     let exe = copy;
     let previous = load_report(&out_dir);
+    if !args.functions.is_empty() {
+        all.retain(|m| {
+            let key = m.key();
+            args.functions.iter().any(|f| {
+                let qualified = if f.contains('/') {
+                    f.clone()
+                } else {
+                    format!("{}/{f}", m.contract)
+                };
+                key.starts_with(&format!("{qualified}:"))
+            })
+        });
+    }
     if args.survivors {
         let survived: BTreeSet<&str> = previous
             .iter()

@@ -209,24 +209,14 @@ fn a_fee_share_above_max_fee_or_leaving_dust_is_refused() {
 fn a_forward_on_a_rotated_out_key_is_refused_and_reclaimed_to_the_payout_script() {
     use alkahest_protocol::sbtc::multisig_reclaim_tail;
     use alkahest_protocol::script::payout_script;
-    use alkahest_signer::forward::{build_reclaim, finish_reclaim, sign_reclaim};
-    use bitcoin::key::Keypair;
+    use alkahest_signer::forward::{build_reclaim, finish_reclaim, sign_reclaim, x_only};
 
     let ours: Vec<SignerKey> = {
         let mut k: Vec<SignerKey> = (0..3u8).map(|i| SignerKey::from_seed(&[b'o', i])).collect();
         k.sort_by_key(|k| k.public_key());
         k
     };
-    let secp = Secp256k1::new();
-    let xonly: Vec<XOnlyPublicKey> = ours
-        .iter()
-        .map(|k| {
-            Keypair::from_seckey_slice(&secp, &k.secret_bytes())
-                .unwrap()
-                .x_only_public_key()
-                .0
-        })
-        .collect();
+    let xonly: Vec<XOnlyPublicKey> = ours.iter().map(|k| x_only(&k.public_key())).collect();
     let binding = alkahest_clarity::binding();
     let pubkeys: Vec<_> = ours.iter().map(|k| k.public_key()).collect();
     let payout = ScriptBuf::from_bytes(payout_script(&binding, 1, &pubkeys, 2).unwrap());

@@ -30,7 +30,7 @@ use alkahest_protocol::message::Forward;
 use alkahest_protocol::principal::Principal;
 use alkahest_protocol::sbtc::{multisig_reclaim_tail, DepositScripts};
 use alkahest_signer::forward::review::ForwardPlan;
-use alkahest_signer::forward::{finish_input, COINBASE_MATURITY};
+use alkahest_signer::forward::{finish_input, x_only, COINBASE_MATURITY};
 use alkahest_signer::stacks::tx::{address_of, Network};
 use anyhow::{anyhow, Context};
 use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
@@ -458,12 +458,7 @@ impl Devnet {
                     hex::encode(&live)
                 )
             })?;
-        let ours: Vec<XOnlyPublicKey> = self
-            .signers
-            .keys()
-            .iter()
-            .map(|k| XOnlyPublicKey::from_slice(&k[1..]))
-            .collect::<Result<_, _>>()?;
+        let ours: Vec<XOnlyPublicKey> = self.signers.keys().iter().map(x_only).collect();
         let silica = Principal::parse(&self.stacks.contract("silica"))?;
         let tail = multisig_reclaim_tail(&ours, self.signers.threshold)?;
         Ok(ForwardPlan {

@@ -3,12 +3,8 @@
 //! the deposit as built, confirmed, with the sats its index counts.
 
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 
-use alkahest_indexer::chain::{Follower, FollowerConfig};
-use alkahest_indexer::coinbase::PoolSet;
 use alkahest_indexer::source::regtest::{payment_tx, ChainBuilder, CoinbaseSpec};
-use alkahest_indexer::source::RegtestSource;
 use alkahest_indexer::storage::{DbWrite, SqliteStore};
 use alkahest_indexer::types::WindowSpec;
 use alkahest_protocol::index::WorkModel;
@@ -17,11 +13,12 @@ use alkahest_protocol::message::Binding;
 use alkahest_protocol::principal::Principal;
 use alkahest_protocol::script::payout_script;
 use bitcoin::key::XOnlyPublicKey;
-use bitcoin::{Network, TxOut};
+use bitcoin::TxOut;
 
 use super::*;
 use crate::attest::SignerConfig;
 use crate::forward::finish_input;
+use crate::tests::index_scripts;
 
 fn binding() -> Binding {
     Binding::testnet("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM").unwrap()
@@ -99,29 +96,15 @@ fn chain(tip: u32, extra: Option<Transaction>) -> ChainBuilder {
 
 /// Signer `i` over its own index of `c`, watching P and the plan's deposit output.
 async fn signer(i: usize, c: &ChainBuilder) -> Signer<SqliteStore> {
-    let store = SqliteStore::open("sqlite::memory:", WindowSpec::default(), true)
-        .await
-        .unwrap();
-    store
-        .watch_script(&payout(), "silica-1", Height(0))
-        .await
-        .unwrap();
     let deposit = plan(LIVE).deposit.output_script();
-    store
-        .watch_script(&deposit, "deposit", Height(0))
-        .await
-        .unwrap();
-    let source = RegtestSource::new(Arc::new(Mutex::new(c.clone())));
-    let config = FollowerConfig {
-        network: Network::Regtest,
-        progress: false,
-        ..FollowerConfig::default()
-    };
-    let mut f = Follower::new(source, store, PoolSet::default(), config);
-    f.sync().await.unwrap();
+    let store = index_scripts(c, &[(&payout(), Height(0)), (&deposit, Height(0))]).await;
+    signer_on(i, store)
+}
+
+fn signer_on(i: usize, store: SqliteStore) -> Signer<SqliteStore> {
     Signer::new(
         keys()[i].clone(),
-        f.into_store(),
+        store,
         SignerConfig {
             confirmations: 3,
             binding: binding(),
@@ -206,15 +189,7 @@ async fn the_forward_spends_the_windows_payouts_from_the_signers_own_index() {
         .watch_script(&payout(), "silica-1", Height(0))
         .await
         .unwrap();
-    let blind = Signer::new(
-        keys()[0].clone(),
-        store,
-        SignerConfig {
-            confirmations: 3,
-            binding: binding(),
-            work_model: WorkModel::Header,
-        },
-    );
+    let blind = signer_on(0, store);
     assert!(matches!(
         blind.payout_utxos(&plan(LIVE)).await,
         Err(AttestError::Observe(ObserveError::NotScanned(_)))
