@@ -34,18 +34,11 @@ use std::sync::OnceLock;
 use alkahest_api::routes::lending::{
     CrpPoolView, CrpSettlementView, CrpStateView, LendingPoolView, LendingSource, YtpPoolView,
 };
-use alkahest_clarity::values::{buff, principal, uint, ValueExt};
+use alkahest_clarity::values::{principal, uint, ValueExt};
 use alkahest_clarity::{Manifest, Outcome, Receipt, Simnet, Value};
-use alkahest_indexer::source::regtest::CoinbaseSpec;
-use alkahest_indexer::storage::DbRead;
-use alkahest_indexer::types::Height;
-use alkahest_protocol::message::Deposit;
-use alkahest_protocol::principal::Principal;
-use alkahest_signer::deposit::deposit_script;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::stacks::simnet::SimnetClient;
 use anyhow::{anyhow, bail};
-use bitcoin::{Amount, ScriptBuf};
 
 use crate::stacks::Stacks;
 use crate::Devnet;
@@ -141,6 +134,19 @@ fn keys() -> anyhow::Result<&'static Keys> {
     }
     let k = Keys::load()?;
     Ok(KEYS.get_or_init(|| k))
+}
+
+/// The key and address of a scenario account (its peg-in reclaims to that key).
+///
+/// # Errors
+/// As [`address`].
+pub(crate) fn account(name: &str) -> anyhow::Result<(SignerKey, String)> {
+    keys()?
+        .accounts
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, k, a)| (k.clone(), a.clone()))
+        .ok_or_else(|| anyhow!("{name} is not a lending-demo account"))
 }
 
 /// The address of a scenario account (`wallet_4`, ...).
@@ -355,68 +361,13 @@ fn fixed(v: i128) -> String {
 }
 
 impl Devnet {
-    /// Block 1's coinbase also pays the lending accounts' deposits.
-    pub(crate) fn lending_coinbase(
-        &self,
-        height: u32,
-        mut spec: CoinbaseSpec,
-    ) -> anyhow::Result<CoinbaseSpec> {
-        if height == 1 {
-            for (name, amount) in DEPOSITS {
-                let script = self.lending_deposit_script(&address(name)?)?;
-                spec = spec.pay(script, Amount::from_sat(u64::try_from(amount)?));
-            }
-        }
-        Ok(spec)
-    }
-
-    fn lending_deposit_script(&self, who: &str) -> anyhow::Result<ScriptBuf> {
-        Ok(deposit_script(
-            &alkahest_clarity::binding(),
-            &Principal::parse(who)?,
-            &self.signers.keys(),
-            self.signers.threshold,
-        )?)
-    }
-
-    /// Mints the block-1 deposits not minted yet; whether any was.
+    /// Block 1's peg-ins (scenario/peg_ins.rs) are minted: `true` while they are not, and
+    /// in the block they are (logged then), so the pool is seeded from the next block.
     async fn lending_peg_in(&mut self) -> anyhow::Result<bool> {
-        let (txid, burn_height, burn_hash) = self.deposit_pin().await?;
-        let mut minted = false;
-        for (name, amount) in DEPOSITS {
-            let who = address(name)?;
-            let script = self.lending_deposit_script(&who)?;
-            let outputs =
-                DbRead::outputs_by_script(&self.api_store, &script, Height(1), Height(1)).await?;
-            let out = outputs
-                .first()
-                .ok_or_else(|| anyhow!("block 1 pays no deposit to {name}"))?;
-            let vout = u128::from(out.vout);
-            let done = self
-                .stacks
-                .read("signer-registry", "get-deposit", &[buff(&txid), uint(vout)])
-                .to_optional()
-                .is_some();
-            if done {
-                continue;
-            }
-            let deposit = Deposit {
-                txid,
-                vout,
-                amount,
-                recipient: Principal::parse(&who)?,
-                burn_height: burn_height.into(),
-                burn_hash,
-            };
-            self.mint_deposit(&deposit, name).await?;
-            self.log.line(format!(
-                "[peg-in] {} sats paid in block 1's coinbase (vout {vout}) to {name}'s deposit script → {} sBTC minted 2-of-3",
-                thousands(amount),
-                thousands(amount)
-            ));
-            minted = true;
-        }
-        Ok(minted)
+        // Minted before this call (also before a restart): nothing to wait for.
+        let before = self.book.peg_ins_done();
+        self.progress.deposits_done = self.peg_ins_minted()?;
+        Ok(!self.progress.deposits_done || !before)
     }
 
     async fn lend_tx(

@@ -1,19 +1,23 @@
 //! The scenarios. Every decision reads chain state (contract views and the indexer),
 //! so a restarted devnet carries on where it stopped.
 //!
-//! `silica-demo`: block 1 pays sBTC deposits to the miner and two buyers; the deployer
-//! installs the 2-of-3 signer set and short devnet parameters; deposits are attested
-//! and minted; the miner lists 100 TH/s for `windows` windows; the buyers take 60 and
+//! `silica-demo`: in block 1 the miner and two buyers pay sBTC deposits from their
+//! wallets ([`peg_ins`]); the deployer installs the 2-of-3 signer set, short devnet
+//! parameters and the stand-in sBTC signers' key; the sBTC signers sweep the deposits
+//! and mint; the miner lists 100 TH/s for `windows` windows; the buyers take 60 and
 //! 40; from the start height the TIDES pool (`/OCEAN.XYZ/`, every even height) pays the
 //! Silica's payout script in its coinbase; each final window is attested by a quorum;
-//! the Silica finishes; buyers redeem and the miner collects. `silica-default`: the
+//! the Silica finishes; once each window's payouts are mature they are forwarded into
+//! sBTC deposits and recorded ([`settling`]); buyers redeem and the miner collects. `silica-default`: the
 //! pool stops paying after window 0. `silica-open` ([`open_sale`]): the same start,
 //! then the Silica stays open for real clients to buy.
 //!
-//! The signers' own transactions (`complete-deposit`, `attest-window`) go through the
-//! devnet's Stacks RPC over HTTP, as a production signer's would.
+//! The signers' own transactions (`attest-window`, `record-delivery`) and the sBTC
+//! signers' (`complete-deposit-wrapper`) go through the devnet's Stacks RPC over HTTP,
+//! as a production signer's would.
 
 mod open_sale;
+mod peg_ins;
 mod proving;
 pub mod settling;
 mod signing;
@@ -24,14 +28,10 @@ use alkahest_clarity::{Manifest, Outcome, Receipt, Value};
 use alkahest_indexer::source::regtest::CoinbaseSpec;
 use alkahest_indexer::storage::DbWrite;
 use alkahest_indexer::types::Height;
-use alkahest_protocol::message::Deposit;
-use alkahest_protocol::principal::Principal;
 use alkahest_protocol::script::payout_script;
-use alkahest_signer::deposit::deposit_script;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::WindowTerms;
 use anyhow::{anyhow, bail};
-use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf};
 
 use crate::config::{Scenario, Settlement};
@@ -97,10 +97,6 @@ impl Actors {
         self.addresses.clone()
     }
 
-    fn miner_address(&self) -> &str {
-        &self.addresses[0].1
-    }
-
     fn buyer_address(&self, i: usize) -> &str {
         &self.addresses[i + 1].1
     }
@@ -161,16 +157,6 @@ impl Devnet {
         expect_ok(&r, function)
     }
 
-    fn deposit_script_for(&self, who: &str) -> anyhow::Result<ScriptBuf> {
-        let p = Principal::parse(who)?;
-        Ok(deposit_script(
-            &alkahest_clarity::binding(),
-            &p,
-            &self.signers.keys(),
-            self.signers.threshold,
-        )?)
-    }
-
     fn terms(&self, id: u128) -> Option<WindowTerms> {
         let s = self.silica(id)?;
         Some(WindowTerms {
@@ -190,18 +176,9 @@ impl Devnet {
             .with_tag(pool.as_bytes())
             .with_fees(Amount::from_sat(25_000));
         let mut txs = Vec::new();
+        // The users' peg-ins: sBTC deposits from their wallets.
         if height == 1 {
-            let miner = self.actors.miner_address().to_string();
-            for who in [
-                miner,
-                self.actors.buyer_address(0).into(),
-                self.actors.buyer_address(1).into(),
-            ] {
-                spec = spec.pay(self.deposit_script_for(&who)?, Amount::from_sat(DEPOSIT));
-            }
-        }
-        if self.config.scenario == Scenario::LendingDemo {
-            spec = self.lending_coinbase(height, spec)?;
+            txs.extend(self.peg_in_funding()?);
         }
         if let Some(t) = self.terms(1) {
             let paying = match self.config.scenario {
@@ -243,6 +220,10 @@ impl Devnet {
         }
         self.setup(height).await?;
         self.handover(height).await?;
+        // The stand-in sBTC signers sweep and mint whatever Emily holds (the users'
+        // peg-ins, the Silica's forwards), every scenario, every block.
+        self.register_peg_ins()?;
+        self.sbtc_signers_step(height).await?;
         if self.config.scenario == Scenario::Idle {
             return Ok(());
         }
@@ -314,9 +295,8 @@ impl Devnet {
                 .await?;
             expect_ok(&r, f)?;
         }
-        if self.config.settlement == Settlement::Deposits {
-            self.setup_deposits(height).await?;
-        }
+        self.setup_sbtc(height, self.config.settlement == Settlement::Deposits)
+            .await?;
         self.log.line(format!(
             "[stx] signer set installed: 2-of-3, each funded with {} STX for fees; silica confirmations {}, window {} blocks, sale window {SALE_WINDOW}",
             crate::lending::stx(signing::SIGNER_FEE_FUND),
@@ -362,59 +342,18 @@ impl Devnet {
         Ok(())
     }
 
+    /// The users' sBTC deposits of block 1 are minted (scenario/peg_ins.rs); checked
+    /// from when block 1 is final, so the rest of the scenario keeps its heights.
     async fn peg_in(&mut self, height: u32) -> anyhow::Result<()> {
         if self.progress.deposits_done || height < 2 + self.config.confirmations {
             return Ok(());
         }
-        let (txid, burn_height, burn_hash) = self.deposit_pin().await?;
-        for (vout, (label, who)) in self.actors.named().into_iter().enumerate() {
-            let minted = self
-                .stacks
-                .read(
-                    "signer-registry",
-                    "get-deposit",
-                    &[buff(&txid), uint(vout as u128)],
-                )
-                .to_optional();
-            if minted.is_some() {
-                continue;
-            }
-            let deposit = Deposit {
-                txid,
-                vout: vout as u128,
-                amount: u128::from(DEPOSIT),
-                recipient: Principal::parse(&who)?,
-                burn_height: burn_height.into(),
-                burn_hash,
-            };
-            self.mint_deposit(&deposit, label).await?;
-            self.log.line(format!(
-                "[peg-in] {} sats paid in block 1 coinbase to {label}'s deposit script → {} sBTC minted",
-                thousands(deposit.amount),
-                thousands(deposit.amount)
-            ));
-        }
-        self.progress.deposits_done = true;
+        self.progress.deposits_done = self.peg_ins_minted()?;
         Ok(())
     }
 
-    /// Block 1's coinbase txid (where the devnet pays every deposit) and the burn block
-    /// a deposit pins: the newest the contracts can see, the one below the burn tip.
-    pub(crate) async fn deposit_pin(&self) -> anyhow::Result<([u8; 32], u32, [u8; 32])> {
-        let block = alkahest_indexer::storage::DbRead::block(&self.api_store, Height(1))
-            .await?
-            .ok_or_else(|| anyhow!("block 1 not indexed"))?;
-        let txid: [u8; 32] = block.coinbase_txid.to_byte_array();
-        let burn_height = self.stacks.burn_height().saturating_sub(1);
-        let burn_hash = self
-            .stacks
-            .burn_hash(burn_height)
-            .ok_or_else(|| anyhow!("no burn hash at {burn_height}"))?;
-        Ok((txid, burn_height, burn_hash))
-    }
-
     async fn list_and_buy(&mut self, height: u32) -> anyhow::Result<()> {
-        if self.sbtc(self.actors.miner_address()) == 0 && self.silica(1).is_none() {
+        if !self.progress.deposits_done && self.silica(1).is_none() {
             return Ok(());
         }
         if self.silica(1).is_none() {

@@ -53,8 +53,8 @@ pub const MAX_FEE: u64 = 5_000;
 pub const SWEEP_FEE_RATE: u64 = 10;
 /// Blocks after which an unswept deposit may be reclaimed to our signers.
 pub const RECLAIM_LOCK: u16 = 50;
-/// Emily's per-deposit limits on the devnet, sats.
-pub const EMILY_LIMITS: (u64, u64) = (10_000, 100_000_000);
+/// Emily's per-deposit limits on the devnet, sats (the lending LP pegs in 25 BTC).
+pub const EMILY_LIMITS: (u64, u64) = (10_000, 5_000_000_000);
 /// Seed of the stand-in sBTC signers' key (their aggregate key and Stacks principal).
 pub const SBTC_SIGNERS_SEED: &[u8] = b"alkahest devnet sbtc signers";
 
@@ -92,6 +92,9 @@ pub struct Book {
     next_window: u32,
     forwards: Vec<ForwardEntry>,
     sweeps: Vec<SweepEntry>,
+    /// Every user peg-in of block 1 is minted (and logged).
+    #[serde(default)]
+    peg_ins_done: bool,
     #[serde(skip)]
     path: PathBuf,
 }
@@ -147,6 +150,20 @@ impl Book {
         self.mempool.push(serialize_hex(tx));
     }
 
+    /// Whether block 1's user peg-ins are all minted.
+    pub fn peg_ins_done(&self) -> bool {
+        self.peg_ins_done
+    }
+
+    /// Block 1's user peg-ins are all minted.
+    ///
+    /// # Errors
+    /// The book cannot be written.
+    pub fn set_peg_ins_done(&mut self) -> anyhow::Result<()> {
+        self.peg_ins_done = true;
+        self.save()
+    }
+
     /// Whether every forward so far has been recorded by `silica`.
     pub fn all_recorded(&self) -> bool {
         self.forwards.iter().all(|f| f.recorded)
@@ -169,22 +186,24 @@ pub fn emily() -> std::sync::Arc<Emily> {
 }
 
 impl Devnet {
-    /// Set-up for deposits: `signer-registry` stops minting deliveries, and
-    /// `sbtc-registry` gets the stand-in sBTC signers' key and principal (funded for
-    /// fees). As the deployer, before the handover.
-    pub(super) async fn setup_deposits(&mut self, height: u32) -> anyhow::Result<()> {
+    /// Set-up, as the deployer before the handover: `sbtc-registry` gets the stand-in
+    /// sBTC signers' key and principal (funded for fees), and with deliveries by deposit
+    /// `signer-registry` stops minting them.
+    pub(super) async fn setup_sbtc(&mut self, height: u32, deposits: bool) -> anyhow::Result<()> {
         let d = self.actors.deployer.clone();
-        let r = self
-            .stacks
-            .submit(
-                height,
-                &d,
-                "signer-registry",
-                "set-deliveries-by-deposit",
-                vec![],
-            )
-            .await?;
-        expect_ok(&r, "set-deliveries-by-deposit")?;
+        if deposits {
+            let r = self
+                .stacks
+                .submit(
+                    height,
+                    &d,
+                    "signer-registry",
+                    "set-deliveries-by-deposit",
+                    vec![],
+                )
+                .await?;
+            expect_ok(&r, "set-deliveries-by-deposit")?;
+        }
         let key = sbtc_signers_key();
         let address = address_of(&key, Network::Testnet).to_string();
         let mut aggregate = vec![0x02];
@@ -202,21 +221,26 @@ impl Devnet {
         expect_ok(&r, "rotate-keys")?;
         self.fund_stx(height, &address).await?;
         self.log.line(format!(
-            "[sbtc] deliveries settle through sBTC deposits: stand-in sBTC signers {address} with key {}; signer-registry mints no delivery",
-            hex::encode(self.sbtc.aggregate_key().serialize())
+            "[sbtc] stand-in sBTC signers {address} with key {}; {}",
+            hex::encode(self.sbtc.aggregate_key().serialize()),
+            if deposits {
+                "deliveries settle through sBTC deposits, signer-registry mints none"
+            } else {
+                "deliveries minted directly (--settlement direct-mint)"
+            }
         ));
         Ok(())
     }
 
-    /// One block of the settlement path: sweep and mint, forward, record.
+    /// One block of the settlement path after the windows: forward, record (the sBTC
+    /// signers' sweeps run earlier in the block, for every scenario).
     pub(super) async fn settle_deliveries(&mut self, height: u32) -> anyhow::Result<()> {
-        self.sbtc_signers_step(height).await?;
         self.forward_step(height).await?;
         self.record_step(height).await
     }
 
     /// The stand-in sBTC signers: complete swept deposits, then sweep pending ones.
-    async fn sbtc_signers_step(&mut self, height: u32) -> anyhow::Result<()> {
+    pub(super) async fn sbtc_signers_step(&mut self, height: u32) -> anyhow::Result<()> {
         let key = sbtc_signers_key();
         for i in 0..self.book.sweeps.len() {
             let sweep = self.book.sweeps[i].clone();

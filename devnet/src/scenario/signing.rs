@@ -1,11 +1,9 @@
-//! What the signers do on Stacks in `silica-demo` (and `lending-demo`'s peg-ins): a
-//! quorum signs each deposit and each final window, and the round's coordinator
-//! submits `complete-deposit` / `attest-window` through the devnet's Stacks RPC over
-//! HTTP ([`crate::signers::Signers::submit`]), as a production signer would.
+//! What the signers do on Stacks in `silica-demo`: a quorum signs each final window,
+//! and the round's coordinator submits `attest-window` through the devnet's Stacks RPC
+//! over HTTP ([`crate::signers::Signers::submit`]), as a production signer would.
 
 use alkahest_clarity::values::{buff, list, none, principal, uint, ValueExt};
 use alkahest_clarity::{Receipt, Value};
-use alkahest_protocol::message::Deposit;
 use alkahest_signer::key::SignerKey;
 use alkahest_signer::observer::WindowTerms;
 use alkahest_signer::stacks::tx::{self, Network};
@@ -61,53 +59,6 @@ impl Devnet {
         self.stacks
             .receipt(&txid)
             .ok_or_else(|| anyhow!("no receipt for {function} {txid}"))
-    }
-
-    /// Has the signers sign `deposit` (a quorum of them, each checking it against its
-    /// own chain) and the coordinator submit `complete-deposit`; `label` names the
-    /// recipient in a refusal.
-    pub(crate) async fn mint_deposit(
-        &mut self,
-        deposit: &Deposit,
-        label: &str,
-    ) -> anyhow::Result<()> {
-        let keys = self.signers.keys();
-        let mut sigs = Vec::new();
-        for node in &self.signers.nodes {
-            if sigs.len() == self.signers.threshold {
-                break;
-            }
-            match node
-                .signer
-                .sign_deposit(deposit, &keys, self.signers.threshold)
-                .await
-            {
-                Ok(s) => sigs.push(buff(&s.0)),
-                Err(e) => self
-                    .log
-                    .line(format!("[signer] refused deposit for {label}: {e}")),
-            }
-        }
-        let submitter = self
-            .signers
-            .coordinator(&self.btc.tip().1)
-            .signer
-            .key()
-            .clone();
-        let args = vec![
-            buff(&deposit.txid),
-            uint(deposit.vout),
-            uint(deposit.amount),
-            principal(&deposit.recipient.to_string()),
-            uint(deposit.burn_height),
-            buff(&deposit.burn_hash),
-            list(sigs),
-        ];
-        let r = self
-            .signer_tx(&submitter, "signer-registry", "complete-deposit", args)
-            .await?;
-        expect_ok(&r, "complete-deposit")?;
-        Ok(())
     }
 
     pub(super) async fn attest(&mut self, height: u32) -> anyhow::Result<()> {
