@@ -3,7 +3,8 @@
 // `default_at_window_one_gives_buyers_everything_left`, silica_trust.rs
 // `a_stalled_silica_settles_as_a_default_after_the_grace_not_before` and
 // `a_small_purchase_no_longer_pins_a_large_listing`, and burn_chain.rs
-// `a_deposit_pinned_to_the_tip_or_a_future_height_is_refused_by_name`, with their
+// `a_deposit_pinned_to_the_tip_or_a_future_height_is_refused_by_name`, and
+// silica_deposits.rs (a delivery credited through an sBTC deposit), with their
 // exact figures, on both deployments. Signers are the Rust tests' `Signers::new("main", 5, 3)`. Every
 // token-moving silica call takes the settlement token (`.sbtc-token`) first (World.call);
 // indices are in 1e-8 sat per TH/s·day (`n * SAT` is n sats, silica_common::SAT).
@@ -12,6 +13,7 @@ import { Cl } from "@stacks/transactions";
 import { CHAINS, plain, prints, topics } from "../lib/chain.js";
 import { errorCode } from "../lib/project.js";
 import { DEFAULT_TERMS, FUNDING, SAT, SILICA, STATUS, World } from "../lib/silica.js";
+import { messageId } from "../lib/signers.js";
 
 // Collateral: ceil(100 TH/s * 4 windows * default-index 5,000,000,000 (50 sats) * 1,000 bps
 // / (10,000 * 1e8)) = 2,000 sats (silica_lifecycle.rs `C`).
@@ -107,6 +109,43 @@ describe.each(CHAINS)("silica on %s", (_label, makeChain) => {
     expect(w.escrow()).toBe(0n);
     expect(w.sbtc(alice)).toBe(FUNDING - 24_000n + 28_000n);
     expect(w.sbtc(miner)).toBe(FUNDING - C + 6_000n);
+  });
+
+  it("through sBTC deposits: the sweep's and the forward's fees fall on the miner (exact sats)", async () => {
+    // clarity/tests/silica_deposits.rs, in one deposit: 4 windows deliver 6,000 sats
+    // each (due 5,000); nothing is minted at attestation; the sBTC signers (the stand-in
+    // registry's signer principal, the deployer) mint 23,350 for the 24,000 forwarded.
+    const w = new World(await makeChain());
+    const c = w.chain;
+    const { alice, miner } = w;
+    c.ok(c.call("signer-registry", "set-deliveries-by-deposit", [], c.deployer));
+    const id = c.ok(w.create(DEFAULT_TERMS));
+    c.ok(w.buy(id, alice, 100n));
+    for (let d = 0; d < 4; d++) c.ok(w.attest(id, 6_000n, 50n * SAT));
+    expect(w.status(id)).toBe(STATUS.FINISHED);
+    expect(w.escrow()).toBe(0n);
+    expect(c.view(SILICA, "get-delivery-ledger", [Cl.uint(id)])["in-flight"]).toBe(24_000n);
+    expect(c.err(w.redeem(id, alice))).toBe(errorCode(SILICA, "ERR_DELIVERY_IN_FLIGHT"));
+
+    const txid = Buffer.alloc(32, 0xd1);
+    const tip = c.burnTip();
+    c.ok(c.call("sbtc-deposit", "complete-deposit-wrapper", [
+      Cl.buffer(txid), Cl.uint(1n), Cl.uint(23_350n), Cl.principal(c.id(SILICA)),
+      Cl.bufferFromHex(tip.hash), Cl.uint(tip.height), Cl.buffer(Buffer.alloc(32, 0xee)),
+    ], c.deployer));
+    const fields = [Cl.uint(id), Cl.uint(3n), Cl.uint(24_000n), Cl.buffer(txid), Cl.uint(1n)];
+    const sigs = w.signers.sign(messageId(plain(c.readOnly("signer-registry", "forward-message", fields))));
+    const r = c.call(SILICA, "record-delivery", [w.settlementToken(), ...fields, sigs], w.stranger);
+    c.ok(r);
+    const done = prints(r).find((p) => p.topic === "settlement-complete");
+    expect(done["miner-amount"]).toBe(4_000n - 650n);
+    // Again: every delivered sat is covered now.
+    expect(c.err(c.call(SILICA, "record-delivery", [w.settlementToken(), ...fields, sigs], w.stranger)))
+      .toBe(errorCode(SILICA, "ERR_DELIVERY_EXCEEDED"));
+    expect(c.ok(w.redeem(id, alice))).toBe(20_000n);
+    expect(c.ok(w.collect(id))).toBe(3_350n);
+    expect(w.escrow()).toBe(0n);
+    expect(w.sbtc(miner)).toBe(FUNDING - C + 24_000n + C + 3_350n);
   });
 
   it("stalled: settles as a default after the grace, not before (exact sats)", async () => {
