@@ -248,6 +248,21 @@ async fn the_forward_attestation_names_the_deposit_as_built_and_confirmed() {
     // Not yet in this signer's chain.
     let why = refusal(signer(0, &before).await.sign_forward(&p, &tx, &good).await);
     assert!(why.contains("not confirmed"), "{why}");
+    // Another transaction paying the same deposit output (at vout 0) is not this one.
+    let copycat = payment_tx(
+        b"someone else pays the deposit script",
+        vec![TxOut {
+            value: tx.output[0].value,
+            script_pubkey: p.deposit.output_script(),
+        }],
+    );
+    let why = refusal(
+        signer(0, &chain(107, Some(copycat)))
+            .await
+            .sign_forward(&p, &tx, &good)
+            .await,
+    );
+    assert!(why.contains("not confirmed"), "{why}");
 
     let after = chain(107, Some(tx.clone()));
     let s = signer(0, &after).await;
