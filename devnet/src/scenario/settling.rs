@@ -36,7 +36,7 @@ use anyhow::{anyhow, Context};
 use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
 use bitcoin::hashes::Hash as _;
 use bitcoin::key::XOnlyPublicKey;
-use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid};
+use bitcoin::{Amount, ScriptBuf, Transaction, Txid};
 use serde::{Deserialize, Serialize};
 
 use super::expect_ok;
@@ -560,7 +560,7 @@ impl Devnet {
             self.log.line(format!(
                 "[record] window {}: deposit {}:0 credited to silica #1: {} sats delivered, {} sBTC received ({} in fees)",
                 f.window,
-                OutPoint::new(txid, 0).txid,
+                txid,
                 thousands(f.sats.into()),
                 thousands(amount),
                 thousands(u128::from(f.sats) - amount)
